@@ -1,0 +1,147 @@
+/**
+ * Config resolution: schema defaults ← preset ← config file ← CLI overrides.
+ * Raw input is checked once, here, into a typed `Config`; every error names the
+ * path of the field (`tile.adcBits: must be an integer 1..12, got 16`).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { ConfigSchema, type Config } from './schema.ts';
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PRESET_DIR = join(PROJECT_ROOT, 'presets');
+
+export interface Preset {
+  name: string;
+  /** Where the values come from (a paper, a simulator's defaults). */
+  source: string;
+  config: Record<string, unknown>;
+}
+
+export function presetNames(): string[] {
+  return readdirSync(PRESET_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+export function loadPreset(name: string): Preset {
+  const names = presetNames();
+  if (!names.includes(name)) {
+    throw new ConfigError(`unknown preset ${JSON.stringify(name)}; known: ${names.join(', ')}`, 'preset');
+  }
+  return JSON.parse(readFileSync(join(PRESET_DIR, `${name}.json`), 'utf8')) as Preset;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars of `over` replace those of `base`. */
+export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isObject(b) && isObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Format a zod error as one line per issue, each starting with the field path. */
+export function formatIssues(error: z.ZodError, source: string): string {
+  return error.issues
+    .map((iss) => {
+      const path = iss.path.length ? iss.path.join('.') : '(root)';
+      let msg = iss.message;
+      if (iss.code === 'unrecognized_keys') msg = `unknown field(s) ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      return `${path}: ${msg}`;
+    })
+    .join('; ')
+    .concat(source ? ` (in ${source})` : '');
+}
+
+/** Parse a `--set a.b=value` override; value is JSON if it parses as JSON, otherwise a string. */
+export function parseOverride(assignment: string): JsonObject {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`override must look like path.to.field=value, got ${JSON.stringify(assignment)}`, '--set');
+  const path = assignment.slice(0, eq).split('.');
+  const text = assignment.slice(eq + 1);
+  let value: Json;
+  try {
+    value = JSON.parse(text) as Json;
+  } catch {
+    value = text;
+  }
+  let obj: Json = value;
+  for (let i = path.length - 1; i >= 0; i--) obj = { [path[i]!]: obj };
+  return obj as JsonObject;
+}
+
+export interface ResolveOptions {
+  /** Preset name; overrides the `preset` field of the file. */
+  preset?: string | undefined;
+  /** Path of a JSON config file. */
+  file?: string | undefined;
+  /** Overrides applied last, as partial config objects (from CLI flags). */
+  overrides?: JsonObject[];
+}
+
+export function readConfigFile(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`not valid JSON: ${(e as Error).message}`, file);
+  }
+  if (!isObject(raw)) throw new ConfigError('a config file must hold a JSON object', file);
+  return raw;
+}
+
+/** Resolve and validate a config. Throws ConfigError naming the field path. */
+export function resolveConfig(opts: ResolveOptions = {}): Config {
+  const fromFile = opts.file ? readConfigFile(opts.file) : {};
+  let merged: JsonObject = fromFile;
+  for (const o of opts.overrides ?? []) merged = deepMerge(merged, o);
+  const presetName = opts.preset ?? (typeof merged.preset === 'string' ? merged.preset : 'neurosim-v1.4');
+  const preset = loadPreset(presetName);
+  merged = deepMerge(preset.config as JsonObject, merged);
+  merged.preset = presetName;
+  return validateConfig(merged, opts.file ?? '');
+}
+
+/** Validate an already-merged raw config object. */
+export function validateConfig(raw: unknown, source = ''): Config {
+  const r = ConfigSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(formatIssues(r.error, source));
+  return r.data;
+}
+
+/** The fields of `config` that differ from its preset (for reports). */
+export function diffAgainstPreset(config: Config): Record<string, { preset: unknown; value: unknown }> {
+  const base = validateConfig(deepMerge(loadPreset(config.preset).config as JsonObject, { preset: config.preset }));
+  const out: Record<string, { preset: unknown; value: unknown }> = {};
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (isObject(a) && isObject(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], path ? `${path}.${k}` : k);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) out[path] = { preset: a, value: b };
+  };
+  walk(base, config, '');
+  return out;
+}
+
+/** SA1 share of stuck cells from an "a:b" ratio string. */
+export function sa1Share(ratio: string): number {
+  const [a, b] = ratio.split(':').map(Number) as [number, number];
+  return a / (a + b);
+}
