@@ -1,0 +1,171 @@
+/**
+ * The crossbar reference model (docs/model.md): a readable, bit-exact implementation of
+ * one layer's matrix product on crossbar subarrays. It is the spec the fast engine and
+ * the RTL are tested against, so it is written for obviousness, not speed.
+ */
+import type { Config } from '../config/schema.ts';
+import { UnsupportedError } from '../errors.ts';
+import type { MatrixEngine, QuantLayer, QuantNetwork } from '../nn/quant.ts';
+import { adcDenominator, adcSpec, convertFixed, convertSelfRanging, rdiv, type AdcSpec } from './adc.ts';
+import { conductanceTable, type ConductanceTable } from './device.ts';
+import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
+import { plainMapping, type LayerMapping } from './layout.ts';
+
+/** Per-layer activity recorded while running (for the energy model). */
+export interface LayerStats {
+  /** Row-group reads, one per (patch, row tile, column tile, group, input bit). */
+  reads: number;
+  /** ADC conversions (used columns × reads of their subarray). */
+  conversions: number;
+  /** Σ over reads of Σ_j I[j], in conductance LSB · Vread (energy ∝ this · Vread · t). */
+  currentSum: number;
+}
+
+export interface CrossbarOptions {
+  /** Mappings per compute layer (default: the plain mapping). */
+  mappings?: LayerMapping[];
+  /** Fault map (default: none). */
+  faults?: FaultMap;
+  /** Full-scale currents per layer for `fixed-calibrated` (from calibrateAdcFullScale). */
+  calibratedFullScale?: number[];
+}
+
+/** A programmed crossbar accelerator: mappings, faulty conductances and ADCs of every layer. */
+export interface Crossbar {
+  cfg: Config;
+  table: ConductanceTable;
+  mappings: LayerMapping[];
+  faults: FaultMap;
+  /** Actual conductance of every physical cell of each layer (faults and nonlinearity included). */
+  conductance: Int32Array[];
+  adc: AdcSpec[];
+  stats: LayerStats[];
+}
+
+/** Conductance of every cell: programmed level through the device curve, then faults. */
+export function cellConductances(m: LayerMapping, table: ConductanceTable, faults: Uint8Array): Int32Array {
+  const G = new Int32Array(m.levels.length);
+  for (let i = 0; i < G.length; i++) {
+    const f = faults[i];
+    G[i] = f === SA1 ? table.gMax : f === SA0 ? table.gMin : table.levelG[m.levels[i]!]!;
+  }
+  return G;
+}
+
+export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptions = {}): Crossbar {
+  if (qn.activationBits > 16 || qn.weightBits > 16) throw new UnsupportedError('the crossbar model supports at most 16-bit weights and activations', 'quant');
+  const table = conductanceTable(cfg);
+  const mappings = opts.mappings ?? qn.layers.map((q) => plainMapping(q, cfg));
+  const faults = opts.faults ?? noFaults(mappings);
+  const conductance = mappings.map((m, i) => {
+    const f = faults[i]!;
+    if (f.physRows !== m.layout.physRows || f.physCols !== m.layout.physCols) {
+      throw new UnsupportedError(`fault map is ${f.physRows}x${f.physCols} but the layer's physical array is ${m.layout.physRows}x${m.layout.physCols}`, `layer "${m.name}"`);
+    }
+    return cellConductances(m, table, f.cells);
+  });
+  const adc = mappings.map((m, i) => {
+    let fullScale = cfg.tile.parallelRead * table.gMax;
+    if (cfg.tile.adcMode === 'fixed-calibrated') {
+      const cal = opts.calibratedFullScale?.[i];
+      if (cal === undefined) throw new UnsupportedError('fixed-calibrated ADC needs calibrated full-scale currents (calibrateAdcFullScale)', `layer "${m.name}"`);
+      fullScale = Math.max(1, cal);
+    }
+    return adcSpec(cfg.tile.adcMode, cfg.tile.adcBits, table, fullScale);
+  });
+  const stats = mappings.map(() => ({ reads: 0, conversions: 0, currentSum: 0 }));
+  return { cfg, table, mappings, faults, conductance, adc, stats };
+}
+
+/**
+ * Column currents of one read: I[p·physCols + j] for every patch p, for the rows of
+ * row tile `rt`, group `g`, input bit `k`. Rows whose input bit is 0 contribute nothing.
+ */
+export function readCurrents(xb: Crossbar, layerIndex: number, cols: Int32Array, P: number, rt: number, g: number, k: number): Float64Array {
+  const m = xb.mappings[layerIndex]!;
+  const L = m.layout;
+  const G = xb.conductance[layerIndex]!;
+  const I = new Float64Array(P * L.physCols);
+  const firstRow = rt * L.rows;
+  for (let r = firstRow; r < Math.min(L.R, firstRow + L.rows); r++) {
+    const pr = m.rowMap[r]!;
+    if (Math.floor((pr - firstRow) / L.parallelRead) !== g) continue;
+    const gRow = pr * L.physCols;
+    for (let p = 0; p < P; p++) {
+      if (((cols[r * P + p]! >> k) & 1) === 0) continue;
+      const iBase = p * L.physCols;
+      for (let j = 0; j < L.physCols; j++) I[iBase + j] += G[gRow + j]!;
+    }
+  }
+  return I;
+}
+
+/** ADC numerators of one read (all patches, all columns). */
+export function convertRead(xb: Crossbar, layerIndex: number, I: Float64Array, P: number): Float64Array {
+  const m = xb.mappings[layerIndex]!;
+  const spec = xb.adc[layerIndex]!;
+  const J = m.layout.physCols;
+  const n = new Float64Array(I.length);
+  if (spec.mode !== 'self-ranging') {
+    for (let i = 0; i < I.length; i++) n[i] = convertFixed(spec, I[i]!);
+    return n;
+  }
+  // NeuroSim's self-ranging ADC: one range per slice over all columns and patches of the read.
+  const slices = Math.max(...m.colSlice) + 1;
+  const lo = new Float64Array(slices).fill(Infinity);
+  const hi = new Float64Array(slices).fill(-Infinity);
+  for (let p = 0; p < P; p++) {
+    for (let j = 0; j < J; j++) {
+      const s = m.colSlice[j]!;
+      if (s < 0) continue;
+      const v = I[p * J + j]!;
+      if (v < lo[s]!) lo[s] = v;
+      if (v > hi[s]!) hi[s] = v;
+    }
+  }
+  for (let p = 0; p < P; p++) {
+    for (let j = 0; j < J; j++) {
+      const s = m.colSlice[j]!;
+      if (s >= 0) n[p * J + j] = convertSelfRanging(spec.maxCode, I[p * J + j]!, lo[s]!, hi[s]!);
+    }
+  }
+  return n;
+}
+
+/** Run one layer's product on the crossbar: acc[o·P + p] += mvm[o][p] (docs/model.md §5). */
+export function crossbarMatmul(xb: Crossbar, q: QuantLayer, cols: Int32Array, P: number, acc: Float64Array): void {
+  const i = q.index;
+  const m = xb.mappings[i]!;
+  const L = m.layout;
+  const { start, col, coef } = m.terms;
+  const st = xb.stats[i]!;
+  const usedCols = m.colSlice.reduce((n, s) => n + (s >= 0 ? 1 : 0), 0);
+  const T = new Float64Array(L.C * P);
+  for (let rt = 0; rt < L.rowTiles; rt++) {
+    for (let g = 0; g < L.groupsPerTile; g++) {
+      for (let k = 0; k < xb.cfg.quant.activationBits; k++) {
+        const I = readCurrents(xb, i, cols, P, rt, g, k);
+        const n = convertRead(xb, i, I, P);
+        st.reads += P * L.colTiles;
+        st.conversions += P * usedCols;
+        for (let v = 0; v < I.length; v++) st.currentSum += I[v]!;
+        const bitWeight = 2 ** k;
+        for (let o = 0; o < L.C; o++) {
+          const t = rt * L.C + o;
+          for (let p = 0; p < P; p++) {
+            let sum = 0;
+            for (let e = start[t]!; e < start[t + 1]!; e++) sum += coef[e]! * n[p * L.physCols + col[e]!]!;
+            T[o * P + p] += bitWeight * sum;
+          }
+        }
+      }
+    }
+  }
+  const D = adcDenominator(xb.adc[i]!, xb.table);
+  for (let v = 0; v < T.length; v++) acc[v] += D === 1 ? T[v]! : rdiv(T[v]!, D);
+}
+
+/** The reference model as a MatrixEngine for the integer path. */
+export function referenceEngine(xb: Crossbar): MatrixEngine {
+  return { matmul: (q, cols, P, acc) => crossbarMatmul(xb, q, cols, P, acc) };
+}
