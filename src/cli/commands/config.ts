@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { configJsonSchema } from '../../config/schema.ts';
+import { loadPreset, presetNames } from '../../config/load.ts';
+import { addConfigOptions, configFromOptions, out, type CommonOptions } from '../common.ts';
+
+export function register(program: Command): void {
+  addConfigOptions(
+    program
+      .command('config')
+      .description('print the resolved config (defaults ← preset ← file ← flags), its JSON Schema, or the presets')
+      .option('--schema', 'print the JSON Schema of config files instead')
+      .option('--presets', 'list the presets with their sources'),
+  ).action((o: CommonOptions & { schema?: boolean; presets?: boolean }) => {
+    if (o.schema) return out(JSON.stringify(configJsonSchema(), null, 2));
+    if (o.presets) {
+      for (const name of presetNames()) out(`${name}: ${loadPreset(name).source}`);
+      return;
+    }
+    out(JSON.stringify(configFromOptions(o), null, 2));
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Options every command shares, and the one way a command turns them into a Config:
+ * defaults ← preset ← --config file ← named flags ← --set overrides.
+ */
+import { type Command, Option } from 'commander';
+import { parseOverride, resolveConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import { silentProgress, terminalProgress, type Progress } from '../util/progress.ts';
+
+export interface CommonOptions {
+  config?: string;
+  preset?: string;
+  set?: string[];
+  quiet?: boolean;
+  json?: boolean;
+  [flag: string]: unknown;
+}
+
+/** A named flag and the config field it sets. */
+interface FieldFlag {
+  flags: string;
+  key: string;
+  path: string;
+  description: string;
+  parse: (v: string) => unknown;
+}
+
+const num = (v: string) => {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : v; // let the schema report the bad value with its path
+};
+const str = (v: string) => v;
+
+/** Shortcuts for the fields people change most; anything else: --set path=value. */
+export const FIELD_FLAGS: FieldFlag[] = [
+  { flags: '--model <name|path>', key: 'model', path: 'network.model', description: 'shipped model name, .onnx path, or random-vgg8', parse: str },
+  { flags: '--data <path>', key: 'data', path: 'experiment.dataPath', description: 'CIFAR-10 test batch (binary layout); default: the shipped 500-image sample', parse: str },
+  { flags: '--images <n>', key: 'images', path: 'experiment.images', description: 'number of test images', parse: num },
+  { flags: '--engine <name>', key: 'engine', path: 'engine', description: 'reference | fast', parse: str },
+  { flags: '--saf <rate>', key: 'saf', path: 'faults.rate', description: 'stuck-at fault rate (0..1)', parse: num },
+  { flags: '--ratio <a:b>', key: 'ratio', path: 'faults.sa1Sa0Ratio', description: 'SA1:SA0 ratio, e.g. 5:1', parse: str },
+  { flags: '--fault-seed <n>', key: 'faultSeed', path: 'faults.seed', description: 'seed of the fault map', parse: num },
+  { flags: '--fault-map <csv>', key: 'faultMap', path: 'faults.mapFile', description: 'load a fault map instead of drawing one', parse: str },
+  { flags: '--mitigation <name>', key: 'mitigation', path: 'mitigation.method', description: 'none | mt-stats | mt-map | pytorx | zhang', parse: str },
+];
+
+export function addConfigOptions(cmd: Command, fields: string[] = FIELD_FLAGS.map((f) => f.key)): Command {
+  cmd
+    .option('-c, --config <file>', 'JSON config file')
+    .option('-p, --preset <name>', 'preset to start from (neurosim-v1.4, neurosim-v2.1)')
+    .option('-s, --set <path=value...>', 'override any config field, e.g. --set tile.adcBits=6')
+    .option('-q, --quiet', 'no progress output');
+  for (const f of FIELD_FLAGS) if (fields.includes(f.key)) cmd.addOption(new Option(f.flags, `${f.description} (sets ${f.path})`));
+  return cmd;
+}
+
+export function configFromOptions(o: CommonOptions): Config {
+  const overrides = [];
+  for (const f of FIELD_FLAGS) {
+    const v = o[f.key];
+    if (typeof v === 'string') overrides.push(parseOverride(`${f.path}=${JSON.stringify(f.parse(v))}`));
+  }
+  for (const s of o.set ?? []) overrides.push(parseOverride(s));
+  return resolveConfig({ preset: o.preset, file: o.config, overrides });
+}
+
+export function progressFor(o: CommonOptions): Progress {
+  return o.quiet ? silentProgress : terminalProgress();
+}
+
+export function parseIntList(v: string, what: string): number[] {
+  return v.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw new ConfigError(`not a number: ${JSON.stringify(s)}`, what);
+    return n;
+  });
+}
+
+export function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

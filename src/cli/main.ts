@@ -1,0 +1,42 @@
+/**
+ * memxbar command line: a thin layer over the library. User errors (bad config, bad
+ * files, unsupported requests) print one line and exit with 2; bugs keep their stack.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { PROJECT_ROOT } from '../config/load.ts';
+import { isUserError } from '../errors.ts';
+import { register as registerConfig } from './commands/config.ts';
+import { register as registerEval } from './commands/eval.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('memxbar')
+    .description('Memristor crossbar compute-in-memory design: accuracy under stuck-at faults, Mapping Transformation, RTL, synthesis, co-simulation, cost')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(memxbar --help lists the commands)');
+  for (const register of [registerEval, registerConfig]) register(program);
+  return program;
+}
+
+/** Run the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the usage error
+    }
+    if (isUserError(e)) {
+      process.stderr.write(`memxbar: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
