@@ -78,10 +78,10 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
 }
 
 /**
- * Column currents of one read: I[p·physCols + j] for every patch p, for the rows of
- * row tile `rt`, group `g`, input bit `k`. Rows whose input bit is 0 contribute nothing.
+ * Column currents of one read: I[p·physCols + j] for every patch p (inputs x[p·R + r]),
+ * for the rows of row tile `rt`, group `g`, input bit `k`. Rows whose input bit is 0 contribute nothing.
  */
-export function readCurrents(xb: Crossbar, layerIndex: number, cols: Int32Array, P: number, rt: number, g: number, k: number): Float64Array {
+export function readCurrents(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number, g: number, k: number): Float64Array {
   const m = xb.mappings[layerIndex]!;
   const L = m.layout;
   const G = xb.conductance[layerIndex]!;
@@ -92,7 +92,7 @@ export function readCurrents(xb: Crossbar, layerIndex: number, cols: Int32Array,
     if (Math.floor((pr - firstRow) / L.parallelRead) !== g) continue;
     const gRow = pr * L.physCols;
     for (let p = 0; p < P; p++) {
-      if (((cols[r * P + p]! >> k) & 1) === 0) continue;
+      if (((x[p * L.R + r]! >> k) & 1) === 0) continue;
       const iBase = p * L.physCols;
       for (let j = 0; j < L.physCols; j++) I[iBase + j] += G[gRow + j]!;
     }
@@ -133,7 +133,7 @@ export function convertRead(xb: Crossbar, layerIndex: number, I: Float64Array, P
 }
 
 /** Run one layer's product on the crossbar: acc[o·P + p] += mvm[o][p] (docs/model.md §5). */
-export function crossbarMatmul(xb: Crossbar, q: QuantLayer, cols: Int32Array, P: number, acc: Float64Array): void {
+export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: number, acc: Float64Array): void {
   const i = q.index;
   const m = xb.mappings[i]!;
   const L = m.layout;
@@ -144,7 +144,7 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, cols: Int32Array, P:
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let g = 0; g < L.groupsPerTile; g++) {
       for (let k = 0; k < xb.cfg.quant.activationBits; k++) {
-        const I = readCurrents(xb, i, cols, P, rt, g, k);
+        const I = readCurrents(xb, i, x, P, rt, g, k);
         const n = convertRead(xb, i, I, P);
         st.reads += P * L.colTiles;
         st.conversions += P * usedCols;
@@ -167,5 +167,5 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, cols: Int32Array, P:
 
 /** The reference model as a MatrixEngine for the integer path. */
 export function referenceEngine(xb: Crossbar): MatrixEngine {
-  return { matmul: (q, cols, P, acc) => crossbarMatmul(xb, q, cols, P, acc) };
+  return { matmul: (q, x, P, acc) => crossbarMatmul(xb, q, x, P, acc) };
 }

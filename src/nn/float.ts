@@ -4,7 +4,7 @@
  * accumulated in float64 and rounded to float32 per layer.
  */
 import type { Network, Shape } from './graph.ts';
-import { im2col, matmulAcc, maxPool } from './ops.ts';
+import { gemm, im2col, im2colSize, maxPool } from './ops.ts';
 
 export interface FloatTrace {
   /** Output of every layer (after its ReLU, if any), float32. */
@@ -21,18 +21,18 @@ export function forwardFloat(net: Network, image: Float32Array, onLayer?: (index
   let cols = new Float32Array(0);
   net.layers.forEach((l, i) => {
     if (l.kind === 'conv') {
-      const need = l.inC * l.kH * l.kW * ((s.h + l.pads[0] + l.pads[2]) * (s.w + l.pads[1] + l.pads[3]));
+      const need = im2colSize(s, l);
       if (cols.length < need) cols = new Float32Array(need);
       const { rows, patches, outH, outW } = im2col(x, s, l, cols);
       const acc = new Float64Array(l.outC * patches);
       for (let o = 0; o < l.outC; o++) acc.fill(l.bias[o]!, o * patches, (o + 1) * patches);
-      matmulAcc(l.weight, cols, rows, patches, l.outC, acc);
+      gemm(l.weight, cols, rows, patches, l.outC, acc);
       x = toFloat32(acc, l.relu);
       s = { c: l.outC, h: outH, w: outW };
     } else if (l.kind === 'fc') {
       const acc = new Float64Array(l.outF);
       acc.set(l.bias);
-      matmulAcc(l.weight, x, l.inF, 1, l.outF, acc);
+      gemm(l.weight, x, l.inF, 1, l.outF, acc);
       x = toFloat32(acc, l.relu);
       s = { c: l.outF, h: 1, w: 1 };
     } else if (l.kind === 'maxpool') {

@@ -10,8 +10,9 @@ import type { ConvLayer, Shape } from './graph.ts';
 export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
 /**
- * im2col of one CHW image: out[r·P + p], r = (c·kH + ky)·kW + kx, p = oy·outW + ox.
- * `padValue[c]` fills positions outside the image (0 for hidden layers).
+ * im2col of one CHW image, patch-major: out[p·R + r], r = (c·kH + ky)·kW + kx,
+ * p = oy·outW + ox. Each patch is one contiguous input vector, as the row drivers of a
+ * crossbar receive it. `padValue[c]` fills positions outside the image (0 by default).
  */
 export function im2col<T extends NumArray>(
   x: NumArray,
@@ -22,19 +23,17 @@ export function im2col<T extends NumArray>(
 ): { rows: number; patches: number; outH: number; outW: number } {
   const outH = Math.floor((s.h + l.pads[0] + l.pads[2] - l.kH) / l.strideH) + 1;
   const outW = Math.floor((s.w + l.pads[1] + l.pads[3] - l.kW) / l.strideW) + 1;
-  const P = outH * outW;
-  const rows = l.inC * l.kH * l.kW;
-  for (let c = 0; c < l.inC; c++) {
-    const pv = padValue ? padValue[c]! : 0;
-    for (let ky = 0; ky < l.kH; ky++) {
-      for (let kx = 0; kx < l.kW; kx++) {
-        const r = (c * l.kH + ky) * l.kW + kx;
-        let o = r * P;
-        for (let oy = 0; oy < outH; oy++) {
+  const R = l.inC * l.kH * l.kW;
+  let o = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let c = 0; c < l.inC; c++) {
+        const pv = padValue ? padValue[c]! : 0;
+        for (let ky = 0; ky < l.kH; ky++) {
           const iy = oy * l.strideH - l.pads[0] + ky;
           const rowOk = iy >= 0 && iy < s.h;
           const base = (c * s.h + iy) * s.w;
-          for (let ox = 0; ox < outW; ox++) {
+          for (let kx = 0; kx < l.kW; kx++) {
             const ix = ox * l.strideW - l.pads[1] + kx;
             out[o++] = rowOk && ix >= 0 && ix < s.w ? x[base + ix]! : pv;
           }
@@ -42,22 +41,58 @@ export function im2col<T extends NumArray>(
       }
     }
   }
-  return { rows, patches: P, outH, outW };
+  return { rows: R, patches: outH * outW, outH, outW };
+}
+
+/** Elements of the patch-major im2col matrix of layer `l` on input shape `s`. */
+export function im2colSize(s: Shape, l: ConvLayer): number {
+  const outH = Math.floor((s.h + l.pads[0] + l.pads[2] - l.kH) / l.strideH) + 1;
+  const outW = Math.floor((s.w + l.pads[1] + l.pads[3] - l.kW) / l.strideW) + 1;
+  return outH * outW * l.inC * l.kH * l.kW;
 }
 
 /**
- * out[o·P + p] = Σ_r W[o·R + r] · cols[r·P + p] (accumulated in float64, exact for
- * integers below 2^53). out must be zeroed or hold the initial values.
+ * out[o·P + p] += Σ_r W[o·R + r] · X[p·R + r]: weights [O][R], patches [P][R] (patch-major),
+ * output [O][P] (CHW). Accumulated in float64: exact for integer operands while sums stay
+ * below 2^53. Register-blocked 2 patches × 4 outputs.
  */
-export function matmulAcc(W: NumArray, cols: NumArray, R: number, P: number, O: number, out: Float64Array): void {
-  for (let o = 0; o < O; o++) {
-    const ob = o * P;
-    const wb = o * R;
-    for (let r = 0; r < R; r++) {
-      const w = W[wb + r]!;
-      if (w === 0) continue;
-      const cb = r * P;
-      for (let p = 0; p < P; p++) out[ob + p] += w * cols[cb + p]!;
+export function gemm(W: NumArray, X: NumArray, R: number, P: number, O: number, out: Float64Array): void {
+  const O4 = O - (O % 4);
+  const P2 = P - (P % 2);
+  for (let p = 0; p < P2; p += 2) {
+    const xa = p * R;
+    const xb = xa + R;
+    for (let o = 0; o < O4; o += 4) {
+      const w0 = o * R;
+      const w1 = w0 + R;
+      const w2 = w1 + R;
+      const w3 = w2 + R;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let r = 0; r < R; r++) {
+        const c = X[xa + r]!;
+        const d = X[xb + r]!;
+        const v0 = W[w0 + r]!, v1 = W[w1 + r]!, v2 = W[w2 + r]!, v3 = W[w3 + r]!;
+        a0 += c * v0; a1 += c * v1; a2 += c * v2; a3 += c * v3;
+        b0 += d * v0; b1 += d * v1; b2 += d * v2; b3 += d * v3;
+      }
+      out[o * P + p] += a0; out[(o + 1) * P + p] += a1; out[(o + 2) * P + p] += a2; out[(o + 3) * P + p] += a3;
+      out[o * P + p + 1] += b0; out[(o + 1) * P + p + 1] += b1; out[(o + 2) * P + p + 1] += b2; out[(o + 3) * P + p + 1] += b3;
+    }
+    for (let o = O4; o < O; o++) {
+      let a = 0, b = 0;
+      for (let r = 0; r < R; r++) {
+        a += X[xa + r]! * W[o * R + r]!;
+        b += X[xb + r]! * W[o * R + r]!;
+      }
+      out[o * P + p] += a;
+      out[o * P + p + 1] += b;
+    }
+  }
+  for (let p = P2; p < P; p++) {
+    for (let o = 0; o < O; o++) {
+      let a = 0;
+      for (let r = 0; r < R; r++) a += X[p * R + r]! * W[o * R + r]!;
+      out[o * P + p] += a;
     }
   }
 }

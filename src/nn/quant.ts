@@ -21,7 +21,7 @@
 import { UnsupportedError } from '../errors.ts';
 import type { ComputeLayer, Network, Shape } from './graph.ts';
 import { forwardFloat } from './float.ts';
-import { im2col, matmulAcc, maxPool } from './ops.ts';
+import { gemm, im2col, im2colSize, maxPool } from './ops.ts';
 
 /** Requantization constants: q_y = clamp((acc·multiplier + 2^(shift−1)) >> shift, 0, maxCode). */
 export interface Requant {
@@ -65,17 +65,18 @@ export interface QuantNetwork {
 }
 
 /**
- * acc[o·P + p] += Σ_r qWeight[o·R + r] · cols[r·P + p] for compute layer `q`.
- * `cols` holds unsigned activation codes, laid out [R][P].
+ * acc[o·P + p] += Σ_r qWeight[o·R + r] · x[p·R + r] for compute layer `q`: the part of a
+ * layer that runs on crossbars. `x` holds P input vectors (patches) of R unsigned
+ * activation codes, patch-major; acc is [outputs][P].
  */
 export interface MatrixEngine {
-  matmul(q: QuantLayer, cols: Int32Array, P: number, acc: Float64Array): void;
+  matmul(q: QuantLayer, x: Int32Array, P: number, acc: Float64Array): void;
 }
 
 /** The exact integer product: the ideal a crossbar approximates. */
 export const exactEngine: MatrixEngine = {
-  matmul(q, cols, P, acc) {
-    matmulAcc(q.qWeight, cols, q.rows, P, q.cols, acc);
+  matmul(q, x, P, acc) {
+    gemm(q.qWeight, x, q.rows, P, q.cols, acc);
   },
 };
 
@@ -275,7 +276,7 @@ export function forwardInt(
     let next: Shape;
     if (q.layer.kind === 'conv') {
       const l = q.layer;
-      cols = new Int32Array(q.rows * ((s.h + l.pads[0] + l.pads[2]) * (s.w + l.pads[1] + l.pads[3])));
+      cols = new Int32Array(im2colSize(s, l));
       const r = im2col(x, s, l, cols, q.padValue ?? undefined);
       P = r.patches;
       next = { c: l.outC, h: r.outH, w: r.outW };
