@@ -4,6 +4,7 @@
  * so that a convolution is a matrix product W[outC][rows] · cols, which is exactly the
  * crossbar's view of a layer (rows = word lines, one output channel per weight column).
  */
+import { kernelThreads, native } from '../engine/native.ts';
 import type { ConvLayer, Shape } from './graph.ts';
 
 /** Typed array kinds the kernels accept. */
@@ -54,9 +55,18 @@ export function im2colSize(s: Shape, l: ConvLayer): number {
 /**
  * out[o·P + p] += Σ_r W[o·R + r] · X[p·R + r]: weights [O][R], patches [P][R] (patch-major),
  * output [O][P] (CHW). Accumulated in float64: exact for integer operands while sums stay
- * below 2^53. Register-blocked 2 patches × 4 outputs.
+ * below 2^53. Runs the native kernel when built (float32 accumulation for float32
+ * operands, exact int64 for int32 operands), else the register-blocked TypeScript twin.
  */
 export function gemm(W: NumArray, X: NumArray, R: number, P: number, O: number, out: Float64Array): void {
+  const k = native();
+  if (k && W instanceof Float32Array && X instanceof Float32Array) return k.gemmF32(W, X, R, P, O, out, kernelThreads());
+  if (k && W instanceof Int32Array && X instanceof Int32Array) return k.gemmI32(W, X, R, P, O, out, kernelThreads(), false);
+  gemmTs(W, X, R, P, O, out);
+}
+
+/** The TypeScript GEMM (the native kernels' twin; used when they are not built). */
+export function gemmTs(W: NumArray, X: NumArray, R: number, P: number, O: number, out: Float64Array): void {
   const O4 = O - (O % 4);
   const P2 = P - (P % 2);
   for (let p = 0; p < P2; p += 2) {

@@ -293,7 +293,13 @@ export function forwardInt(
     }
     if (q.requant) {
       const y = new Int32Array(acc.length);
-      for (let i = 0; i < acc.length; i++) y[i] = requantize(acc[i]!, q.requant, maxCode);
+      const mul = q.requant.multiplier;
+      const half = 2 ** (q.requant.shift - 1);
+      const div = 2 ** q.requant.shift;
+      for (let i = 0; i < acc.length; i++) {
+        const v = Math.floor((acc[i]! * mul + half) / div); // = requantize(acc[i], q.requant, maxCode)
+        y[i] = v < 0 ? 0 : v > maxCode ? maxCode : v;
+      }
       onLayer?.(q, acc, y);
       x = y;
     } else {

@@ -1,0 +1,114 @@
+/**
+ * The fast engine: the reference model's semantics (docs/model.md), computed by the
+ * native popcount kernel on all cores. It reads the same programmed `Crossbar` (mappings,
+ * faults, ADCs) as the reference model and must give the same integers, every one
+ * (test/engine/fast.test.ts). Cells are packed into bit masks per read group, so that a
+ * column current is a few AND + popcount instructions, and a linear device's ADC is a shift.
+ */
+import type { Config } from '../config/schema.ts';
+import { SA0, SA1 } from '../crossbar/faults.ts';
+import type { Crossbar } from '../crossbar/reference.ts';
+import { UnsupportedError } from '../errors.ts';
+import type { MatrixEngine, QuantLayer } from '../nn/quant.ts';
+import { kernelThreads, native, type CrossbarLayerArgs } from './native.ts';
+
+/** Why the fast engine cannot run a config, or null when it can. Checked before any work. */
+export function fastEngineRefusal(cfg: Config): { reason: string; where: string } | null {
+  if (!native()) return { reason: 'the native kernels are not built (run `npm ci` or `npm run install`; node-gyp needs python3, make and g++)', where: 'engine' };
+  if (cfg.tile.adcMode === 'self-ranging') return { reason: 'the fast engine does not support the self-ranging ADC (its range depends on every read of a batch); use engine "reference"', where: 'tile.adcMode' };
+  if (cfg.quant.activationBits > 16) return { reason: 'the fast engine supports at most 16 activation bits', where: 'quant.activationBits' };
+  return null;
+}
+
+type LayerArgs = Omit<CrossbarLayerArgs, 'x' | 'P' | 'acc' | 'threads'>;
+
+/** Pack one programmed layer into the kernel's tables. */
+export function packLayer(xb: Crossbar, index: number): LayerArgs {
+  const m = xb.mappings[index]!;
+  const L = m.layout;
+  const { table } = xb;
+  const cells = xb.faults[index]!.cells;
+  const linear = xb.cfg.device.nonlinearityLtp <= 0;
+  const U = linear ? L.cellBits : table.levels - 1;
+  const PR = L.parallelRead;
+  const W = Math.ceil(PR / 64);
+  const J = L.physCols;
+  const G = L.groupsPerTile;
+  const masks = new BigUint64Array(L.rowTiles * G * U * W * J);
+  // Build masks as 32-bit halves for speed, then view them as 64-bit words (little endian).
+  const halves = new Uint32Array(masks.buffer);
+  for (let rt = 0; rt < L.rowTiles; rt++) {
+    for (let i = 0; i < L.rows; i++) {
+      const pr = rt * L.rows + i;
+      const g = Math.floor(i / PR);
+      const bit = i - g * PR;
+      const w = bit >> 6;
+      const half = (bit >> 5) & 1;
+      const mask = (1 << (bit & 31)) >>> 0;
+      for (let j = 0; j < J; j++) {
+        const cell = pr * J + j;
+        const f = cells[cell];
+        const level = f === SA1 ? table.levels - 1 : f === SA0 ? 0 : m.levels[cell]!;
+        for (let u = 0; u < U; u++) {
+          const set = linear ? (level >> u) & 1 : level === u + 1 ? 1 : 0;
+          if (set) halves[2 * (((((rt * G + g) * U + u) * W + w) * J) + j) + half] |= mask;
+        }
+      }
+    }
+  }
+  const planeWeight = Float64Array.from({ length: U }, (_, u) => (linear ? table.dG * 2 ** u : table.levelG[u + 1]! - table.gMin));
+  const spec = xb.adc[index]!;
+  if (spec.mode === 'self-ranging') throw new UnsupportedError('self-ranging ADC is not supported by the fast engine', 'tile.adcMode');
+  const mShift = spec.mode === 'fixed' ? spec.m : 0;
+  const maxCode = spec.mode === 'fixed' ? spec.maxCode : -1;
+  const F = Float64Array.from({ length: PR + 1 }, (_, n) => Math.floor((2 * table.gMin * n + table.dG * 2 ** mShift) / (2 * table.dG)));
+  const physToLogical = new Int32Array(L.physRows).fill(-1);
+  for (let r = 0; r < L.R; r++) physToLogical[m.rowMap[r]!] = r;
+  return {
+    R: L.R,
+    C: L.C,
+    activationBits: xb.cfg.quant.activationBits,
+    rowTiles: L.rowTiles,
+    groups: G,
+    parallelRead: PR,
+    tileRows: L.rows,
+    words: W,
+    physCols: J,
+    planes: U,
+    physToLogical,
+    masks,
+    planeWeight,
+    linear,
+    m: mShift,
+    maxCode,
+    F,
+    gMin: table.gMin,
+    dG: table.dG,
+    step: spec.step,
+    termsStart: m.terms.start,
+    termsCol: m.terms.col,
+    termsCoef: m.terms.coef,
+  };
+}
+
+/** The fast engine for a programmed crossbar. Throws UnsupportedError for configs it refuses. */
+export function fastEngine(xb: Crossbar, threads = kernelThreads()): MatrixEngine {
+  const refusal = fastEngineRefusal(xb.cfg);
+  if (refusal) throw new UnsupportedError(refusal.reason, refusal.where);
+  const kernels = native()!;
+  const packed: (LayerArgs | undefined)[] = [];
+  return {
+    matmul(q: QuantLayer, x: Int32Array, P: number, acc: Float64Array) {
+      const i = q.index;
+      const args = (packed[i] ??= packLayer(xb, i));
+      const r = kernels.crossbarLayer({ ...args, x, P, acc, threads });
+      const L = xb.mappings[i]!.layout;
+      const usedCols = xb.mappings[i]!.colSlice.reduce((n, s) => n + (s >= 0 ? 1 : 0), 0);
+      const readsPerBit = L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits;
+      const st = xb.stats[i]!;
+      st.reads += P * L.colTiles * readsPerBit;
+      st.conversions += P * usedCols * readsPerBit;
+      st.currentSum += r.currentSum;
+    },
+  };
+}
