@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../config/load.ts';
 import { isUserError } from '../errors.ts';
 import { register as registerConfig } from './commands/config.ts';
 import { register as registerEval } from './commands/eval.ts';
+import { register as registerSweep } from './commands/sweep.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerConfig]) register(program);
+  for (const register of [registerEval, registerSweep, registerConfig]) register(program);
   return program;
 }
 

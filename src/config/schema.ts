@@ -63,8 +63,10 @@ export const TileSchema = z
     parallelRead: intIn(1, 4096).default(128).describe('Rows driven at once in one read; the rows of a subarray are read in ceil(rows/parallelRead) groups.'),
     signedScheme: oneOf(SIGNED_SCHEMES).default('offset').describe('How signed weights are mapped: `offset` (unsigned w + 2^(b−1), reference column) or `differential` (G+ − G− pair).'),
     adcBits: intIn(1, 12).default(5).describe('ADC resolution in bits.'),
-    adcMode: oneOf(ADC_MODES).default('fixed-full-scale').describe('ADC range: lossless (exact code), fixed full scale, fixed calibrated, or NeuroSim\'s self-ranging min/max.'),
+    adcMode: oneOf(ADC_MODES).default('fixed-calibrated').describe('ADC range: lossless (exact code), fixed full scale, fixed calibrated, or NeuroSim\'s self-ranging min/max.'),
     adcKind: oneOf(['sar', 'flash'] as const).default('sar').describe('ADC circuit: successive approximation or flash (multilevel sense amplifier).'),
+    adcCalibrationImages: intIn(1, 10000).default(8).describe('fixed-calibrated ADC: calibration images run on the ideal array to set the range.'),
+    adcCalibrationPercentile: realIn(50, 100).default(99.9).describe('fixed-calibrated ADC: the full scale is this percentile of the ideal column currents.'),
     colsPerAdc: intIn(1, 4096).default(8).describe('Columns sharing one ADC through a column multiplexer.'),
   })
   .describe('One crossbar subarray and its periphery.');
@@ -122,7 +124,7 @@ export const ConfigSchema = z
     device: DeviceSchema.prefault({}),
     faults: FaultSchema.prefault({}),
     mitigation: MitigationSchema.prefault({}),
-    engine: oneOf(ENGINES).default('reference'),
+    engine: oneOf(ENGINES).default('fast'),
     experiment: ExperimentSchema.prefault({}),
     tech: TechSchema.prefault({}),
   })

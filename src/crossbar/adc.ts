@@ -13,8 +13,8 @@ export function rdiv(x: number, d: number): number {
 export type AdcSpec =
   /** code = rdiv(I, step), unbounded; numerator = code. */
   | { mode: 'lossless'; step: number }
-  /** code = min(rdiv(I, step), maxCode), step = ΔG·2^m; numerator = code·2^m. */
-  | { mode: 'fixed'; step: number; m: number; maxCode: number; fullScale: number }
+  /** code = clamp(rdiv(I, step), minCode, maxCode), step = ΔG·2^m; numerator = code·2^m. */
+  | { mode: 'fixed'; step: number; m: number; minCode: number; maxCode: number; fullScale: number }
   /** NeuroSim min/max per read batch; numerator = lo·maxCode + code·(hi − lo). */
   | { mode: 'self-ranging'; maxCode: number };
 
@@ -26,20 +26,23 @@ export function fixedShift(fullScale: number, dG: number, maxCode: number): numb
 }
 
 /**
- * The ADC of a layer. `fullScale` (in conductance LSB·Vread) is PR·Gmax for
- * fixed-full-scale and the calibrated largest current for fixed-calibrated.
+ * The ADC of a layer. `fullScale` (in conductance LSB·Vread) is the largest current magnitude
+ * to convert: PR·Gmax (single-ended) or PR·(Gmax − Gmin) (differential) for fixed-full-scale,
+ * the calibrated percentile for fixed-calibrated. A single-ended ADC has codes 0..2^B−1; a
+ * differential one (signed pair current) −(2^(B−1)−1)..2^(B−1)−1.
  */
-export function adcSpec(mode: AdcMode, adcBits: number, table: ConductanceTable, fullScale: number): AdcSpec {
-  const maxCode = 2 ** adcBits - 1;
+export function adcSpec(mode: AdcMode, adcBits: number, table: ConductanceTable, fullScale: number, differential: boolean): AdcSpec {
   switch (mode) {
     case 'lossless':
       return { mode: 'lossless', step: table.dG };
     case 'self-ranging':
-      return { mode: 'self-ranging', maxCode };
+      return { mode: 'self-ranging', maxCode: 2 ** adcBits - 1 };
     case 'fixed-full-scale':
     case 'fixed-calibrated': {
+      const maxCode = differential ? 2 ** (adcBits - 1) - 1 : 2 ** adcBits - 1;
+      if (maxCode < 1) return { mode: 'fixed', step: table.dG, m: 0, minCode: 0, maxCode: 0, fullScale };
       const m = fixedShift(fullScale, table.dG, maxCode);
-      return { mode: 'fixed', step: table.dG * 2 ** m, m, maxCode, fullScale };
+      return { mode: 'fixed', step: table.dG * 2 ** m, m, minCode: differential ? -maxCode : 0, maxCode, fullScale };
     }
   }
 }
@@ -53,7 +56,7 @@ export function adcDenominator(spec: AdcSpec, table: ConductanceTable): number {
 export function convertFixed(spec: Exclude<AdcSpec, { mode: 'self-ranging' }>, I: number): number {
   const c = rdiv(I, spec.step);
   if (spec.mode === 'lossless') return c;
-  return (c > spec.maxCode ? spec.maxCode : c) * 2 ** spec.m;
+  return (c > spec.maxCode ? spec.maxCode : c < spec.minCode ? spec.minCode : c) * 2 ** spec.m;
 }
 
 /** Numerator of one self-ranging conversion with batch range [lo, hi]. */

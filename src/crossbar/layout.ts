@@ -57,10 +57,22 @@ export function layerLayout(R: number, C: number, cfg: Pick<Config, 'tile' | 'qu
   };
 }
 
+/**
+ * ADC conversion units: what one ADC conversion reads. A single-ended unit reads one
+ * physical column; a differential unit reads the current difference of a column pair
+ * (G+ − G−, subtracted in the analog domain before the ADC).
+ */
+export interface Units {
+  pos: Int32Array; // physical column (global in the layer's physical array)
+  neg: Int32Array; // paired column of a differential unit, −1 for single-ended
+  /** Slice index of the unit: the self-ranging ADC shares one range per slice. */
+  slice: Int8Array;
+}
+
 /** Recombination terms in CSR form, indexed by t = rowTile·C + output. */
 export interface Terms {
   start: Int32Array; // length rowTiles·C + 1
-  col: Int32Array; // physical column (global in the layer's physical array)
+  unit: Int32Array; // conversion unit
   coef: Int32Array; // signed power of two
 }
 
@@ -72,9 +84,8 @@ export interface LayerMapping {
   levels: Uint8Array;
   /** Logical row r → physical row (global). */
   rowMap: Int32Array;
+  units: Units;
   terms: Terms;
-  /** Slice index of each physical column (−1 = unused): the self-ranging ADC groups by it. */
-  colSlice: Int8Array;
 }
 
 /** Physical column of weight column `o`, slice `s`, side 0 (offset / G+) or 1 (G−). */
@@ -101,16 +112,7 @@ export function plainMapping(q: QuantLayer, cfg: Pick<Config, 'tile' | 'quant'>)
   const { R, C, S, physCols, cellBits } = L;
   const b = L.weightBits;
   const levels = new Uint8Array(L.physRows * physCols);
-  const colSlice = new Int8Array(physCols).fill(-1);
   const offset = 2 ** (b - 1);
-  for (let o = 0; o < C; o++) {
-    for (let s = 0; s < S; s++) {
-      colSlice[weightColumn(L, o, s, 0)] = s;
-      if (L.scheme === 'differential') colSlice[weightColumn(L, o, s, 1)] = s;
-    }
-  }
-  if (L.scheme === 'offset') for (let ct = 0; ct < L.colTiles; ct++) for (let s = 0; s < S; s++) colSlice[referenceColumn(L, ct, s)] = s;
-
   for (let r = 0; r < R; r++) {
     const rowBase = r * physCols;
     for (let o = 0; o < C; o++) {
@@ -131,25 +133,55 @@ export function plainMapping(q: QuantLayer, cfg: Pick<Config, 'tile' | 'quant'>)
     }
   }
   const rowMap = Int32Array.from({ length: R }, (_, r) => r);
-  // Terms: the same recombination in every row tile.
-  const perOut = 2 * S;
+  const units = plainUnits(L);
+  // Terms: the same recombination in every row tile. Unit indices: see plainUnits.
+  const perOut = L.scheme === 'offset' ? 2 * S : S;
   const start = new Int32Array(L.rowTiles * C + 1);
-  const col = new Int32Array(L.rowTiles * C * perOut);
+  const unit = new Int32Array(L.rowTiles * C * perOut);
   const coef = new Int32Array(L.rowTiles * C * perOut);
   let n = 0;
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let o = 0; o < C; o++) {
       start[rt * C + o] = n;
-      const ct = Math.floor(o / L.Wc);
       for (let s = 0; s < S; s++) {
         const sig = 2 ** (s * cellBits);
-        col[n] = weightColumn(L, o, s, 0);
+        unit[n] = o * S + s;
         coef[n++] = sig;
-        col[n] = L.scheme === 'offset' ? referenceColumn(L, ct, s) : weightColumn(L, o, s, 1);
-        coef[n++] = -sig;
+        if (L.scheme === 'offset') {
+          unit[n] = C * S + Math.floor(o / L.Wc) * S + s;
+          coef[n++] = -sig;
+        }
       }
     }
   }
   start[L.rowTiles * C] = n;
-  return { name: q.layer.name, q, layout: L, levels, rowMap, terms: { start, col, coef }, colSlice };
+  return { name: q.layer.name, q, layout: L, levels, rowMap, units, terms: { start, unit, coef } };
+}
+
+/**
+ * Conversion units of the plain layout: unit o·S + s reads weight column o, slice s
+ * (offset: its column; differential: its G+/G− pair); for offset, unit C·S + ct·S + s
+ * reads the reference column of column tile ct, slice s.
+ */
+export function plainUnits(L: Layout): Units {
+  const n = L.C * L.S + (L.scheme === 'offset' ? L.colTiles * L.S : 0);
+  const pos = new Int32Array(n);
+  const neg = new Int32Array(n).fill(-1);
+  const slice = new Int8Array(n);
+  for (let o = 0; o < L.C; o++) {
+    for (let s = 0; s < L.S; s++) {
+      pos[o * L.S + s] = weightColumn(L, o, s, 0);
+      if (L.scheme === 'differential') neg[o * L.S + s] = weightColumn(L, o, s, 1);
+      slice[o * L.S + s] = s;
+    }
+  }
+  if (L.scheme === 'offset') {
+    for (let ct = 0; ct < L.colTiles; ct++) {
+      for (let s = 0; s < L.S; s++) {
+        pos[L.C * L.S + ct * L.S + s] = referenceColumn(L, ct, s);
+        slice[L.C * L.S + ct * L.S + s] = s;
+      }
+    }
+  }
+  return { pos, neg, slice };
 }

@@ -40,6 +40,8 @@ export interface Crossbar {
   conductance: Int32Array[];
   adc: AdcSpec[];
   stats: LayerStats[];
+  /** When set, engines add every column current (in units of ΔG, floored) to these histograms (ADC calibration). */
+  currentHistogram?: Float64Array[];
 }
 
 /** Conductance of every cell: programmed level through the device curve, then faults. */
@@ -64,14 +66,15 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
     }
     return cellConductances(m, table, f.cells);
   });
+  const differential = cfg.tile.signedScheme === 'differential';
   const adc = mappings.map((m, i) => {
-    let fullScale = cfg.tile.parallelRead * table.gMax;
+    let fullScale = cfg.tile.parallelRead * (differential ? table.gMax - table.gMin : table.gMax);
     if (cfg.tile.adcMode === 'fixed-calibrated') {
       const cal = opts.calibratedFullScale?.[i];
       if (cal === undefined) throw new UnsupportedError('fixed-calibrated ADC needs calibrated full-scale currents (calibrateAdcFullScale)', `layer "${m.name}"`);
       fullScale = Math.max(1, cal);
     }
-    return adcSpec(cfg.tile.adcMode, cfg.tile.adcBits, table, fullScale);
+    return adcSpec(cfg.tile.adcMode, cfg.tile.adcBits, table, fullScale, differential);
   });
   const stats = mappings.map(() => ({ reads: 0, conversions: 0, currentSum: 0 }));
   return { cfg, table, mappings, faults, conductance, adc, stats };
@@ -100,33 +103,44 @@ export function readCurrents(xb: Crossbar, layerIndex: number, x: Int32Array, P:
   return I;
 }
 
-/** ADC numerators of one read (all patches, all columns). */
-export function convertRead(xb: Crossbar, layerIndex: number, I: Float64Array, P: number): Float64Array {
+/** Currents of the conversion units: I[pos] − I[neg] (differential pairs) or I[pos]. */
+export function unitCurrents(m: LayerMapping, I: Float64Array, P: number): Float64Array {
+  const J = m.layout.physCols;
+  const { pos, neg } = m.units;
+  const U = pos.length;
+  const Iu = new Float64Array(P * U);
+  for (let p = 0; p < P; p++) {
+    for (let u = 0; u < U; u++) Iu[p * U + u] = I[p * J + pos[u]!]! - (neg[u]! >= 0 ? I[p * J + neg[u]!]! : 0);
+  }
+  return Iu;
+}
+
+/** ADC numerators of one read (all patches, all conversion units). */
+export function convertRead(xb: Crossbar, layerIndex: number, Iu: Float64Array, P: number): Float64Array {
   const m = xb.mappings[layerIndex]!;
   const spec = xb.adc[layerIndex]!;
-  const J = m.layout.physCols;
-  const n = new Float64Array(I.length);
+  const U = m.units.pos.length;
+  const n = new Float64Array(Iu.length);
   if (spec.mode !== 'self-ranging') {
-    for (let i = 0; i < I.length; i++) n[i] = convertFixed(spec, I[i]!);
+    for (let i = 0; i < Iu.length; i++) n[i] = convertFixed(spec, Iu[i]!);
     return n;
   }
-  // NeuroSim's self-ranging ADC: one range per slice over all columns and patches of the read.
-  const slices = Math.max(...m.colSlice) + 1;
+  // NeuroSim's self-ranging ADC: one range per slice over all units and patches of the read.
+  const slices = Math.max(...m.units.slice) + 1;
   const lo = new Float64Array(slices).fill(Infinity);
   const hi = new Float64Array(slices).fill(-Infinity);
   for (let p = 0; p < P; p++) {
-    for (let j = 0; j < J; j++) {
-      const s = m.colSlice[j]!;
-      if (s < 0) continue;
-      const v = I[p * J + j]!;
+    for (let u = 0; u < U; u++) {
+      const s = m.units.slice[u]!;
+      const v = Iu[p * U + u]!;
       if (v < lo[s]!) lo[s] = v;
       if (v > hi[s]!) hi[s] = v;
     }
   }
   for (let p = 0; p < P; p++) {
-    for (let j = 0; j < J; j++) {
-      const s = m.colSlice[j]!;
-      if (s >= 0) n[p * J + j] = convertSelfRanging(spec.maxCode, I[p * J + j]!, lo[s]!, hi[s]!);
+    for (let u = 0; u < U; u++) {
+      const s = m.units.slice[u]!;
+      n[p * U + u] = convertSelfRanging(spec.maxCode, Iu[p * U + u]!, lo[s]!, hi[s]!);
     }
   }
   return n;
@@ -137,24 +151,27 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: nu
   const i = q.index;
   const m = xb.mappings[i]!;
   const L = m.layout;
-  const { start, col, coef } = m.terms;
+  const { start, unit, coef } = m.terms;
   const st = xb.stats[i]!;
-  const usedCols = m.colSlice.reduce((n, s) => n + (s >= 0 ? 1 : 0), 0);
+  const U = m.units.pos.length;
   const T = new Float64Array(L.C * P);
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let g = 0; g < L.groupsPerTile; g++) {
       for (let k = 0; k < xb.cfg.quant.activationBits; k++) {
         const I = readCurrents(xb, i, x, P, rt, g, k);
-        const n = convertRead(xb, i, I, P);
+        const Iu = unitCurrents(m, I, P);
+        const n = convertRead(xb, i, Iu, P);
         st.reads += P * L.colTiles;
-        st.conversions += P * usedCols;
+        st.conversions += P * U;
         for (let v = 0; v < I.length; v++) st.currentSum += I[v]!;
+        const hist = xb.currentHistogram?.[i];
+        if (hist) for (let v = 0; v < Iu.length; v++) hist[Math.min(hist.length - 1, Math.floor(Math.abs(Iu[v]!) / xb.table.dG))]! += 1;
         const bitWeight = 2 ** k;
         for (let o = 0; o < L.C; o++) {
           const t = rt * L.C + o;
           for (let p = 0; p < P; p++) {
             let sum = 0;
-            for (let e = start[t]!; e < start[t + 1]!; e++) sum += coef[e]! * n[p * L.physCols + col[e]!]!;
+            for (let e = start[t]!; e < start[t + 1]!; e++) sum += coef[e]! * n[p * U + unit[e]!]!;
             T[o * P + p] += bitWeight * sum;
           }
         }

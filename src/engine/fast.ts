@@ -85,8 +85,12 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
     gMin: table.gMin,
     dG: table.dG,
     step: spec.step,
+    units: m.units.pos.length,
+    unitPos: m.units.pos,
+    unitNeg: m.units.neg,
+    differential: L.scheme === 'differential',
     termsStart: m.terms.start,
-    termsCol: m.terms.col,
+    termsUnit: m.terms.unit,
     termsCoef: m.terms.coef,
   };
 }
@@ -101,13 +105,16 @@ export function fastEngine(xb: Crossbar, threads = kernelThreads()): MatrixEngin
     matmul(q: QuantLayer, x: Int32Array, P: number, acc: Float64Array) {
       const i = q.index;
       const args = (packed[i] ??= packLayer(xb, i));
-      const r = kernels.crossbarLayer({ ...args, x, P, acc, threads });
+      const hist = xb.currentHistogram?.[i];
+      const r = kernels.crossbarLayer({ ...args, x, P, acc, threads, ...(hist ? { hist } : {}) });
       const L = xb.mappings[i]!.layout;
-      const usedCols = xb.mappings[i]!.colSlice.reduce((n, s) => n + (s >= 0 ? 1 : 0), 0);
+      const units = xb.mappings[i]!.units.pos.length;
+      // Reads with no active row (skipped by the kernel) have I = 0 on every unit.
+      if (hist) hist[0] += (P * L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits - r.activeReads) * units;
       const readsPerBit = L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits;
       const st = xb.stats[i]!;
       st.reads += P * L.colTiles * readsPerBit;
-      st.conversions += P * usedCols * readsPerBit;
+      st.conversions += P * units * readsPerBit;
       st.currentSum += r.currentSum;
     },
   };

@@ -32,11 +32,17 @@ export interface CrossbarLayerArgs {
   gMin: number;
   dG: number;
   step: number;
+  units: number;
+  unitPos: Int32Array;
+  unitNeg: Int32Array;
+  differential: boolean;
   termsStart: Int32Array;
-  termsCol: Int32Array;
+  termsUnit: Int32Array;
   termsCoef: Int32Array;
   acc: Float64Array;
   threads: number;
+  /** Optional: histogram of |unit current| in units of dG (ADC calibration). */
+  hist?: Float64Array;
 }
 
 export interface NativeKernels {

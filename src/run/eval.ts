@@ -4,10 +4,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
-import { drawFaults, loadFaultMap, type FaultMap } from '../crossbar/faults.ts';
+import { drawFaults, loadFaultMap, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
 import { plainMapping } from '../crossbar/layout.ts';
+import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
 import { UnsupportedError } from '../errors.ts';
+import { fastEngine, fastEngineRefusal } from '../engine/fast.ts';
 import { preprocess } from '../data/cifar10.ts';
 import { forwardFloat } from '../nn/float.ts';
 import { argmax } from '../nn/ops.ts';
@@ -58,26 +60,53 @@ export function evalInt(p: Prepared, engine?: MatrixEngine, label = 'integer inf
 }
 
 /** The fault map a config asks for: loaded from `faults.mapFile`, or drawn from its seed. */
-export function configuredFaults(p: Prepared, cfg: Config, layers: { name: string; layout: import('../crossbar/layout.ts').Layout }[]): FaultMap {
+export function configuredFaults(_p: Prepared, cfg: Config, layers: LayerShape[]): FaultMap {
   if (cfg.faults.mapFile) return loadFaultMap(cfg.faults.mapFile, layers, cfg.faults.naming);
   return drawFaults(layers, cfg.faults.rate, cfg.faults.sa1Sa0Ratio, cfg.faults.seed);
 }
 
-/** Program the crossbar for a config (mapping by mitigation, faults). */
+/** Program the crossbar for a config (mapping by mitigation, faults from the config). */
 export function programCrossbar(p: Prepared, cfg: Config = p.cfg): Crossbar {
+  return programCrossbarWithFaults(p, cfg, (layers) => configuredFaults(p, cfg, layers));
+}
+
+/** Program the crossbar with the fault map `faultsFor` returns for the layers' physical arrays. */
+export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (layers: LayerShape[]) => FaultMap): Crossbar {
   if (cfg.mitigation.method !== 'none') {
     throw new UnsupportedError(`mitigation "${cfg.mitigation.method}" is not available in this build of the reference model`, 'mitigation.method');
   }
-  if (cfg.tile.adcMode === 'fixed-calibrated') {
-    throw new UnsupportedError('fixed-calibrated ADC calibration is not available in this build', 'tile.adcMode');
-  }
   const mappings = p.qn.layers.map((q) => plainMapping(q, cfg));
-  const faults = configuredFaults(p, cfg, mappings);
-  return buildCrossbar(p.qn, cfg, { mappings, faults });
+  const faults = faultsFor(mappings);
+  const calibratedFullScale = cfg.tile.adcMode === 'fixed-calibrated' ? adcFullScale(p, cfg) : undefined;
+  return buildCrossbar(p.qn, cfg, { mappings, faults, ...(calibratedFullScale ? { calibratedFullScale } : {}) });
+}
+
+/** The calibrated ADC full scale of each layer for `cfg` (computed once per tile/device config). */
+export function adcFullScale(p: Prepared, cfg: Config): number[] {
+  const key = JSON.stringify([cfg.tile, cfg.device, cfg.engine]);
+  let fs = p.adcFullScaleCache.get(key);
+  if (!fs) {
+    fs = calibrateAdcFullScale(p.qn, cfg, p.calibration.pixels, p.imageSize, (xb) => makeEngine(xb));
+    p.adcFullScaleCache.set(key, fs);
+  }
+  return fs;
+}
+
+/** The configured engine (`engine`) for a programmed crossbar; refuses unsupported configs before any work. */
+export function makeEngine(xb: Crossbar): MatrixEngine {
+  return xb.cfg.engine === 'fast' ? fastEngine(xb) : referenceEngine(xb);
+}
+
+/** Check the configured engine can run `cfg` (throws UnsupportedError naming the field). */
+export function checkEngine(cfg: Config): void {
+  if (cfg.engine !== 'fast') return;
+  const refusal = fastEngineRefusal(cfg);
+  if (refusal) throw new UnsupportedError(`${refusal.reason}`, refusal.where);
 }
 
 export function evalCrossbar(p: Prepared, cfg: Config = p.cfg, progress: Progress = silentProgress): Accuracy & { predictions: Int32Array; crossbar: Crossbar } {
+  checkEngine(cfg);
   const xb = programCrossbar(p, cfg);
-  const r = evalInt(p, referenceEngine(xb), 'crossbar (reference model)', progress);
+  const r = evalInt(p, makeEngine(xb), `crossbar (${cfg.engine} engine)`, progress);
   return { ...r, crossbar: xb };
 }

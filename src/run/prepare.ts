@@ -18,6 +18,10 @@ export interface Prepared {
   test: Cifar10Batch;
   /** Pixels per image. */
   imageSize: number;
+  /** Calibration images (training set sample). */
+  calibration: Cifar10Batch;
+  /** Calibrated ADC full scales, per (tile, device) config. */
+  adcFullScaleCache: Map<string, number[]>;
 }
 
 export function prepare(cfg: Config, progress: Progress = silentProgress): Prepared {
@@ -43,7 +47,7 @@ export function prepare(cfg: Config, progress: Progress = silentProgress): Prepa
   });
   progress.stop();
   const imageSize = net.input.channels * net.input.height * net.input.width;
-  return { cfg, net, qn, test, imageSize };
+  return { cfg, net, qn, test, imageSize, calibration: cal, adcFullScaleCache: new Map() };
 }
 
 /** First-layer input codes of test image i. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evalCrossbar, evalFloat, evalInt } from '../../run/eval.ts';
+import { checkEngine, evalCrossbar, evalFloat, evalInt } from '../../run/eval.ts';
 import { prepare } from '../../run/prepare.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
@@ -13,6 +13,7 @@ export function register(program: Command): void {
       .option('--json', 'print the result as JSON'),
   ).action((o: CommonOptions & { crossbar?: boolean; float: boolean }) => {
     const cfg = configFromOptions(o);
+    if (o.crossbar) checkEngine(cfg);
     const progress = progressFor(o);
     if (o.crossbar && cfg.faults.rate > 0 && !cfg.faults.mapFile) progress.log(`fault seed: ${cfg.faults.seed} (rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio})`);
     const p = prepare(cfg, progress);

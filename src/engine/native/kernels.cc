@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <mutex>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -106,13 +107,22 @@ Napi::Value GemmI32(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// floor(a / b) for b > 0 (C++ division truncates toward zero).
+inline int64_t floorDiv(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 // One layer's product on crossbar subarrays, exactly as docs/model.md §4-5 (lossless and
 // fixed ADC modes). Cells are described by "conductance planes": bit masks M_u over the rows
 // of a read group with weights w_u, so that a column current is
 //   I = gMin*n + sum_u w_u * popcount(inputBits & M_u)       (n = active rows)
-// For a linear device the planes are the level bits (w_u = dG * 2^u) and the ADC is a shift:
-//   code = min((F[n] + V) >> m, maxCode),  V = sum_u 2^u * popcount(...)
-// with F[n] = floor((2*gMin*n + dG*2^m) / (2*dG)) precomputed (see src/engine/fast.ts).
+// For a linear device the planes are the level bits (w_u = dG * 2^u) and V = (I - gMin*n)/dG
+// is an integer; the ADC is then a shift:
+//   single-ended unit:  code = clamp((F[n] + V) >> m, 0, maxCode),
+//                       F[n] = floor((2*gMin*n + dG*2^m) / (2*dG)) (src/engine/fast.ts)
+//   differential unit:  d = V+ - V-,  code = clamp((2d + 2^m) >> (m+1), -maxCode, maxCode)
+// A conversion unit is one column (single-ended) or a column pair (differential, G+ - G-).
 Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
   Napi::Object a = info[0].As<Napi::Object>();
   const int32_t* x = data<int32_t>(a.Get("x"));
@@ -126,30 +136,43 @@ Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
   const bool linear = a.Get("linear").As<Napi::Boolean>().Value();
   const int64_t m = num(a, "m"), maxCode = num(a, "maxCode");  // maxCode < 0: no clamp (lossless)
   const double* F = data<double>(a.Get("F"));                   // linear: F[n], n = 0..PR
-  const int64_t gMin = num(a, "gMin"), step = num(a, "step");   // general: rdiv(I, step)
+  const int64_t gMin = num(a, "gMin"), step = num(a, "step"), dG = num(a, "dG");
+  const int32_t* unitPos = data<int32_t>(a.Get("unitPos"));
+  const int32_t* unitNeg = data<int32_t>(a.Get("unitNeg"));
+  const int64_t nUnits = num(a, "units");
+  const bool differential = a.Get("differential").As<Napi::Boolean>().Value();
   const int32_t* tStart = data<int32_t>(a.Get("termsStart"));
-  const int32_t* tCol = data<int32_t>(a.Get("termsCol"));
+  const int32_t* tUnit = data<int32_t>(a.Get("termsUnit"));
   const int32_t* tCoef = data<int32_t>(a.Get("termsCoef"));
   double* acc = data<double>(a.Get("acc"));
   const int threads = static_cast<int>(num(a, "threads"));
-  const int64_t dG = num(a, "dG");
+  // Optional histogram of |unit current| in units of dG (calibration of the fixed ADC range).
+  const bool wantHist = a.Has("hist") && a.Get("hist").IsTypedArray();
+  double* hist = wantHist ? data<double>(a.Get("hist")) : nullptr;
+  const int64_t histBins = wantHist ? static_cast<int64_t>(a.Get("hist").As<Napi::TypedArray>().ElementLength()) : 0;
+  const int64_t clampHi = maxCode < 0 ? INT64_MAX : maxCode;
+  const int64_t clampLo = maxCode < 0 ? INT64_MIN : (differential ? -maxCode : 0);
+  const int64_t mulM = int64_t(1) << m;
+  // Fast path: linear 1-bit cells, single-ended units, up to 128 rows per read.
+  const bool hot = linear && U == 1 && W <= 2 && !differential && !wantHist;
 
+  std::mutex histMutex;
   std::vector<double> currentSums(std::max(1, threads), 0.0);
   std::vector<int64_t> activeReads(std::max(1, threads), 0);
   auto work = [&](int tid, int64_t pBegin, int64_t pEnd) {
-    std::vector<int64_t> colAcc(J);
+    std::vector<int64_t> colAcc(J), V(J), unitAcc(nUnits);
     std::vector<uint64_t> in(bits * W);
-    std::vector<int64_t> V(J);
     std::vector<double> T(C);
+    std::vector<double> localHist(wantHist ? histBins : 0);
     int64_t activeK[32], activeN[32];
-    std::vector<uint64_t> activeB(W * 32);
     double currentSum = 0;
     int64_t active = 0;
     for (int64_t p = pBegin; p < pEnd; p++) {
       const int32_t* xp = x + p * R;
       std::fill(T.begin(), T.end(), 0.0);
       for (int64_t rt = 0; rt < rowTiles; rt++) {
-        std::fill(colAcc.begin(), colAcc.end(), 0);
+        if (hot) std::fill(colAcc.begin(), colAcc.end(), 0);
+        else std::fill(unitAcc.begin(), unitAcc.end(), 0);
         for (int64_t g = 0; g < groups; g++) {
           // Bit planes of this group's inputs, bit i of word w = physical row g*PR + 64w + i.
           std::fill(in.begin(), in.end(), 0);
@@ -165,75 +188,44 @@ Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
               if (k < bits) in[k * W + (i >> 6)] |= uint64_t(1) << (i & 63);
             }
           }
-          const uint64_t* gm = masks + ((rt * groups + g) * U) * W * J;
-          // Active bit planes of this group (a plane with no active row reads I = 0, code 0).
+          // Active bit planes (a plane with no active row reads I = 0: code 0, nothing to add).
           int nk = 0;
           for (int64_t k = 0; k < bits; k++) {
-            const uint64_t* b = in.data() + k * W;
             int64_t n = 0;
-            for (int64_t w = 0; w < W; w++) n += __builtin_popcountll(b[w]);
+            for (int64_t w = 0; w < W; w++) n += __builtin_popcountll(in[k * W + w]);
             if (n == 0) continue;
             activeK[nk] = k;
             activeN[nk] = n;
-            for (int64_t w = 0; w < W; w++) activeB[w * 32 + nk] = b[w];
             nk++;
           }
-          if (nk == 0) continue;
           active += nk;
-          if (linear && U == 1 && W <= 2) {
-            // Hot path (1-bit cells, up to 128 rows per read): masks are loaded once per
-            // column and reused for every active bit plane.
-            const uint64_t* m0 = gm;
-            const uint64_t* m1 = W == 2 ? gm + J : gm;
-            int64_t Fk[32], shiftK[32];
-            uint64_t b0[32], b1[32];
-            int64_t nSum = 0;
-            for (int t = 0; t < nk; t++) {
-              Fk[t] = static_cast<int64_t>(F[activeN[t]]);
-              shiftK[t] = activeK[t];
-              b0[t] = activeB[t];
-              b1[t] = W == 2 ? activeB[32 + t] : 0;
-              nSum += activeN[t];
-            }
-            const int64_t clampCode = maxCode < 0 ? INT64_MAX : maxCode;
-            int64_t* ca = colAcc.data();
-            int64_t sumV = 0;
-            for (int t = 0; t < nk; t++) {
-              const uint64_t c0 = b0[t], c1 = b1[t];
-              const int64_t f = Fk[t], sh = shiftK[t];
-              int64_t sv = 0;
-#pragma omp simd reduction(+ : sv)
+          const uint64_t* gm = masks + ((rt * groups + g) * U) * W * J;
+          for (int t = 0; t < nk; t++) {
+            const int64_t k = activeK[t], n = activeN[t];
+            const uint64_t* b = in.data() + k * W;
+            if (hot) {
+              const uint64_t c0 = b[0], c1 = W == 2 ? b[1] : 0;
+              const uint64_t* m0 = gm;
+              const uint64_t* m1 = W == 2 ? gm + J : gm;
+              const int64_t f = static_cast<int64_t>(F[n]);
+              int64_t* ca = colAcc.data();
+              int64_t sumV = 0;
+#pragma omp simd reduction(+ : sumV)
               for (int64_t j = 0; j < J; j++) {
                 const int64_t v = __builtin_popcountll(m0[j] & c0) + __builtin_popcountll(m1[j] & c1);
-                sv += v;
+                sumV += v;
                 int64_t code = (f + v) >> m;
-                code = code > clampCode ? clampCode : code;
-                ca[j] += (code << m) << sh;
+                code = code > clampHi ? clampHi : code;
+                ca[j] += (code << m) << k;
               }
-              sumV += sv;
+              currentSum += static_cast<double>(gMin) * n * J + static_cast<double>(dG) * sumV;
+              continue;
             }
-            currentSum += static_cast<double>(gMin) * nSum * J + static_cast<double>(dG) * sumV;
-            continue;
-          }
-          for (int t = 0; t < nk; t++) {
-            const int64_t k = activeK[t];
-            const int64_t n = activeN[t];
-            const uint64_t* b = in.data() + k * W;
+            // General path: V[j] = (I_j - gMin*n) / dG (linear) or I_j - gMin*n (general device).
             std::fill(V.begin(), V.end(), 0);
             for (int64_t u = 0; u < U; u++) {
-              const int64_t scale = linear ? (int64_t(1) << u) : 1;
+              const int64_t scale = linear ? (int64_t(1) << u) : static_cast<int64_t>(planeWeight[u]);
               const uint64_t* mu = gm + u * W * J;
-              if (!linear) {
-                // general device: accumulate w_u * popcount as current directly
-                const int64_t wu = static_cast<int64_t>(planeWeight[u]);
-                for (int64_t w = 0; w < W; w++) {
-                  const uint64_t bw = b[w];
-                  if (!bw) continue;
-                  const uint64_t* mw = mu + w * J;
-                  for (int64_t j = 0; j < J; j++) V[j] += wu * __builtin_popcountll(mw[j] & bw);
-                }
-                continue;
-              }
               for (int64_t w = 0; w < W; w++) {
                 const uint64_t bw = b[w];
                 if (!bw) continue;
@@ -243,34 +235,27 @@ Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
                 for (int64_t j = 0; j < J; j++) Vp[j] += scale * __builtin_popcountll(mw[j] & bw);
               }
             }
-            int64_t* ca = colAcc.data();
-            const int64_t* Vp = V.data();
-            if (linear) {
-              const int64_t Fn = static_cast<int64_t>(F[n]);
-              int64_t sumV = 0;
-              if (maxCode < 0) {
-#pragma omp simd reduction(+ : sumV)
-                for (int64_t j = 0; j < J; j++) {
-                  sumV += Vp[j];
-                  ca[j] += (Fn + Vp[j]) << k;
-                }
+            int64_t sumV = 0;
+            for (int64_t j = 0; j < J; j++) sumV += V[j];
+            currentSum += static_cast<double>(gMin) * n * J + static_cast<double>(linear ? dG : 1) * sumV;
+            const int64_t f = linear ? static_cast<int64_t>(F[n]) : 0;
+            for (int64_t u = 0; u < nUnits; u++) {
+              const int64_t pos = unitPos[u], neg = unitNeg[u];
+              int64_t code;
+              int64_t current;  // unit current in LSB (for the histogram)
+              if (differential) {
+                const int64_t d = V[pos] - V[neg];
+                current = linear ? dG * d : d;
+                code = linear ? ((2 * d + mulM) >> (m + 1)) : floorDiv(2 * d + step, 2 * step);
               } else {
-#pragma omp simd reduction(+ : sumV)
-                for (int64_t j = 0; j < J; j++) {
-                  sumV += Vp[j];
-                  int64_t code = (Fn + Vp[j]) >> m;
-                  code = code > maxCode ? maxCode : code;
-                  ca[j] += (code << m) << k;
-                }
+                current = gMin * n + (linear ? dG * V[pos] : V[pos]);
+                code = linear ? ((f + V[pos]) >> m) : floorDiv(2 * current + step, 2 * step);
               }
-              currentSum += static_cast<double>(gMin * n) * J + static_cast<double>(dG) * sumV;
-            } else {
-              for (int64_t j = 0; j < J; j++) {
-                const int64_t I = gMin * n + Vp[j];
-                currentSum += static_cast<double>(I);
-                int64_t code = (2 * I + step) / (2 * step);
-                if (maxCode >= 0 && code > maxCode) code = maxCode;
-                ca[j] += (code << m) << k;
+              code = code > clampHi ? clampHi : (code < clampLo ? clampLo : code);
+              unitAcc[u] += code * mulM * (int64_t(1) << k);
+              if (wantHist) {
+                int64_t bin = (current < 0 ? -current : current) / dG;
+                localHist[bin < histBins ? bin : histBins - 1] += 1;
               }
             }
           }
@@ -278,7 +263,11 @@ Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
         for (int64_t o = 0; o < C; o++) {
           const int64_t t = rt * C + o;
           int64_t s = 0;
-          for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * colAcc[tCol[e]];
+          if (hot) {
+            for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * colAcc[unitPos[tUnit[e]]];
+          } else {
+            for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * unitAcc[tUnit[e]];
+          }
           T[o] += static_cast<double>(s);
         }
       }
@@ -286,6 +275,10 @@ Napi::Value CrossbarLayer(const Napi::CallbackInfo& info) {
     }
     currentSums[tid] = currentSum;
     activeReads[tid] = active;
+    if (wantHist) {
+      std::lock_guard<std::mutex> lock(histMutex);
+      for (int64_t i = 0; i < histBins; i++) hist[i] += localHist[i];
+    }
   };
   const int nThreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, P)));
   if (nThreads == 1) {

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
+import { ConfigError, DataError } from '../../errors.ts';
+import { checkEngine } from '../../run/eval.ts';
+import { prepare } from '../../run/prepare.ts';
+import { mergeSweeps, parseShard, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
+import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
+import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
+
+function parseRates(v: string): number[] {
+  return v.split(',').map((s) => {
+    const n = Number(s.replace(/%$/, ''));
+    if (!Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(s)}`, '--rates');
+    return n / 100;
+  });
+}
+
+function parseMitigations(v: string): Mitigation[] {
+  return v.split(',').map((s) => {
+    if (!(MITIGATIONS as readonly string[]).includes(s)) throw new ConfigError(`unknown mitigation ${JSON.stringify(s)}; known: ${MITIGATIONS.join(', ')}`, '--mitigation');
+    return s as Mitigation;
+  });
+}
+
+/** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
+export async function writeSweep(dir: string, r: SweepResult): Promise<string[]> {
+  const shard = r.shard.count > 1 ? `.shard-${r.shard.index}-of-${r.shard.count}` : '';
+  const files: Record<string, string> = {};
+  if (shard) {
+    files[`sweep${shard}.json`] = JSON.stringify(r, null, 1);
+    files[`sweep${shard}.csv`] = sweepCsv(r);
+  } else {
+    const summary = summarize(r);
+    files['sweep.json'] = JSON.stringify({ ...r, summary }, null, 1);
+    files['sweep.csv'] = sweepCsv(r);
+    files['summary.md'] = summaryMarkdown(summary);
+    files['accuracy.svg'] = await sweepChart(summary, `${r.config.network.model}, preset ${r.config.preset}, ${r.spec.images} images, ${r.spec.seeds.length} fault seeds`);
+  }
+  return writeAllAtomic(dir, files);
+}
+
+export function register(program: Command): void {
+  addConfigOptions(
+    program
+      .command('sweep')
+      .description('accuracy against stuck-at fault rate, SA1:SA0 ratio and mitigation, over several fault seeds; CSV, JSON, Markdown summary and SVG plot')
+      .option('--rates <list>', 'fault rates in percent of cells', '0,0.1,1,2.5,10,50')
+      .option('--ratios <list>', 'SA1:SA0 ratios', '5:1,1:5')
+      .option('--seeds <n>', 'number of fault seeds (faults.seed, faults.seed+1, …)', '2')
+      .option('--mitigations <list>', `mitigations to compare (${MITIGATIONS.join(', ')})`)
+      .option('--out <dir>', 'output folder', 'runs/sweep')
+      .option('--shard <i/N>', 'run only every N-th point starting at i (array jobs); merge with `memxbar merge`'),
+    ['model', 'data', 'images', 'engine', 'faultSeed', 'mitigation'],
+  ).action(async (o: CommonOptions & { rates: string; ratios: string; seeds: string; mitigations?: string; out: string; shard?: string }) => {
+    const cfg = configFromOptions(o);
+    const seedsN = Number(o.seeds);
+    if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 1000) throw new ConfigError(`must be a whole number 1..1000, got ${JSON.stringify(o.seeds)}`, '--seeds');
+    const spec: SweepSpec = {
+      rates: parseRates(o.rates),
+      ratios: o.ratios.split(',').map((r) => {
+        if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
+        return r;
+      }),
+      seeds: Array.from({ length: seedsN }, (_, i) => cfg.faults.seed + i),
+      mitigations: parseMitigations(o.mitigations ?? cfg.mitigation.method),
+      images: cfg.experiment.images,
+    };
+    const shard = o.shard ? parseShard(o.shard) : { index: 0, count: 1 };
+    for (const m of spec.mitigations) checkEngine({ ...cfg, mitigation: { method: m } });
+    ensureOutDir(o.out);
+    const progress = progressFor(o);
+    const p = prepare(cfg, progress);
+    const r = runSweep(p, spec, shard, progress);
+    const files = await writeSweep(o.out, r);
+    if (shard.count === 1) out(summaryMarkdown(summarize(r)));
+    for (const f of files) out(`wrote ${f}`);
+  });
+
+  program
+    .command('merge')
+    .description('merge the shard results of one sweep (sweep.shard-*.json) into the full sweep outputs')
+    .argument('<files...>', 'shard JSON files')
+    .option('--out <dir>', 'output folder', 'runs/sweep')
+    .action(async (files: string[], o: { out: string }) => {
+      const parts = files.map((f) => {
+        let result: SweepResult;
+        try {
+          result = JSON.parse(readFileSync(f, 'utf8')) as SweepResult;
+        } catch (e) {
+          throw new DataError(`not a readable sweep result: ${(e as Error).message}`, f);
+        }
+        if (!result || typeof result.key !== 'string' || !Array.isArray(result.points)) throw new DataError('not a memxbar sweep result (no key / points)', f);
+        return { result, source: f };
+      });
+      const merged = mergeSweeps(parts);
+      ensureOutDir(o.out);
+      for (const f of await writeSweep(o.out, merged)) out(`wrote ${join(f)}`);
+      out(summaryMarkdown(summarize(merged)));
+    });
+}

@@ -1,0 +1,180 @@
+/**
+ * Accuracy sweeps over fault rate × SA1:SA0 ratio × fault seed × mitigation.
+ * Points can be split across machines (`shard`), each shard's result saved as JSON,
+ * and shards merged; the summary (mean and spread over seeds) and the plot are made
+ * from whatever set of points is complete.
+ */
+import { createHash } from 'node:crypto';
+import type { Config, Mitigation } from '../config/schema.ts';
+import { ConfigError, DataError } from '../errors.ts';
+import { countFaults, drawFaults } from '../crossbar/faults.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { accuracyChart } from '../report/plot.ts';
+import { argmax } from '../nn/ops.ts';
+import { forwardInt } from '../nn/quant.ts';
+import { checkEngine, makeEngine, programCrossbarWithFaults } from './eval.ts';
+import { inputCodes, type Prepared } from './prepare.ts';
+
+export interface SweepSpec {
+  rates: number[];
+  ratios: string[];
+  /** Fault seeds used (one run per seed). */
+  seeds: number[];
+  mitigations: Mitigation[];
+  images: number;
+}
+
+export interface SweepPoint {
+  rate: number;
+  ratio: string;
+  seed: number;
+  mitigation: Mitigation;
+  correct: number;
+  images: number;
+  top1: number;
+  /** Σ read currents (conductance LSB·Vread) over all reads of all images: the array read-energy figure. */
+  currentSum: number;
+  stuckCells: number;
+  sa1Cells: number;
+}
+
+export interface SweepResult {
+  tool: string;
+  /** Hash of the config and spec; shards merge only when it matches. */
+  key: string;
+  config: Config;
+  spec: SweepSpec;
+  shard: { index: number; count: number };
+  points: SweepPoint[];
+}
+
+export interface SummaryRow {
+  mitigation: Mitigation;
+  ratio: string;
+  rate: number;
+  seeds: number;
+  meanTop1: number;
+  stdTop1: number;
+  minTop1: number;
+  maxTop1: number;
+  /** Mean read-energy figure relative to the same mitigation's fault-free point (1 = unchanged). */
+  relativeReadEnergy: number | null;
+}
+
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m) throw new ConfigError(`must look like i/N (0 ≤ i < N), got ${JSON.stringify(s)}`, '--shard');
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new ConfigError(`must satisfy 0 ≤ i < N, got ${s}`, '--shard');
+  return { index, count };
+}
+
+/** All points of a sweep, in a fixed order; rate 0 appears once per mitigation (no faults to draw). */
+export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'images' | 'top1' | 'currentSum' | 'stuckCells' | 'sa1Cells'>[] {
+  const out = [];
+  for (const mitigation of spec.mitigations) {
+    for (const rate of spec.rates) {
+      if (rate === 0) {
+        out.push({ rate, ratio: spec.ratios[0]!, seed: spec.seeds[0]!, mitigation });
+        continue;
+      }
+      for (const ratio of spec.ratios) for (const seed of spec.seeds) out.push({ rate, ratio, seed, mitigation });
+    }
+  }
+  return out;
+}
+
+export function sweepKey(cfg: Config, spec: SweepSpec): string {
+  return createHash('sha256').update(JSON.stringify({ cfg: { ...cfg, faults: { ...cfg.faults, rate: 0, seed: 0, sa1Sa0Ratio: '1:1' }, mitigation: null }, spec })).digest('hex').slice(0, 16);
+}
+
+export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count: 1 }, progress: Progress = silentProgress): SweepResult {
+  if (spec.images > p.test.count) throw new DataError(`the sweep asks for ${spec.images} images but ${p.test.count} are loaded`, '--images');
+  const all = sweepPoints(spec);
+  const mine = all.filter((_, i) => i % shard.count === shard.index);
+  for (const m of spec.mitigations) checkEngine({ ...p.cfg, mitigation: { ...p.cfg.mitigation, method: m } });
+  progress.log(`sweep: ${mine.length} of ${all.length} points (shard ${shard.index}/${shard.count}), ${spec.images} images each, fault seeds ${spec.seeds.join(', ')}`);
+  progress.start('sweep', mine.length * spec.images);
+  const points: SweepPoint[] = [];
+  for (const pt of mine) {
+    const cfg: Config = { ...p.cfg, faults: { ...p.cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, seed: pt.seed, mapFile: null }, mitigation: { ...p.cfg.mitigation, method: pt.mitigation } };
+    const xb = programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, pt.rate, pt.ratio, pt.seed));
+    const engine = makeEngine(xb);
+    let correct = 0;
+    for (let i = 0; i < spec.images; i++) {
+      if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
+      progress.tick();
+    }
+    const fc = countFaults(xb.faults);
+    points.push({ ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1 });
+  }
+  progress.stop();
+  return { tool: 'memxbar sweep', key: sweepKey(p.cfg, spec), config: p.cfg, spec, shard, points };
+}
+
+/** Merge shard results of the same sweep (same key); every point must be present exactly once. */
+export function mergeSweeps(parts: { result: SweepResult; source: string }[]): SweepResult {
+  if (parts.length === 0) throw new DataError('nothing to merge', 'sweep merge');
+  const first = parts[0]!.result;
+  const seen = new Map<string, string>();
+  const points: SweepPoint[] = [];
+  for (const { result, source } of parts) {
+    if (result.key !== first.key) throw new DataError(`belongs to a different sweep (key ${result.key}, expected ${first.key}: config or spec differ)`, source);
+    for (const pt of result.points) {
+      const id = `${pt.mitigation}|${pt.rate}|${pt.ratio}|${pt.seed}`;
+      if (seen.has(id)) throw new DataError(`point ${id} is also in ${seen.get(id)}`, source);
+      seen.set(id, source);
+      points.push(pt);
+    }
+  }
+  const expected = sweepPoints(first.spec).length;
+  if (points.length !== expected) throw new DataError(`the shards hold ${points.length} of the sweep's ${expected} points; missing shards?`, 'sweep merge');
+  const order = new Map(sweepPoints(first.spec).map((pt, i) => [`${pt.mitigation}|${pt.rate}|${pt.ratio}|${pt.seed}`, i]));
+  points.sort((a, b) => order.get(`${a.mitigation}|${a.rate}|${a.ratio}|${a.seed}`)! - order.get(`${b.mitigation}|${b.rate}|${b.ratio}|${b.seed}`)!);
+  return { ...first, shard: { index: 0, count: 1 }, points };
+}
+
+/** Mean and spread over seeds; the rate-0 point is reported under every ratio. */
+export function summarize(r: SweepResult): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const mitigation of r.spec.mitigations) {
+    const clean = r.points.find((p) => p.mitigation === mitigation && p.rate === 0);
+    for (const ratio of r.spec.ratios) {
+      for (const rate of r.spec.rates) {
+        const pts = r.points.filter((p) => p.mitigation === mitigation && p.rate === rate && (rate === 0 || p.ratio === ratio));
+        if (pts.length === 0) continue;
+        const acc = pts.map((p) => p.top1);
+        const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+        const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / acc.length);
+        const energy = pts.reduce((a, p) => a + p.currentSum, 0) / pts.length;
+        rows.push({
+          mitigation, ratio, rate, seeds: pts.length, meanTop1: mean, stdTop1: std, minTop1: Math.min(...acc), maxTop1: Math.max(...acc),
+          relativeReadEnergy: clean && clean.currentSum > 0 ? energy / clean.currentSum : null,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+export function sweepCsv(r: SweepResult): string {
+  const head = 'mitigation,ratio,rate,seed,images,correct,top1,stuck_cells,sa1_cells,current_sum';
+  const lines = r.points.map((p) => [p.mitigation, p.ratio, p.rate, p.seed, p.images, p.correct, p.top1.toFixed(6), p.stuckCells, p.sa1Cells, p.currentSum].join(','));
+  return [head, ...lines].join('\n') + '\n';
+}
+
+export function summaryMarkdown(rows: SummaryRow[]): string {
+  const lines = ['| mitigation | SA1:SA0 | rate (%) | top-1 mean (%) | spread (min–max) | seeds | read energy vs fault-free |', '|---|---|---:|---:|---|---:|---:|'];
+  for (const s of rows) {
+    lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${(100 * s.meanTop1).toFixed(2)} | ${(100 * s.minTop1).toFixed(1)}–${(100 * s.maxTop1).toFixed(1)} | ${s.seeds} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function sweepChart(rows: SummaryRow[], title: string): Promise<string> {
+  return accuracyChart(
+    rows.map((s) => ({ ratePct: s.rate * 100, series: s.mitigation, panel: `SA1:SA0 = ${s.ratio}`, mean: 100 * s.meanTop1, lo: 100 * s.minTop1, hi: 100 * s.maxTop1 })),
+    title,
+  );
+}

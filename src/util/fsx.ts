@@ -1,0 +1,49 @@
+/**
+ * Safe output: files are written whole or not at all (temp file + rename), output
+ * folders are checked before any work, and nothing the user had is deleted.
+ */
+import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataError } from '../errors.ts';
+
+/** Create `dir` if needed and check it is a writable folder; throws DataError naming it. */
+export function ensureOutDir(dir: string): string {
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new DataError('exists and is not a folder', `--out ${dir}`);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`cannot write to this folder: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, `--out ${dir}`);
+  }
+  return dir;
+}
+
+/** Write a file atomically: a temp file next to it, then rename over the target. */
+export function writeAtomic(path: string, content: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp-${Math.random().toString(36).slice(2)}`);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    throw new DataError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+  }
+}
+
+/** Write several files: all are rendered first by the caller; each lands atomically. */
+export function writeAllAtomic(dir: string, files: Record<string, string | Uint8Array>): string[] {
+  ensureOutDir(dir);
+  const written: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeAtomic(path, content);
+    written.push(path);
+  }
+  return written;
+}
