@@ -10,6 +10,7 @@ import { isUserError } from '../errors.ts';
 import { register as registerConfig } from './commands/config.ts';
 import { register as registerEval } from './commands/eval.ts';
 import { register as registerSweep } from './commands/sweep.ts';
+import { register as registerBench } from './commands/bench.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerConfig]) register(program);
+  for (const register of [registerEval, registerSweep, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -66,7 +66,7 @@ export const TileSchema = z
     adcMode: oneOf(ADC_MODES).default('fixed-calibrated').describe('ADC range: lossless (exact code), fixed full scale, fixed calibrated, or NeuroSim\'s self-ranging min/max.'),
     adcKind: oneOf(['sar', 'flash'] as const).default('sar').describe('ADC circuit: successive approximation or flash (multilevel sense amplifier).'),
     adcCalibrationImages: intIn(1, 10000).default(8).describe('fixed-calibrated ADC: calibration images run on the ideal array to set the range.'),
-    adcCalibrationPercentile: realIn(50, 100).default(99.9).describe('fixed-calibrated ADC: the full scale is this percentile of the ideal column currents.'),
+    adcCalibrationPercentile: realIn(50, 100).default(99).describe('fixed-calibrated ADC: the full scale is this percentile of the ideal column currents.'),
     colsPerAdc: intIn(1, 4096).default(8).describe('Columns sharing one ADC through a column multiplexer.'),
   })
   .describe('One crossbar subarray and its periphery.');

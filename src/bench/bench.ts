@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: throughput of every path on the same machine in the same run, reported
+ * as ratios against onnxruntime's float32 inference of the same model (the baseline).
+ * Never part of CI or of the tests.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseOverride, resolveConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { preprocess } from '../data/cifar10.ts';
+import { forwardFloat } from '../nn/float.ts';
+import { exportOnnx } from '../nn/onnx-export.ts';
+import { forwardInt } from '../nn/quant.ts';
+import { referenceEngine } from '../crossbar/reference.ts';
+import { fastEngine } from '../engine/fast.ts';
+import { programCrossbar } from '../run/eval.ts';
+import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
+import type { Progress } from '../util/progress.ts';
+
+export interface BenchRow {
+  model: string;
+  path: string;
+  imagesPerSecond: number;
+  images: number;
+  /** Time per image relative to onnxruntime float32 on the same model (lower is better). */
+  vsOnnxruntime: number | null;
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+function loadOrt(): Ort | null {
+  try {
+    return createRequire(import.meta.url)('onnxruntime-node') as Ort;
+  } catch {
+    return null;
+  }
+}
+
+/** Run `fn` over images until both `minImages` and `minSeconds` are reached; images/s. */
+async function rate(fn: (i: number) => unknown | Promise<unknown>, available: number, minImages: number, minSeconds: number): Promise<{ ips: number; images: number }> {
+  await fn(0); // warm-up (JIT, packing, caches)
+  const t0 = performance.now();
+  let n = 0;
+  while (n < minImages || performance.now() - t0 < minSeconds * 1000) {
+    await fn(n % available);
+    n++;
+    if (n >= 100 * minImages) break;
+  }
+  return { ips: n / ((performance.now() - t0) / 1000), images: n };
+}
+
+function modelConfig(model: 'w0.5' | 'w1', extra: string[]): Config {
+  const base = model === 'w0.5' ? [] : ['network.model="random-vgg8"', 'network.randomWidth=1', 'quant.calibrationImages=50'];
+  return resolveConfig({ preset: 'neurosim-v1.4', overrides: [...base, 'experiment.images=50', ...extra].map(parseOverride) });
+}
+
+export async function runBench(progress: Progress, opts: { referenceImages: number; quick: boolean }): Promise<{ rows: BenchRow[]; machine: string }> {
+  const ort = loadOrt();
+  const rows: BenchRow[] = [];
+  const minS = opts.quick ? 1 : 4;
+  for (const model of ['w0.5', 'w1'] as const) {
+    const label = model === 'w0.5' ? 'VGG8-w0.5 (trained)' : 'VGG8 full width (random weights)';
+    progress.log(`${label}: preparing`);
+    const p: Prepared = prepare(modelConfig(model, []));
+    const n = p.test.count;
+    const floatImgs = Array.from({ length: n }, (_, i) => preprocess(p.test.pixels, i, p.net.input));
+    let ortIps: number | null = null;
+    if (ort) {
+      const session = await ort.InferenceSession.create(exportOnnx(p.net));
+      const r = await rate((i) => session.run({ image: new ort.Tensor('float32', floatImgs[i]!, [1, 3, 32, 32]) }), n, 20, minS);
+      ortIps = r.ips;
+      rows.push({ model: label, path: 'onnxruntime float32 (baseline)', imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: 1 });
+    } else {
+      progress.log('onnxruntime-node is not installed (a dev dependency): no baseline, no ratios');
+    }
+    const add = (path: string, r: { ips: number; images: number }) =>
+      rows.push({ model: label, path, imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: ortIps ? ortIps / r.ips : null });
+    progress.log(`${label}: float and integer paths`);
+    add('memxbar float32', await rate((i) => forwardFloat(p.net, floatImgs[i]!), n, 10, minS));
+    add('memxbar integer path (8-bit)', await rate((i) => forwardInt(p.qn, inputCodes(p, i)), n, 10, minS));
+    for (const [name, extra] of [
+      ['(a) neurosim-v1.4, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
+      ['(b) lossless ADC, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.adcMode="lossless"']],
+    ] as const) {
+      const cfg = modelConfig(model, [...extra]);
+      const xb = programCrossbar(p, cfg);
+      progress.log(`${label}: crossbar ${name}, fast engine`);
+      const fe = fastEngine(xb);
+      add(`crossbar ${name}: fast engine`, await rate((i) => forwardInt(p.qn, inputCodes(p, i), fe), n, 10, minS));
+      if (opts.referenceImages > 0) {
+        progress.log(`${label}: crossbar ${name}, reference model (${opts.referenceImages} image(s), slow by design)`);
+        const re = referenceEngine(programCrossbar(p, cfg));
+        const t0 = performance.now();
+        for (let i = 0; i < opts.referenceImages; i++) forwardInt(p.qn, inputCodes(p, i), re);
+        add(`crossbar ${name}: reference model`, { ips: opts.referenceImages / ((performance.now() - t0) / 1000), images: opts.referenceImages });
+      }
+    }
+  }
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
+  return { rows, machine };
+}
+
+export function benchMarkdown(rows: BenchRow[], machine: string): string {
+  const lines = [`Machine: ${machine}`, '', '| model | path | images/s | time per image vs onnxruntime float32 |', '|---|---|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.model} | ${r.path} | ${r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 3 : 1)} | ${r.vsOnnxruntime === null ? '–' : `${r.vsOnnxruntime.toFixed(2)}×`} |`);
+  return lines.join('\n') + '\n';
+}
