@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configJsonSchema } from '../../config/schema.ts';
+import { configReferenceMarkdown } from '../../config/reference-doc.ts';
 import { loadPreset, presetNames } from '../../config/load.ts';
 import { addConfigOptions, configFromOptions, out, type CommonOptions } from '../common.ts';
 
@@ -9,8 +10,10 @@ export function register(program: Command): void {
       .command('config')
       .description('print the resolved config (defaults ← preset ← file ← flags), its JSON Schema, or the presets')
       .option('--schema', 'print the JSON Schema of config files instead')
-      .option('--presets', 'list the presets with their sources'),
-  ).action((o: CommonOptions & { schema?: boolean; presets?: boolean }) => {
+      .option('--presets', 'list the presets with their sources')
+      .option('--reference', 'print the Markdown reference of every field (as in the README)'),
+  ).action((o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
+    if (o.reference) return process.stdout.write(configReferenceMarkdown());
     if (o.schema) return out(JSON.stringify(configJsonSchema(), null, 2));
     if (o.presets) {
       for (const name of presetNames()) out(`${name}: ${loadPreset(name).source}`);
