@@ -11,6 +11,7 @@ import { register as registerConfig } from './commands/config.ts';
 import { register as registerEval } from './commands/eval.ts';
 import { register as registerSweep } from './commands/sweep.ts';
 import { register as registerBench } from './commands/bench.ts';
+import { register as registerFaults } from './commands/faults.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerConfig, registerBench]) register(program);
+  for (const register of [registerEval, registerSweep, registerFaults, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { sa1Share } from '../config/load.ts';
-import type { FaultConfig } from '../config/schema.ts';
+import type { Config, FaultConfig } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
+import { isCompute, matrixCols, matrixRows, type Network } from '../nn/graph.ts';
 import { Rng } from '../util/rng.ts';
-import type { Layout } from './layout.ts';
+import { layerLayout, type Layout } from './layout.ts';
 
 export const OK = 0;
 export const SA0 = 1; // stuck at Gmin
@@ -26,6 +27,15 @@ export type FaultMap = LayerFaults[];
 export interface LayerShape {
   name: string;
   layout: Layout;
+}
+
+/**
+ * The physical arrays of a network's compute layers, in order (the layer index is the
+ * position here): what a fault map covers. Needs only layer shapes and the config, the
+ * same layouts the plain mapping of the quantized network has.
+ */
+export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'quant'>): LayerShape[] {
+  return net.layers.filter(isCompute).map((l) => ({ name: l.name, layout: layerLayout(matrixRows(l), matrixCols(l), cfg, `layer "${l.name}"`) }));
 }
 
 /** Draw a fault map: each cell stuck with probability `rate`, SA1 with the ratio's share. */
@@ -68,16 +78,57 @@ export function countFaults(map: FaultMap): { cells: number; sa0: number; sa1: n
 
 const HEADER = '# memxbar fault map v1';
 
-/** The CSV text of a fault map (standard naming: SA1 = Gmax). */
-export function faultMapToCsv(map: FaultMap): string {
-  const lines = [HEADER, `# layers: ${map.map((l) => `${l.name} ${l.physRows}x${l.physCols}`).join(', ')}`, 'layer,row,col,type'];
+/** What a type name means under each naming (`faults.naming`). */
+const NAMING_NOTE: Record<FaultConfig['naming'], string> = {
+  standard: 'SA1 = stuck at Gmax, SA0 = stuck at Gmin',
+  pytorx: 'SA0 = stuck at Gmax, SA1 = stuck at Gmin',
+};
+
+/**
+ * The CSV text of a fault map (docs/model.md §6.2). Types are written in `naming`, so that
+ * loading the file with the same `faults.naming` gives the same map back.
+ */
+export function faultMapToCsv(map: FaultMap, naming: FaultConfig['naming'] = 'standard'): string {
+  const highName = naming === 'standard' ? 'SA1' : 'SA0';
+  const lowName = naming === 'standard' ? 'SA0' : 'SA1';
+  const lines = [
+    HEADER,
+    `# naming: ${naming} (${NAMING_NOTE[naming]})`,
+    `# layers: ${map.map((l) => `${l.name} ${l.physRows}x${l.physCols}`).join(', ')}`,
+    'layer,row,col,type',
+  ];
   for (const l of map) {
     for (let i = 0; i < l.cells.length; i++) {
       const c = l.cells[i]!;
-      if (c !== OK) lines.push(`${l.name},${Math.floor(i / l.physCols)},${i % l.physCols},${c === SA1 ? 'SA1' : 'SA0'}`);
+      if (c !== OK) lines.push(`${l.name},${Math.floor(i / l.physCols)},${i % l.physCols},${c === SA1 ? highName : lowName}`);
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** A physical coordinate field: a plain decimal integer in 0..n−1. */
+function coordinate(text: string, what: 'row' | 'col', n: number, layer: string, where: string): number {
+  const v = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(v < n)) throw new DataError(`${what} ${JSON.stringify(text)} is outside layer ${layer}'s physical array (${what}s 0..${n - 1})`, where);
+  return v;
+}
+
+/** Check a `# layers: name RxC, …` comment (written by faultMapToCsv) against the network. */
+function checkLayersComment(list: string, byName: Map<string, LayerFaults>, where: string): void {
+  const listed = new Set<string>();
+  for (const entry of list.split(/,\s*/)) {
+    const m = /^(.+)\s+(\d+)x(\d+)$/.exec(entry.trim());
+    if (!m) throw new DataError(`cannot read the layer entry ${JSON.stringify(entry)}; expected "name ROWSxCOLS"`, where);
+    const [, name, rows, cols] = m as unknown as [string, string, string, string];
+    const l = byName.get(name);
+    if (!l) throw new DataError(`the map was made for a layer ${JSON.stringify(name)} that the network does not have (it has ${[...byName.keys()].join(', ')})`, where);
+    if (Number(rows) !== l.physRows || Number(cols) !== l.physCols) {
+      throw new DataError(`the map was made for layer ${name} as a ${rows}x${cols} physical array, but the configured network maps it to ${l.physRows}x${l.physCols} (different tile or quantization settings?)`, where);
+    }
+    listed.add(name);
+  }
+  const missing = [...byName.keys()].filter((n) => !listed.has(n));
+  if (missing.length) throw new DataError(`the map was made for a different network: it does not list layer(s) ${missing.join(', ')}`, where);
 }
 
 /**
@@ -92,7 +143,17 @@ export function parseFaultMapCsv(text: string, layers: LayerShape[], source: str
   lines.forEach((raw, i) => {
     const line = raw.trim();
     const where = `${source}:${i + 1}`;
-    if (line === '' || line.startsWith('#')) return;
+    if (line === '') return;
+    if (line.startsWith('#')) {
+      const note = /^#\s*(naming|layers):\s*(.*)$/.exec(line);
+      if (note?.[1] === 'naming') {
+        const written = note[2]!.split(/\s/)[0];
+        if (written !== naming) throw new DataError(`the map was written with naming "${written}" but faults.naming is "${naming}"; set faults.naming=${written} to read it`, where);
+      } else if (note?.[1] === 'layers') {
+        checkLayersComment(note[2]!, byName, where);
+      }
+      return;
+    }
     if (!sawHeader) {
       if (line.replace(/\s/g, '') !== 'layer,row,col,type') throw new DataError(`expected the header "layer,row,col,type", got ${JSON.stringify(line.slice(0, 60))}`, where);
       sawHeader = true;
@@ -103,10 +164,8 @@ export function parseFaultMapCsv(text: string, layers: LayerShape[], source: str
     const [name, rowS, colS, type] = f as [string, string, string, string];
     const l = byName.get(name);
     if (!l) throw new DataError(`unknown layer ${JSON.stringify(name)}; the network has ${[...byName.keys()].join(', ')}`, where);
-    const row = Number(rowS);
-    const col = Number(colS);
-    if (!Number.isInteger(row) || row < 0 || row >= l.physRows) throw new DataError(`row ${JSON.stringify(rowS)} is outside layer ${name}'s physical array (0..${l.physRows - 1})`, where);
-    if (!Number.isInteger(col) || col < 0 || col >= l.physCols) throw new DataError(`col ${JSON.stringify(colS)} is outside layer ${name}'s physical array (0..${l.physCols - 1})`, where);
+    const row = coordinate(rowS, 'row', l.physRows, name, where);
+    const col = coordinate(colS, 'col', l.physCols, name, where);
     if (type !== 'SA0' && type !== 'SA1') throw new DataError(`type must be SA0 or SA1, got ${JSON.stringify(type)}`, where);
     const idx = row * l.physCols + col;
     if (l.cells[idx] !== OK) throw new DataError(`cell (${row}, ${col}) of ${name} is listed twice`, where);

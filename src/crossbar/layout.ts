@@ -86,6 +86,16 @@ export interface LayerMapping {
   rowMap: Int32Array;
   units: Units;
   terms: Terms;
+  /**
+   * Digital input-sum term, or null: mvm[o] += inputSum[rt·C + o] · Σ_{r in row tile rt} x[r]
+   * (exact, computed from the input register; used by polarity inversion, docs/mt.md).
+   */
+  inputSum: Int32Array | null;
+  /**
+   * Digital correction weights [o·R + r], or null: acc += Σ_r correction·x_r, computed exactly
+   * beside the array (PytorX-style oracle compensation of stuck cells, docs/mt.md).
+   */
+  correction?: Int32Array | null;
 }
 
 /** Physical column of weight column `o`, slice `s`, side 0 (offset / G+) or 1 (G−). */
@@ -106,56 +116,119 @@ export function sliceLevel(X: number, s: number, cellBits: number): number {
   return Math.floor(X / 2 ** (s * cellBits)) % 2 ** cellBits;
 }
 
+/**
+ * What a mitigation may choose about a layer's mapping (docs/mt.md); `plainPlan` is the
+ * mapping of docs/model.md §2. Every choice is a table the RTL holds: the row remap table,
+ * per-subarray zero points (reference column contents), per-column polarity flags, and the
+ * cell contents themselves.
+ */
+export interface MappingPlan {
+  /** Logical row r → physical row, a permutation within r's row tile. */
+  rowMap: Int32Array;
+  /** offset: zero point z per subarray [rt·colTiles + ct]: X = w + z, the reference column stores z. */
+  zero: Int32Array;
+  /**
+   * 1 = the column of output o in row tile rt is flipped [rt·C + o]. offset: it stores the
+   * complement 2^b − 1 − X; differential: its G+ and G− columns are swapped. Terms are negated.
+   */
+  inverted: Uint8Array;
+  /** differential: the stored pair (X+, X−) of weight [o·R + r], X+ − X− = w; null = plain (max(w,0), max(−w,0)). */
+  pairPos: Int32Array | null;
+  pairNeg: Int32Array | null;
+}
+
+export function plainPlan(L: Layout): MappingPlan {
+  return {
+    rowMap: Int32Array.from({ length: L.R }, (_, r) => r),
+    zero: new Int32Array(L.rowTiles * L.colTiles).fill(2 ** (L.weightBits - 1)),
+    inverted: new Uint8Array(L.rowTiles * L.C),
+    pairPos: null,
+    pairNeg: null,
+  };
+}
+
 /** The plain mapping of docs/model.md §2 (no mitigation). */
 export function plainMapping(q: QuantLayer, cfg: Pick<Config, 'tile' | 'quant'>): LayerMapping {
   const L = layerLayout(q.rows, q.cols, cfg, `layer "${q.layer.name}"`);
+  return buildMapping(q, L, plainPlan(L));
+}
+
+/** Stored unsigned value of weight w in the offset scheme under a plan. */
+export function offsetStored(w: number, z: number, inverted: boolean, weightBits: number): number {
+  const X = w + z;
+  return inverted ? 2 ** weightBits - 1 - X : X;
+}
+
+/**
+ * The mapping a plan describes. Offset scheme, output o of row tile rt with zero point z:
+ * plain: w = X − z → terms +2^s·unit(o,s) − 2^s·ref(s);
+ * inverted (X' = 2^b − 1 − X): w = −(X' − z) + (2^b − 1 − 2z) → terms −2^s·unit(o,s) + 2^s·ref(s)
+ * and the digital input-sum term (2^b − 1 − 2z)·Σ_r x_r over the tile's rows.
+ */
+export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): LayerMapping {
   const { R, C, S, physCols, cellBits } = L;
   const b = L.weightBits;
   const levels = new Uint8Array(L.physRows * physCols);
-  const offset = 2 ** (b - 1);
   for (let r = 0; r < R; r++) {
-    const rowBase = r * physCols;
+    const rt = Math.floor(r / L.rows);
+    const pr = plan.rowMap[r]!;
+    if (Math.floor(pr / L.rows) !== rt) throw new RangeError(`row map sends row ${r} (tile ${rt}) to physical row ${pr} of another tile`);
+    const rowBase = pr * physCols;
     for (let o = 0; o < C; o++) {
       const w = q.qWeight[o * R + r]!;
-      for (let s = 0; s < S; s++) {
-        if (L.scheme === 'offset') {
-          levels[rowBase + weightColumn(L, o, s, 0)] = sliceLevel(w + offset, s, cellBits);
-        } else {
-          levels[rowBase + weightColumn(L, o, s, 0)] = sliceLevel(Math.max(w, 0), s, cellBits);
-          levels[rowBase + weightColumn(L, o, s, 1)] = sliceLevel(Math.max(-w, 0), s, cellBits);
+      if (L.scheme === 'offset') {
+        const X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!, plan.inverted[rt * C + o] === 1, b);
+        if (X < 0 || X >= 2 ** b) throw new RangeError(`weight ${w} of output ${o}, row ${r} does not fit its zero point`);
+        for (let s = 0; s < S; s++) levels[rowBase + weightColumn(L, o, s, 0)] = sliceLevel(X, s, cellBits);
+      } else {
+        const xp = plan.pairPos ? plan.pairPos[o * R + r]! : Math.max(w, 0);
+        const xn = plan.pairNeg ? plan.pairNeg[o * R + r]! : Math.max(-w, 0);
+        if (xp - xn !== w || xp < 0 || xn < 0 || xp >= 2 ** (S * cellBits) || xn >= 2 ** (S * cellBits)) throw new RangeError(`pair (${xp}, ${xn}) does not encode weight ${w}`);
+        // A flipped column holds the pair the other way round; its terms are negated.
+        const flip = plan.inverted[rt * C + o] === 1 ? 1 : 0;
+        for (let s = 0; s < S; s++) {
+          levels[rowBase + weightColumn(L, o, s, flip)] = sliceLevel(xp, s, cellBits);
+          levels[rowBase + weightColumn(L, o, s, (1 - flip) as 0 | 1)] = sliceLevel(xn, s, cellBits);
         }
       }
     }
     if (L.scheme === 'offset') {
       for (let ct = 0; ct < L.colTiles; ct++) {
-        for (let s = 0; s < S; s++) levels[rowBase + referenceColumn(L, ct, s)] = sliceLevel(offset, s, cellBits);
+        const z = plan.zero[rt * L.colTiles + ct]!;
+        for (let s = 0; s < S; s++) levels[rowBase + referenceColumn(L, ct, s)] = sliceLevel(z, s, cellBits);
       }
     }
   }
-  const rowMap = Int32Array.from({ length: R }, (_, r) => r);
   const units = plainUnits(L);
-  // Terms: the same recombination in every row tile. Unit indices: see plainUnits.
   const perOut = L.scheme === 'offset' ? 2 * S : S;
   const start = new Int32Array(L.rowTiles * C + 1);
   const unit = new Int32Array(L.rowTiles * C * perOut);
   const coef = new Int32Array(L.rowTiles * C * perOut);
+  let inputSum: Int32Array | null = null;
   let n = 0;
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let o = 0; o < C; o++) {
-      start[rt * C + o] = n;
+      const t = rt * C + o;
+      start[t] = n;
+      const inv = plan.inverted[t] === 1;
+      const sign = inv ? -1 : 1;
       for (let s = 0; s < S; s++) {
         const sig = 2 ** (s * cellBits);
         unit[n] = o * S + s;
-        coef[n++] = sig;
+        coef[n++] = sign * sig;
         if (L.scheme === 'offset') {
           unit[n] = C * S + Math.floor(o / L.Wc) * S + s;
-          coef[n++] = -sig;
+          coef[n++] = -sign * sig;
         }
+      }
+      if (inv && L.scheme === 'offset') {
+        inputSum ??= new Int32Array(L.rowTiles * C);
+        inputSum[t] = 2 ** b - 1 - 2 * plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!;
       }
     }
   }
   start[L.rowTiles * C] = n;
-  return { name: q.layer.name, q, layout: L, levels, rowMap, units, terms: { start, unit, coef } };
+  return { name: q.layer.name, q, layout: L, levels, rowMap: plan.rowMap, units, terms: { start, unit, coef }, inputSum, correction: null };
 }
 
 /**

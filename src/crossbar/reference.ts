@@ -10,6 +10,7 @@ import { adcDenominator, adcSpec, convertFixed, convertSelfRanging, rdiv, type A
 import { conductanceTable, type ConductanceTable } from './device.ts';
 import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
 import { plainMapping, type LayerMapping } from './layout.ts';
+import { gemm } from '../nn/ops.ts';
 
 /** Per-layer activity recorded while running (for the energy model). */
 export interface LayerStats {
@@ -179,7 +180,26 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: nu
     }
   }
   const D = adcDenominator(xb.adc[i]!, xb.table);
+  if (m.inputSum) addInputSums(m, x, P, T, D);
   for (let v = 0; v < T.length; v++) acc[v] += D === 1 ? T[v]! : rdiv(T[v]!, D);
+  if (m.correction) gemm(m.correction, x, L.R, P, L.C, acc);
+}
+
+/** T[o·P + p] += scale · Σ_rt inputSum[rt·C + o] · Σ_{r in row tile rt} x[p·R + r] (digital, exact). */
+export function addInputSums(m: LayerMapping, x: Int32Array, P: number, T: Float64Array, scale = 1): void {
+  const L = m.layout;
+  const coef = m.inputSum!;
+  for (let p = 0; p < P; p++) {
+    for (let rt = 0; rt < L.rowTiles; rt++) {
+      let sum = 0;
+      for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) sum += x[p * L.R + r]!;
+      if (sum === 0) continue;
+      for (let o = 0; o < L.C; o++) {
+        const c = coef[rt * L.C + o]!;
+        if (c !== 0) T[o * P + p] += scale * c * sum;
+      }
+    }
+  }
 }
 
 /** The reference model as a MatrixEngine for the integer path. */

@@ -7,10 +7,11 @@
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
-import type { Crossbar } from '../crossbar/reference.ts';
+import { addInputSums, type Crossbar } from '../crossbar/reference.ts';
+import { gemm } from '../nn/ops.ts';
 import { UnsupportedError } from '../errors.ts';
 import type { MatrixEngine, QuantLayer } from '../nn/quant.ts';
-import { kernelThreads, native, type CrossbarLayerArgs } from './native.ts';
+import { kernelThreads, native, type CrossbarLayerArgs, type LayerPlan } from './native.ts';
 
 /** Why the fast engine cannot run a config, or null when it can. Checked before any work. */
 export function fastEngineRefusal(cfg: Config): { reason: string; where: string } | null {
@@ -20,12 +21,19 @@ export function fastEngineRefusal(cfg: Config): { reason: string; where: string 
   return null;
 }
 
-type LayerArgs = Omit<CrossbarLayerArgs, 'x' | 'P' | 'acc' | 'threads'>;
+type LayerArgs = CrossbarLayerArgs;
 
 /** Pack one programmed layer into the kernel's tables. */
 export function packLayer(xb: Crossbar, index: number): LayerArgs {
   const m = xb.mappings[index]!;
   const L = m.layout;
+  for (let r = 0; r < L.R; r++) {
+    // The kernels read a row with the terms of the tile that holds it (so does the reference
+    // model for every row map that keeps rows in their tile, as all mappings do).
+    if (Math.floor(m.rowMap[r]! / L.rows) !== Math.floor(r / L.rows)) {
+      throw new UnsupportedError(`the fast engine needs every row mapped within its row tile; row ${r} goes to physical row ${m.rowMap[r]}`, `layer "${m.name}"`);
+    }
+  }
   const { table } = xb;
   const cells = xb.faults[index]!.cells;
   const linear = xb.cfg.device.nonlinearityLtp <= 0;
@@ -95,27 +103,42 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
   };
 }
 
-/** The fast engine for a programmed crossbar. Throws UnsupportedError for configs it refuses. */
+/**
+ * The fast engine for a programmed crossbar. Throws UnsupportedError for configs it refuses.
+ * Each layer is prepared once (packLayer, then the native plan: effective weights for the
+ * exact GEMM of a linear lossless layer, bit-sliced row vectors for 1-bit cells with a
+ * fixed ADC, the popcount tables otherwise) and reused for every image.
+ */
 export function fastEngine(xb: Crossbar, threads = kernelThreads()): MatrixEngine {
   const refusal = fastEngineRefusal(xb.cfg);
   if (refusal) throw new UnsupportedError(refusal.reason, refusal.where);
   const kernels = native()!;
-  const packed: (LayerArgs | undefined)[] = [];
+  const plans: (LayerPlan | undefined)[] = [];
+  const stats = new Float64Array(2);
   return {
     matmul(q: QuantLayer, x: Int32Array, P: number, acc: Float64Array) {
       const i = q.index;
-      const args = (packed[i] ??= packLayer(xb, i));
+      const plan = (plans[i] ??= kernels.prepareLayer(packLayer(xb, i)));
       const hist = xb.currentHistogram?.[i];
-      const r = kernels.crossbarLayer({ ...args, x, P, acc, threads, ...(hist ? { hist } : {}) });
-      const L = xb.mappings[i]!.layout;
-      const units = xb.mappings[i]!.units.pos.length;
+      kernels.runLayer(plan, x, P, acc, threads, hist ?? null, stats);
+      const mapping = xb.mappings[i]!;
+      if (mapping.inputSum) addInputSums(mapping, x, P, acc); // digital input-sum term (polarity inversion)
+      if (mapping.correction) gemm(mapping.correction, x, mapping.layout.R, P, mapping.layout.C, acc); // digital correction (PytorX)
+      const L = mapping.layout;
+      const units = mapping.units.pos.length;
       // Reads with no active row (skipped by the kernel) have I = 0 on every unit.
-      if (hist) hist[0] += (P * L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits - r.activeReads) * units;
+      if (hist) hist[0] += (P * L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits - stats[1]!) * units;
       const readsPerBit = L.rowTiles * L.groupsPerTile * xb.cfg.quant.activationBits;
       const st = xb.stats[i]!;
       st.reads += P * L.colTiles * readsPerBit;
       st.conversions += P * units * readsPerBit;
-      st.currentSum += r.currentSum;
+      st.currentSum += stats[0]!;
     },
   };
+}
+
+/** The native path each layer of a programmed crossbar takes (for tests and benches). */
+export function fastEnginePaths(xb: Crossbar): string[] {
+  const kernels = native()!;
+  return xb.mappings.map((_, i) => kernels.layerPath(kernels.prepareLayer(packLayer(xb, i))));
 }

@@ -4,8 +4,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
-import { drawFaults, loadFaultMap, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
-import { plainMapping } from '../crossbar/layout.ts';
+import { drawFaults, loadFaultMap, networkLayerShapes, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
+import { mitigatedMappings } from '../mitigation/index.ts';
+import { rowActivity, type RowActivity } from '../mitigation/activity.ts';
 import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
 import { UnsupportedError } from '../errors.ts';
@@ -72,13 +73,16 @@ export function programCrossbar(p: Prepared, cfg: Config = p.cfg): Crossbar {
 
 /** Program the crossbar with the fault map `faultsFor` returns for the layers' physical arrays. */
 export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (layers: LayerShape[]) => FaultMap): Crossbar {
-  if (cfg.mitigation.method !== 'none') {
-    throw new UnsupportedError(`mitigation "${cfg.mitigation.method}" is not available in this build of the reference model`, 'mitigation.method');
-  }
-  const mappings = p.qn.layers.map((q) => plainMapping(q, cfg));
-  const faults = faultsFor(mappings);
+  const faults = faultsFor(networkLayerShapes(p.net, cfg));
+  const mappings = mitigatedMappings(p.qn, cfg, faults, () => activityOf(p, cfg));
   const calibratedFullScale = cfg.tile.adcMode === 'fixed-calibrated' ? adcFullScale(p, cfg) : undefined;
   return buildCrossbar(p.qn, cfg, { mappings, faults, ...(calibratedFullScale ? { calibratedFullScale } : {}) });
+}
+
+/** Row activity of every layer on the calibration images (computed once per prepared network). */
+export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
+  p.activity ??= rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages);
+  return p.activity;
 }
 
 /** The calibrated ADC full scale of each layer for `cfg` (computed once per tile/device config). */

@@ -22,6 +22,8 @@ export interface Prepared {
   calibration: Cifar10Batch;
   /** Calibrated ADC full scales, per (tile, device) config. */
   adcFullScaleCache: Map<string, number[]>;
+  /** Row activity on the calibration images (for MT), computed on first use. */
+  activity?: import('../mitigation/activity.ts').RowActivity[];
 }
 
 export function prepare(cfg: Config, progress: Progress = silentProgress): Prepared {

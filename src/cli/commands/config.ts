@@ -13,7 +13,7 @@ export function register(program: Command): void {
       .option('--presets', 'list the presets with their sources')
       .option('--reference', 'print the Markdown reference of every field (as in the README)'),
   ).action((o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
-    if (o.reference) return process.stdout.write(configReferenceMarkdown());
+    if (o.reference) return void process.stdout.write(configReferenceMarkdown());
     if (o.schema) return out(JSON.stringify(configJsonSchema(), null, 2));
     if (o.presets) {
       for (const name of presetNames()) out(`${name}: ${loadPreset(name).source}`);

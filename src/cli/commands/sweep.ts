@@ -68,7 +68,7 @@ export function register(program: Command): void {
       images: cfg.experiment.images,
     };
     const shard = o.shard ? parseShard(o.shard) : { index: 0, count: 1 };
-    for (const m of spec.mitigations) checkEngine({ ...cfg, mitigation: { method: m } });
+    for (const m of spec.mitigations) checkEngine({ ...cfg, mitigation: { ...cfg.mitigation, method: m } });
     ensureOutDir(o.out);
     const progress = progressFor(o);
     const p = prepare(cfg, progress);

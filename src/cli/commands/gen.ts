@@ -1,0 +1,50 @@
+/**
+ * `memxbar gen`: generate the tile RTL and manifest.json from a config, or (--check)
+ * verify that a directory still holds exactly what the generator produces.
+ */
+import type { Command } from 'commander';
+import { parseOverride, resolveConfig } from '../../config/load.ts';
+import { ConfigError } from '../../errors.ts';
+import { RtlDriftError, checkRtl, generateRtl, writeRtl } from '../../rtl/generate.ts';
+
+interface GenOptions {
+  preset?: string;
+  config?: string;
+  set: string[];
+  out: string;
+  check?: string;
+  mt: boolean;
+  maxChainTiles: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('gen')
+    .description('generate the tile RTL (Verilog, one file per module) and manifest.json from a config')
+    .option('--preset <name>', 'preset to start from (presets/<name>.json)')
+    .option('--config <file>', 'JSON config file')
+    .option('--set <path=value>', 'override a config field, e.g. tile.rows=64 (repeatable)', collect, [])
+    .option('--out <dir>', 'output directory', 'rtl-out')
+    .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
+    .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
+    .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', '64')
+    .action((opts: GenOptions) => {
+      const config = resolveConfig({ preset: opts.preset, file: opts.config, overrides: opts.set.map(parseOverride) });
+      const maxChainTiles = Number(opts.maxChainTiles);
+      if (!Number.isInteger(maxChainTiles)) throw new ConfigError(`must be an integer, got ${JSON.stringify(opts.maxChainTiles)}`, '--max-chain-tiles');
+      // Everything is rendered (and a config the generator cannot build refused) before any file is touched.
+      const gen = generateRtl({ config, options: { mt: opts.mt, maxChainTiles } });
+      const what = `config ${gen.stamp.configHash}, MT ${gen.design.options.mt ? 'on' : 'off'}, ${gen.design.rows}x${gen.design.cols}`;
+      if (opts.check) {
+        const r = checkRtl(opts.check, gen);
+        if (!r.ok) throw new RtlDriftError(r.message, opts.check);
+        process.stdout.write(`${opts.check}: up to date (${r.message}; ${what})\n`);
+        return;
+      }
+      const written = writeRtl(opts.out, gen);
+      process.stdout.write(`wrote ${written.length} files to ${opts.out} (${what}):\n`);
+      for (const f of written) process.stdout.write(`  ${f}\n`);
+    });
+}

@@ -1,0 +1,42 @@
+/**
+ * `memxbar synth <dir>`: synthesize a directory written by `memxbar gen` with Yosys and
+ * report area (memxbar45 Liberty), transistors, iCE40 resources and the MT overhead.
+ */
+import type { Command } from 'commander';
+import { writeFilesAtomic } from '../../rtl/atomic.ts';
+import { DEFAULT_EXACT_MEMORY_BITS, reportMarkdown, synthesizeDir } from '../../synth/report.ts';
+import { ConfigError } from '../../errors.ts';
+
+interface SynthCliOptions {
+  json?: boolean;
+  out?: string;
+  exactMemoryBits: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize generated RTL with Yosys: area, transistors, iCE40 resources and MT overhead')
+    .argument('<dir>', 'directory written by `memxbar gen`')
+    .option('--json', 'print the report as JSON instead of Markdown')
+    .option('--out <report-dir>', 'also write synth-report.json and synth-report.md into <report-dir>')
+    .option(
+      '--exact-memory-bits <n>',
+      'synthesize the fault bitmap to flip-flops up to this many bits; a larger one is estimated from a reference of this size',
+      String(DEFAULT_EXACT_MEMORY_BITS),
+    )
+    .action(async (dir: string, opts: SynthCliOptions) => {
+      const exactMemoryBits = Number(opts.exactMemoryBits);
+      if (!Number.isInteger(exactMemoryBits) || exactMemoryBits < 16) {
+        throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
+      }
+      const report = await synthesizeDir(dir, { exactMemoryBits, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      const json = JSON.stringify(report, null, 2) + '\n';
+      const md = reportMarkdown(report);
+      if (opts.out) {
+        writeFilesAtomic(opts.out, new Map([['synth-report.json', json], ['synth-report.md', md]]));
+        process.stderr.write(`wrote ${opts.out}/synth-report.json and ${opts.out}/synth-report.md\n`);
+      }
+      process.stdout.write(opts.json ? json : md);
+    });
+}
