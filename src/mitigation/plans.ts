@@ -100,22 +100,29 @@ function expectedError(X: number, L: Layout, f: FaultStats, sign: number): { mea
 // Differential pairs: per-weight re-encoding (X+, X−) with X+ − X− = w
 // ---------------------------------------------------------------------------------------
 
-/** Best pair for weight w given the stuck masks of its two columns: min |error|, then min energy. */
-export function bestPair(w: number, L: Layout, mp: number, vp: number, mn: number, vn: number): { xp: number; xn: number; error: number } {
+/**
+ * Best pair for weight w given the stuck masks of its two columns. Cost of a pair with signed
+ * error e (what the cells read minus w): (bias + mean·e)² + variance·e² — the column's running
+ * output bias and this row's input statistics — then energy (the cells' level sum), then the
+ * smallest X+. With the defaults (mean 0, variance 1, bias 0) that is: least |e|, then energy.
+ */
+export function bestPair(w: number, L: Layout, mp: number, vp: number, mn: number, vn: number, mean = 0, variance = 1, bias = 0): { xp: number; xn: number; error: number } {
   const xMax = 2 ** (L.S * L.cellBits) - 1;
-  let best = { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: Infinity };
+  let best = { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 };
+  let bestCost = Infinity;
   let bestEnergy = Infinity;
   for (let xp = Math.max(0, w); xp <= Math.min(xMax, xMax + w); xp++) {
     const xn = xp - w;
     const ep = eff(xp, mp, vp);
     const en = eff(xn, mn, vn);
-    const error = Math.abs(ep - en - w);
-    if (error > best.error) continue;
+    const error = ep - en - w;
+    const cost = (bias + mean * error) ** 2 + variance * error * error;
+    if (cost > bestCost) continue;
     const energy = levelSum(ep, L) + levelSum(en, L);
-    if (error < best.error || energy < bestEnergy) {
+    if (cost < bestCost || energy < bestEnergy) {
       best = { xp, xn, error };
+      bestCost = cost;
       bestEnergy = energy;
-      if (error === 0 && mp === 0 && mn === 0) break;
     }
   }
   return best;
@@ -221,7 +228,7 @@ export function mtStatsPlan({ q, L, activity, stats }: PlanInput): MappingPlan {
     });
     return plan;
   }
-  const memo = new Map<string, { cost: number; energy: number }>();
+  const memo = new Map<string, { mean: number; variance: number; energy: number }>();
   const perWeight = (w: number, z: number, inv: boolean) => {
     const key = `${w},${z},${inv}`;
     let r = memo.get(key);
@@ -229,21 +236,24 @@ export function mtStatsPlan({ q, L, activity, stats }: PlanInput): MappingPlan {
       const X = offsetStored(w, z, inv, L.weightBits);
       const a = expectedError(X, L, stats, inv ? -1 : 1);
       const ref = expectedError(z, L, stats, inv ? 1 : -1);
-      r = { cost: a.variance + ref.variance + (a.mean + ref.mean) ** 2, energy: levelSum(X, L) };
+      r = { mean: a.mean + ref.mean, variance: a.variance + ref.variance, energy: levelSum(X, L) };
       memo.set(key, r);
     }
     return r;
   };
   chooseOffsetPlan(L, plan, {
     cost(o, rt, z, inv) {
-      let cost = 0;
+      // E[(Σ_r x_r e_r)²] ≈ Σ_r E[x_r²]·Var(e_r) + (Σ_r E[x_r]·E[e_r])²: the bias of a column adds up.
+      let variance = 0;
+      let bias = 0;
       let energy = 0;
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
         const c = perWeight(q.qWeight[o * L.R + r]!, z, inv);
-        cost += activity.meanSquare[r]! * c.cost;
+        variance += activity.meanSquare[r]! * c.variance;
+        bias += activity.mean[r]! * c.mean;
         energy += activity.mean[r]! * c.energy;
       }
-      return { cost, energy };
+      return { cost: variance + bias * bias, energy };
     },
   });
   return plan;
@@ -258,29 +268,43 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
   if (L.scheme === 'differential') {
     plan.pairPos = new Int32Array(q.qWeight.length);
     plan.pairNeg = new Int32Array(q.qWeight.length);
-    for (let r = 0; r < L.R; r++) {
-      const pr = plan.rowMap[r]!;
-      for (let o = 0; o < L.C; o++) {
-        const w = q.qWeight[o * L.R + r]!;
-        const p = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
-        const n = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 1));
-        const best = p.m === 0 && n.m === 0 ? { xp: Math.max(w, 0), xn: Math.max(-w, 0) } : bestPair(w, L, p.m, p.v, n.m, n.v);
-        plan.pairPos[o * L.R + r] = best.xp;
-        plan.pairNeg[o * L.R + r] = best.xn;
+    const variance = rowVariance(activity);
+    for (let o = 0; o < L.C; o++) {
+      for (let rt = 0; rt < L.rowTiles; rt++) {
+        // Greedy over the column's rows, most active first: each weight takes the pair that
+        // minimizes the column's running cost (Σ E[x]·e)² + Σ Var(x)·e², then energy.
+        let bias = 0;
+        const rows = Array.from({ length: Math.min(L.rows, L.R - rt * L.rows) }, (_, i) => rt * L.rows + i);
+        rows.sort((a, b) => activity.meanSquare[b]! - activity.meanSquare[a]! || a - b);
+        for (const r of rows) {
+          const pr = plan.rowMap[r]!;
+          const w = q.qWeight[o * L.R + r]!;
+          const p = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
+          const n = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 1));
+          const best = p.m === 0 && n.m === 0 ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, activity.mean[r]!, variance[r]!, bias);
+          bias += activity.mean[r]! * best.error;
+          plan.pairPos[o * L.R + r] = best.xp;
+          plan.pairNeg[o * L.R + r] = best.xn;
+        }
       }
     }
     return plan;
   }
-  chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, activity.meanSquare, activity.mean));
+  chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, rowVariance(activity), activity.mean));
   return plan;
 }
 
-/** Exact cost of offset choices given the map: Σ_r weight_r · e_r², energy Σ_r mean_r · levels. */
-function offsetMapCost(q: QuantLayer, L: Layout, cells: Uint8Array, rowMap: Int32Array, weight: Float64Array, mean: Float64Array): OffsetChoice {
+/**
+ * Exact cost of offset choices given the map: the expected squared output error of the column,
+ * (Σ_r E[x_r]·e_r)² + Σ_r Var(x_r)·e_r² (errors of one column add up through the non-negative
+ * inputs), then the energy Σ_r E[x_r]·levels. With `mean` = 0 and `variance` = 1 it is Σ e².
+ */
+function offsetMapCost(q: QuantLayer, L: Layout, cells: Uint8Array, rowMap: Int32Array, variance: Float64Array, mean: Float64Array): OffsetChoice {
   return {
     cost(o, rt, z, inv) {
       const ct = Math.floor(o / L.Wc);
-      let cost = 0;
+      let bias = 0;
+      let spread = 0;
       let energy = 0;
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
         const pr = rowMap[r]!;
@@ -288,12 +312,18 @@ function offsetMapCost(q: QuantLayer, L: Layout, cells: Uint8Array, rowMap: Int3
         const c = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
         const ref = stuckMasks(cells, L, pr, (s) => referenceColumn(L, ct, s));
         const e = offsetEffective(w, z, inv, L, c.m, c.v, ref.m, ref.v) - w;
-        cost += weight[r]! * e * e;
+        bias += mean[r]! * e;
+        spread += variance[r]! * e * e;
         energy += mean[r]! * levelSum(eff(offsetStored(w, z, inv, L.weightBits), c.m, c.v), L);
       }
-      return { cost, energy };
+      return { cost: bias * bias + spread, energy };
     },
   };
+}
+
+/** Var(x_r) = E[x_r²] − E[x_r]². */
+export function rowVariance(a: RowActivity): Float64Array {
+  return a.meanSquare.map((m2, r) => Math.max(0, m2 - a.mean[r]! ** 2));
 }
 
 /**
@@ -310,9 +340,10 @@ export function zhangPlan(input: PlanInput): MappingPlan {
   for (let o = 0; o < L.C; o++) for (let r = 0; r < L.R; r++) magnitude[r] += Math.abs(q.qWeight[o * L.R + r]!);
   plan.rowMap = permuteRows(L, cells, magnitude);
   const ones = new Float64Array(L.R).fill(1);
+  const zeros = new Float64Array(L.R);
   if (L.scheme === 'offset') {
-    // Zhang et al. keep the zero point 2^(b−1); only the flips are chosen.
-    chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, ones, ones), [2 ** (L.weightBits - 1)]);
+    // Zhang et al. keep the zero point 2^(b−1); only the flips are chosen, by Σ e² (no activity).
+    chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, ones, zeros), [2 ** (L.weightBits - 1)]);
     return plan;
   }
   // Differential: flipping a column swaps its G+ and G− columns (coefficients negated).
