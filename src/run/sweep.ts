@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Config, Mitigation } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
 import { countFaults, drawFaults } from '../crossbar/faults.ts';
+import { priceOf, type Price } from '../mitigation/price.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { accuracyChart } from '../report/plot.ts';
 import { argmax } from '../nn/ops.ts';
@@ -36,6 +37,7 @@ export interface SweepPoint {
   currentSum: number;
   stuckCells: number;
   sa1Cells: number;
+  price: Price;
 }
 
 export interface SweepResult {
@@ -57,8 +59,10 @@ export interface SummaryRow {
   stdTop1: number;
   minTop1: number;
   maxTop1: number;
-  /** Mean read-energy figure relative to the same mitigation's fault-free point (1 = unchanged). */
+  /** Mean read-energy figure relative to the plain mapping without faults (mitigation none, rate 0); 1 = unchanged. */
   relativeReadEnergy: number | null;
+  /** Mean price over the seeds (docs/mt.md). */
+  price: Price;
 }
 
 export function parseShard(s: string): { index: number; count: number } {
@@ -71,7 +75,7 @@ export function parseShard(s: string): { index: number; count: number } {
 }
 
 /** All points of a sweep, in a fixed order; rate 0 appears once per mitigation (no faults to draw). */
-export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'images' | 'top1' | 'currentSum' | 'stuckCells' | 'sa1Cells'>[] {
+export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'images' | 'top1' | 'currentSum' | 'stuckCells' | 'sa1Cells' | 'price'>[] {
   const out = [];
   for (const mitigation of spec.mitigations) {
     for (const rate of spec.rates) {
@@ -107,7 +111,7 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
       progress.tick();
     }
     const fc = countFaults(xb.faults);
-    points.push({ ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1 });
+    points.push({ ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1, price: priceOf(xb.mappings) });
   }
   progress.stop();
   return { tool: 'memxbar sweep', key: sweepKey(p.cfg, spec), config: p.cfg, spec, shard, points };
@@ -138,8 +142,9 @@ export function mergeSweeps(parts: { result: SweepResult; source: string }[]): S
 /** Mean and spread over seeds; the rate-0 point is reported under every ratio. */
 export function summarize(r: SweepResult): SummaryRow[] {
   const rows: SummaryRow[] = [];
+  const baseline = r.points.find((p) => p.mitigation === 'none' && p.rate === 0);
   for (const mitigation of r.spec.mitigations) {
-    const clean = r.points.find((p) => p.mitigation === mitigation && p.rate === 0);
+    const clean = baseline ?? r.points.find((p) => p.mitigation === mitigation && p.rate === 0);
     for (const ratio of r.spec.ratios) {
       for (const rate of r.spec.rates) {
         const pts = r.points.filter((p) => p.mitigation === mitigation && p.rate === rate && (rate === 0 || p.ratio === ratio));
@@ -151,11 +156,32 @@ export function summarize(r: SweepResult): SummaryRow[] {
         rows.push({
           mitigation, ratio, rate, seeds: pts.length, meanTop1: mean, stdTop1: std, minTop1: Math.min(...acc), maxTop1: Math.max(...acc),
           relativeReadEnergy: clean && clean.currentSum > 0 ? energy / clean.currentSum : null,
+          price: meanPrice(pts.map((p) => p.price)),
         });
       }
     }
   }
   return rows;
+}
+
+function meanPrice(ps: Price[]): Price {
+  const avg = (f: (p: Price) => number) => ps.reduce((a, p) => a + f(p), 0) / Math.max(1, ps.length);
+  return {
+    storageBitsPerSubarray: avg((p) => p.storageBitsPerSubarray),
+    extraCellsPerSubarray: avg((p) => p.extraCellsPerSubarray),
+    extraOpsPerRead: avg((p) => p.extraOpsPerRead),
+    cellsPerWeight: avg((p) => p.cellsPerWeight),
+  };
+}
+
+/** The price table: one row per mitigation (storage, cells, ops at the sweep's largest rate; energy at each rate). */
+export function priceMarkdown(rows: SummaryRow[]): string {
+  const lines = ['| mitigation | SA1:SA0 | rate (%) | table bits / subarray | extra cells | extra adds / read | cells / weight | read energy vs fault-free plain |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const s of rows) {
+    if (s.rate === 0) continue;
+    lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${s.price.storageBitsPerSubarray.toFixed(0)} | ${s.price.extraCellsPerSubarray} | ${s.price.extraOpsPerRead.toFixed(1)} | ${s.price.cellsPerWeight.toFixed(3)} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 export function sweepCsv(r: SweepResult): string {

@@ -5,7 +5,7 @@ import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
 import { ConfigError, DataError } from '../../errors.ts';
 import { checkEngine } from '../../run/eval.ts';
 import { prepare } from '../../run/prepare.ts';
-import { mergeSweeps, parseShard, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
+import { mergeSweeps, parseShard, priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
@@ -36,6 +36,7 @@ export async function writeSweep(dir: string, r: SweepResult): Promise<string[]>
     files['sweep.json'] = JSON.stringify({ ...r, summary }, null, 1);
     files['sweep.csv'] = sweepCsv(r);
     files['summary.md'] = summaryMarkdown(summary);
+    files['price.md'] = priceMarkdown(summary);
     files['accuracy.svg'] = await sweepChart(summary, `${r.config.network.model}, preset ${r.config.preset}, ${r.spec.images} images, ${r.spec.seeds.length} fault seeds`);
   }
   return writeAllAtomic(dir, files);
