@@ -17,6 +17,7 @@ import { fastEngine } from '../engine/fast.ts';
 import { programCrossbar } from '../run/eval.ts';
 import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
 import type { Progress } from '../util/progress.ts';
+import { benchGenSynth } from '../rtl/bench.ts';
 
 export interface BenchRow {
   model: string;
@@ -97,12 +98,15 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       }
     }
   }
+  progress.log('RTL: generate and synthesize the default tile (neurosim-v1.4)');
+  const { genMs, synthMs } = await benchGenSynth();
+  rows.push({ model: 'default 128×128 tile', path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
   return { rows, machine };
 }
 
 export function benchMarkdown(rows: BenchRow[], machine: string): string {
   const lines = [`Machine: ${machine}`, '', '| model | path | images/s | time per image vs onnxruntime float32 |', '|---|---|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.model} | ${r.path} | ${r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 3 : 1)} | ${r.vsOnnxruntime === null ? '–' : `${r.vsOnnxruntime.toFixed(2)}×`} |`);
+  for (const r of rows) lines.push(`| ${r.model} | ${r.path} | ${Number.isNaN(r.imagesPerSecond) ? '–' : r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 3 : 1)} | ${r.vsOnnxruntime === null ? '–' : `${r.vsOnnxruntime.toFixed(2)}×`} |`);
   return lines.join('\n') + '\n';
 }

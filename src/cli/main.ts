@@ -12,6 +12,8 @@ import { register as registerEval } from './commands/eval.ts';
 import { register as registerSweep } from './commands/sweep.ts';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerFaults } from './commands/faults.ts';
+import { register as registerGen } from './commands/gen.ts';
+import { register as registerSynth } from './commands/synth.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -21,7 +23,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerFaults, registerConfig, registerBench]) register(program);
+  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -1,0 +1,391 @@
+/**
+ * The RTL design model: the resolved config turned, once, into every number the
+ * generated hardware needs (geometry, ADC code width and shift, register-map layout,
+ * datapath widths with their overflow proofs). View builders only read this record;
+ * they never look at the config again.
+ *
+ * Semantics follow docs/model.md (sections 1–5); docs/rtl.md explains the hardware.
+ */
+import type { Config } from '../config/schema.ts';
+import { ConfigError, UnsupportedError } from '../errors.ts';
+import { adcSpec } from '../crossbar/adc.ts';
+import { conductanceTable } from '../crossbar/device.ts';
+import { SA0, SA1 } from '../crossbar/faults.ts';
+import { bitsFor, indexBits, signedBitsFor } from './verilog.ts';
+
+/** Options of one generation run (not part of the config: they choose what to build). */
+export interface RtlOptions {
+  /** Build the Mapping Transformation hardware (row remap, programmable terms, fault bitmap). */
+  mt: boolean;
+  /** Partial sums of at most this many subarrays are chained (accumulated) without overflow. */
+  maxChainTiles: number;
+}
+
+export const DEFAULT_RTL_OPTIONS: RtlOptions = { mt: true, maxChainTiles: 64 };
+
+/** Implementation limits of the generator; a config beyond them is refused before any file is written. */
+export const RTL_LIMITS = {
+  maxRows: 1024,
+  maxCols: 1024,
+  /** A flash ADC needs 2^codeBits − 1 comparators. */
+  maxFlashCodeBits: 8,
+  /** Partial-sum words wider than this are not implemented. */
+  maxPsumBits: 64,
+  maxChainTiles: 1 << 16,
+} as const;
+
+/**
+ * One term of a weight column: `coef · A[unit]` with `coef = (neg ? −1 : 1) · 2^shift`,
+ * `unit` a local conversion unit of the subarray.
+ */
+export interface Term {
+  unit: number;
+  shift: number;
+  neg: boolean;
+}
+
+/**
+ * A conversion unit: what one ADC conversion reads (src/crossbar/layout.ts `Units`):
+ * the current of physical column `pos`, minus that of column `neg` for a differential
+ * pair (subtracted in the analog domain); `neg = -1` for a single-ended unit.
+ */
+export interface ConversionUnit {
+  pos: number;
+  neg: number;
+}
+
+/** The config fields the RTL depends on. */
+export type RtlConfig = Pick<Config, 'quant' | 'tile' | 'device'>;
+
+export interface Design {
+  readonly options: RtlOptions;
+  // Geometry (docs/model.md section 1)
+  readonly rows: number;
+  readonly cols: number;
+  readonly actBits: number;
+  readonly weightBits: number;
+  readonly cellBits: number;
+  readonly scheme: 'offset' | 'differential';
+  /** Slices per weight (per side for differential), S. */
+  readonly slices: number;
+  /** Weight columns per subarray, Wc. */
+  readonly weightCols: number;
+  readonly parallelRead: number;
+  /** Read groups, ceil(rows / parallelRead). */
+  readonly groups: number;
+  /** Rows in each read group. */
+  readonly groupRows: readonly number[];
+  /** Local conversion units of the subarray (the plain layout's, src/crossbar/layout.ts plainUnits). */
+  readonly units: readonly ConversionUnit[];
+  // Conductance (section 3)
+  readonly gMax: number;
+  readonly gMin: number;
+  readonly dG: number;
+  // ADC (section 5)
+  readonly adcKind: 'sar' | 'flash';
+  readonly adcMode: 'lossless' | 'fixed-full-scale' | 'fixed-calibrated';
+  readonly adcBits: number;
+  /** Codes are signed (differential units): the ADC searches offset-binary codes u, c = u − 2^(codeBits−1). */
+  readonly signedCodes: boolean;
+  /** Width of an ADC code: adcBits, or what the largest current needs (lossless). */
+  readonly codeBits: number;
+  /** Largest code magnitude: 2^B−1 (single-ended), 2^(B−1)−1 (signed), the largest rdiv(I, ΔG) (lossless). */
+  readonly maxCode: number;
+  /** The most negative offset-binary code (−2^(codeBits−1)) is clamped to −maxCode (signed fixed modes). */
+  readonly clampLow: boolean;
+  /** Thermometer width of a flash ADC, 2^codeBits − 1 (0 for SAR). */
+  readonly thermBits: number;
+  /** Conversion units sharing one ADC (tile.colsPerAdc). */
+  readonly colsPerAdc: number;
+  readonly adcs: number;
+  /** Numerator shift m: the fixed value (fixed-full-scale), the largest the register takes (fixed-calibrated), 0 (lossless). */
+  readonly shiftMax: number;
+  /** m is a register (fixed-calibrated). */
+  readonly shiftProgrammable: boolean;
+  /** Width of the adc_shift port and register (at least 1). */
+  readonly shiftBits: number;
+  // Datapath widths and bounds (section 5; proofs in boundProof)
+  /** Largest |numerator| of one read of group g. */
+  readonly numeratorMax: readonly bigint[];
+  /** Largest |A[u]| = |Σ_g Σ_k 2^k n|. */
+  readonly accMax: bigint;
+  /** Accumulator width (two's complement when signedCodes). */
+  readonly accBits: number;
+  readonly termsPerWeight: number;
+  /**
+   * MT build: one more term slot per weight column, the input-sum term `±2^shift · Σ_r x[r]`
+   * (docs/model.md §5.4 `inputSum`, docs/mt.md: a flipped offset column).
+   */
+  readonly inputSumSlot: boolean;
+  /** Term slots per weight column: termsPerWeight (+1 with the input-sum slot). */
+  readonly termSlots: number;
+  /** Largest Σ_r x[r] of one vector, rows·(2^a − 1), and its width. */
+  readonly xsumMax: bigint;
+  readonly xsumBits: number;
+  readonly termShiftBits: number;
+  /** Largest coefficient exponent the term table can hold (MT) or holds (no MT). */
+  readonly termShiftMax: number;
+  /** Largest |T| of one subarray. */
+  readonly tMax: bigint;
+  readonly tBits: number;
+  /** Largest |psum| after chaining maxChainTiles subarrays. */
+  readonly psumMax: bigint;
+  readonly psumBits: number;
+  /** The term table programmed at reset (and hard-wired without MT), per weight column. */
+  readonly defaultTerms: readonly (readonly Term[])[];
+  // Index widths
+  readonly rowBits: number;
+  /** Bits of a row-table entry: holds 0..rows, where any value ≥ rows means "not driven". */
+  readonly rowSrcBits: number;
+  readonly colBits: number;
+  readonly unitBits: number;
+  readonly weightColBits: number;
+  readonly termIndexBits: number;
+  readonly bitIdxBits: number;
+  readonly groupBits: number;
+  readonly colSelBits: number;
+  /** Bits of one term-table entry: {valid, neg, shift, unit}. */
+  readonly termEntryBits: number;
+  // Register map (word addresses: {region[1:0], offset})
+  readonly regOffsetBits: number;
+  readonly regAddrBits: number;
+  /** Human-readable statement of the overflow argument, for docs and the manifest. */
+  readonly boundProof: readonly string[];
+}
+
+export const REG_REGIONS = { csr: 0, rowmap: 1, terms: 2, faults: 3 } as const;
+export const CSR = { CTRL: 0, STATUS: 1, ADC_SHIFT: 2, CONFIG_ID: 3, ROWS: 4, COLS: 5, WEIGHT_COLS: 6, FEATURES: 7 } as const;
+/** Fault-bitmap codes: the reference model's own cell codes (src/crossbar/faults.ts). */
+export const FAULT_CODE = { ok: 0, sa0: SA0, sa1: SA1 } as const;
+
+function ceilDiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}
+
+/** Local conversion units of the plain layout (src/crossbar/layout.ts plainUnits, one subarray). */
+export function localUnits(scheme: 'offset' | 'differential', slices: number, weightCols: number): ConversionUnit[] {
+  const units: ConversionUnit[] = [];
+  for (let j = 0; j < weightCols; j++) {
+    for (let s = 0; s < slices; s++) {
+      units.push(scheme === 'offset' ? { pos: j * slices + s, neg: -1 } : { pos: j * 2 * slices + s, neg: j * 2 * slices + slices + s });
+    }
+  }
+  if (scheme === 'offset') for (let s = 0; s < slices; s++) units.push({ pos: weightCols * slices + s, neg: -1 });
+  return units;
+}
+
+/** Default terms of the weight columns, in the order of src/crossbar/layout.ts plainMapping. */
+export function defaultTerms(scheme: 'offset' | 'differential', slices: number, weightCols: number, cellBits: number): Term[][] {
+  const out: Term[][] = [];
+  for (let j = 0; j < weightCols; j++) {
+    const terms: Term[] = [];
+    for (let s = 0; s < slices; s++) {
+      terms.push({ unit: j * slices + s, shift: s * cellBits, neg: false });
+      if (scheme === 'offset') terms.push({ unit: weightCols * slices + s, shift: s * cellBits, neg: true });
+    }
+    out.push(terms);
+  }
+  return out;
+}
+
+/**
+ * Derive the design from the config. Throws UnsupportedError for a config the
+ * generator cannot build and ConfigError for one that has no valid mapping; both
+ * happen before anything is rendered or written.
+ */
+export function deriveDesign(cfg: RtlConfig, options: RtlOptions = DEFAULT_RTL_OPTIONS): Design {
+  const t = cfg.tile;
+  const q = cfg.quant;
+  if (t.adcMode === 'self-ranging') {
+    throw new UnsupportedError(
+      'the RTL generator implements adcMode lossless, fixed-full-scale and fixed-calibrated; self-ranging (per-read min/max) is not implemented',
+      'tile.adcMode',
+    );
+  }
+  if (t.rows > RTL_LIMITS.maxRows) throw new UnsupportedError(`the RTL generator implements at most ${RTL_LIMITS.maxRows} rows (row remap table), got ${t.rows}`, 'tile.rows');
+  if (t.cols > RTL_LIMITS.maxCols) throw new UnsupportedError(`the RTL generator implements at most ${RTL_LIMITS.maxCols} columns (term table), got ${t.cols}`, 'tile.cols');
+  if (!Number.isInteger(options.maxChainTiles) || options.maxChainTiles < 1 || options.maxChainTiles > RTL_LIMITS.maxChainTiles) {
+    throw new ConfigError(`must be an integer 1..${RTL_LIMITS.maxChainTiles}, got ${options.maxChainTiles}`, 'maxChainTiles');
+  }
+  const scheme = t.signedScheme;
+  const signedCodes = scheme === 'differential';
+  const adcMode = t.adcMode;
+  if (signedCodes && adcMode !== 'lossless' && t.adcBits < 2) {
+    throw new UnsupportedError('a differential (signed) fixed-range ADC needs at least 2 bits: with 1 bit every code is 0', 'tile.adcBits');
+  }
+
+  const rows = t.rows;
+  const cols = t.cols;
+  const cellBits = t.cellBits;
+  const weightBits = q.weightBits;
+  const actBits = q.activationBits;
+  const slices = scheme === 'offset' ? ceilDiv(weightBits, cellBits) : ceilDiv(weightBits - 1, cellBits);
+  const weightCols = scheme === 'offset' ? Math.floor(cols / slices) - 1 : Math.floor(cols / (2 * slices));
+  if (weightCols < 1) {
+    throw new ConfigError(`a subarray of ${cols} columns cannot hold one ${scheme} weight of ${slices} slices (needs ${2 * slices})`, 'tile.cols');
+  }
+  const parallelRead = t.parallelRead;
+  const groups = ceilDiv(rows, parallelRead);
+  const groupRows = Array.from({ length: groups }, (_, g) => Math.min(parallelRead, rows - g * parallelRead));
+  const units = localUnits(scheme, slices, weightCols);
+
+  // Conductances and ADC ranges come from the reference model's own functions.
+  const table = conductanceTable(cfg);
+  const { gMax, gMin, dG } = table;
+  if (dG < 1) throw new ConfigError(`the level step ΔG rounds to ${dG} conductance LSB; raise device.conductanceLsbPerGmax`, 'device.conductanceLsbPerGmax');
+
+  // ADC code and numerator (section 5). |unit current| ≤ rowsInGroup·Gmax: every active
+  // cell at most Gmax (SA1 included); a differential pair's difference is bounded by the same.
+  const colsPerAdc = t.colsPerAdc;
+  const adcs = ceilDiv(units.length, colsPerAdc);
+  let codeBits: number;
+  let maxCode: number;
+  let shiftMax: number;
+  let numeratorMax: bigint[];
+  if (adcMode === 'lossless') {
+    numeratorMax = groupRows.map((n) => rdivBig(BigInt(n) * BigInt(gMax), BigInt(dG)));
+    const top = numeratorMax.reduce((a, b) => (a > b ? a : b), 0n);
+    maxCode = Number(top);
+    codeBits = signedCodes ? signedBitsFor(top) : bitsFor(top);
+    shiftMax = 0;
+  } else {
+    codeBits = t.adcBits;
+    const fullScale = adcMode === 'fixed-full-scale'
+      ? parallelRead * (signedCodes ? gMax - gMin : gMax)
+      : // fixed-calibrated: the largest calibrated full scale src/crossbar/calibrate.ts can return
+        // (upper edge of its last histogram bin); m is a register holding 0..shiftMax.
+        (Math.ceil((parallelRead * gMax) / dG) + 2) * dG;
+    const spec = adcSpec(adcMode, t.adcBits, table, fullScale, signedCodes);
+    if (spec.mode !== 'fixed') throw new Error('internal: fixed ADC spec expected');
+    maxCode = spec.maxCode;
+    shiftMax = spec.m;
+    numeratorMax = groupRows.map(() => BigInt(maxCode) << BigInt(shiftMax));
+  }
+  const clampLow = signedCodes && adcMode !== 'lossless';
+  const adcKind = t.adcKind;
+  if (adcKind === 'flash' && codeBits > RTL_LIMITS.maxFlashCodeBits) {
+    throw new UnsupportedError(
+      `a flash ADC with ${codeBits}-bit codes needs ${2 ** codeBits - 1} comparators; the generator implements flash ADCs up to ${RTL_LIMITS.maxFlashCodeBits} bits` +
+        (adcMode === 'lossless' ? ' (lossless mode sizes the code for the largest current)' : ''),
+      'tile.adcKind',
+    );
+  }
+  const shiftProgrammable = adcMode === 'fixed-calibrated';
+  const shiftBits = bitsFor(shiftMax);
+
+  // Per-unit accumulation A[u] = Σ_g Σ_k 2^k n_gk[u]: |A| ≤ (2^a − 1) Σ_g nMax(g).
+  const actMax = (1n << BigInt(actBits)) - 1n;
+  const accMax = actMax * numeratorMax.reduce((a, b) => a + b, 0n);
+  const accBits = signedCodes ? signedBitsFor(accMax) : bitsFor(accMax);
+
+  // Terms: T = Σ_terms coef · A[unit]; |T| ≤ Σ |coef| · accMax.
+  const defaults = defaultTerms(scheme, slices, weightCols, cellBits);
+  const termsPerWeight = defaults[0]!.length;
+  const defaultShiftMax = (slices - 1) * cellBits;
+  const termShiftBits = bitsFor(defaultShiftMax);
+  // With MT the table is programmable: bound with the largest representable entry.
+  const termShiftMax = options.mt ? (1 << termShiftBits) - 1 : defaultShiftMax;
+  const coefSum = options.mt
+    ? BigInt(termsPerWeight) << BigInt(termShiftMax)
+    : defaults.reduce((m, terms) => {
+        const sum = terms.reduce((a, x) => a + (1n << BigInt(x.shift)), 0n);
+        return sum > m ? sum : m;
+      }, 0n);
+  const inputSumSlot = options.mt;
+  const termSlots = termsPerWeight + (inputSumSlot ? 1 : 0);
+  const xsumMax = BigInt(rows) * ((1n << BigInt(actBits)) - 1n);
+  const xsumBits = bitsFor(xsumMax);
+  const tMax = coefSum * accMax + (inputSumSlot ? xsumMax << BigInt(termShiftMax) : 0n);
+  const tBits = signedBitsFor(tMax);
+  const psumMax = BigInt(options.maxChainTiles) * tMax;
+  const psumBits = signedBitsFor(psumMax);
+  if (psumBits > RTL_LIMITS.maxPsumBits) {
+    throw new UnsupportedError(
+      `partial sums need ${psumBits} bits (|T| ≤ ${tMax} per subarray, ${options.maxChainTiles} chained); the generator implements at most ${RTL_LIMITS.maxPsumBits}`,
+      'tile',
+    );
+  }
+
+  const rowBits = indexBits(rows);
+  const rowSrcBits = bitsFor(rows);
+  const colBits = indexBits(cols);
+  const unitBits = indexBits(units.length);
+  const weightColBits = indexBits(weightCols);
+  const termIndexBits = indexBits(termSlots);
+  const termEntryBits = unitBits + termShiftBits + 2;
+  const regOffsetBits = Math.max(3, rowBits, weightColBits + termIndexBits, rowBits + colBits);
+  const regAddrBits = regOffsetBits + 2;
+
+  const nText = adcMode === 'lossless' ? `rdiv(rowsInGroup·Gmax, ΔG)` : `${maxCode}·2^${shiftMax}`;
+  const boundProof = [
+    `|n| ≤ ${[...new Set(numeratorMax.map(String))].join(' / ')} per read (${adcMode}${signedCodes ? ', signed' : ''}: ${nText})`,
+    `|A[u]| = |Σ_g Σ_k 2^k·n| ≤ (2^${actBits}−1)·Σ_g nMax = ${accMax} → ${accBits} bits${signedCodes ? ' (two\'s complement)' : ''}`,
+    `|T| ≤ ${options.mt ? `${termsPerWeight} terms · 2^${termShiftMax} (largest programmable coefficient) · ${accMax} + 2^${termShiftMax} · Σx ≤ ${xsumMax} (input-sum term)` : `Σ|coef| = ${coefSum} · ${accMax}`} = ${tMax} → ${tBits} bits`,
+    `|psum| ≤ ${options.maxChainTiles} chained subarrays · ${tMax} = ${psumMax} → ${psumBits} bits`,
+  ];
+
+  return {
+    options: { ...options },
+    rows,
+    cols,
+    actBits,
+    weightBits,
+    cellBits,
+    scheme,
+    slices,
+    weightCols,
+    parallelRead,
+    groups,
+    groupRows,
+    units,
+    gMax,
+    gMin,
+    dG,
+    adcKind,
+    adcMode,
+    adcBits: t.adcBits,
+    signedCodes,
+    codeBits,
+    maxCode,
+    clampLow,
+    thermBits: adcKind === 'flash' ? 2 ** codeBits - 1 : 0,
+    colsPerAdc,
+    adcs,
+    shiftMax,
+    shiftProgrammable,
+    shiftBits,
+    numeratorMax,
+    accMax,
+    accBits,
+    termsPerWeight,
+    inputSumSlot,
+    termSlots,
+    xsumMax,
+    xsumBits,
+    termShiftBits,
+    termShiftMax,
+    tMax,
+    tBits,
+    psumMax,
+    psumBits,
+    defaultTerms: defaults,
+    rowBits,
+    rowSrcBits,
+    colBits,
+    unitBits,
+    weightColBits,
+    termIndexBits,
+    bitIdxBits: indexBits(actBits),
+    groupBits: indexBits(groups),
+    colSelBits: indexBits(colsPerAdc),
+    termEntryBits,
+    regOffsetBits,
+    regAddrBits,
+    boundProof,
+  };
+}
+
+/** rdiv(x, d) = floor((2x + d) / (2d)), round half up (docs/model.md section 5), for x ≥ 0. */
+export function rdivBig(x: bigint, d: bigint): bigint {
+  return (2n * x + d) / (2n * d);
+}

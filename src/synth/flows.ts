@@ -1,0 +1,142 @@
+/**
+ * The Yosys scripts of the synthesis report and the readers of their `stat -json`
+ * output. One ASIC run gives both the Liberty area (memxbar45) and the transistor
+ * estimate; one iCE40 run gives LUT/FF/BRAM counts.
+ */
+import { libertyText } from './liberty.ts';
+import { runYosys, type RunOptions } from './yosys.ts';
+
+const LIB_FILE = 'memxbar45.lib';
+
+export interface AsicModuleStats {
+  module: string;
+  /** Area of the module's own cells (submodule instances excluded), µm². */
+  areaUm2: number;
+  cells: number;
+  cellsByType: Record<string, number>;
+  /** Transistor estimate of the module's own cells (`stat -tech cmos`). */
+  transistors: number;
+}
+
+export interface AsicResult {
+  modules: AsicModuleStats[];
+  /** Whole design (hierarchy summed). */
+  totalAreaUm2: number;
+  totalCells: number;
+  totalTransistors: number;
+  /** Blackboxed modules (estimated elsewhere), by instance count. */
+  blackboxes: Record<string, number>;
+  warnings: string[];
+}
+
+export interface Ice40Counts {
+  luts: number;
+  flipFlops: number;
+  brams: number;
+  carries: number;
+  cellsByType: Record<string, number>;
+}
+
+export interface Ice40Result extends Ice40Counts {
+  /** Per module, its own cells (hierarchy kept). */
+  modules: Record<string, Ice40Counts>;
+  warnings: string[];
+}
+
+interface StatModule {
+  num_cells: number;
+  area?: number;
+  num_cells_by_type?: Record<string, number>;
+  estimated_num_transistors?: string;
+}
+interface StatJson {
+  modules: Record<string, StatModule>;
+  design: StatModule;
+}
+
+const unescape = (name: string) => name.replace(/^\\/, '');
+
+/** "1234+" → 1234 (the "+" marks cells Yosys has no transistor count for, e.g. submodule instances). */
+function transistorCount(s: string | undefined): number {
+  return s ? Number.parseInt(s, 10) : 0;
+}
+
+function readVerilog(files: string[]): string {
+  return `read_verilog -sv ${files.join(' ')}`;
+}
+
+/**
+ * Generic synthesis (hierarchy kept), then (a) `async2sync; dffunmap; stat -tech cmos` for
+ * transistors and (b) `dfflibmap; abc -liberty; stat -liberty` for area.
+ */
+export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = []): string[] {
+  return [
+    readVerilog(verilogFiles),
+    `hierarchy -check -top ${top}`,
+    ...blackbox.map((m) => `blackbox ${m}`),
+    `synth -top ${top}`,
+    'design -save generic',
+    'async2sync',
+    'dffunmap',
+    'tee -q -o cmos.json stat -json -tech cmos',
+    'design -load generic',
+    `dfflibmap -liberty ${LIB_FILE}`,
+    `abc -liberty ${LIB_FILE}`,
+    'opt_clean',
+    `tee -q -o liberty.json stat -json -liberty ${LIB_FILE}`,
+  ];
+}
+
+export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: RunOptions = {}): Promise<AsicResult> {
+  const files = { ...verilog, [LIB_FILE]: libertyText() };
+  const r = await runYosys(asicScript(top, Object.keys(verilog), blackbox), files, opts);
+  const lib = JSON.parse(r.files['liberty.json']!) as StatJson;
+  const cmos = JSON.parse(r.files['cmos.json']!) as StatJson;
+  const moduleNames = new Set(Object.keys(lib.modules).map(unescape));
+  const modules: AsicModuleStats[] = [];
+  for (const [raw, s] of Object.entries(lib.modules)) {
+    const name = unescape(raw);
+    const byType = Object.fromEntries(Object.entries(s.num_cells_by_type ?? {}).filter(([t]) => !moduleNames.has(t) && !blackbox.includes(t)));
+    modules.push({
+      module: name,
+      areaUm2: s.area ?? 0,
+      cells: Object.values(byType).reduce((a, b) => a + b, 0),
+      cellsByType: byType,
+      transistors: transistorCount(cmos.modules[raw]?.estimated_num_transistors),
+    });
+  }
+  const blackboxes = Object.fromEntries(Object.entries(lib.design.num_cells_by_type ?? {}).filter(([t]) => blackbox.includes(t)));
+  return {
+    modules,
+    totalAreaUm2: lib.design.area ?? 0,
+    totalCells: lib.design.num_cells - Object.values(blackboxes).reduce((a, b) => a + b, 0),
+    totalTransistors: transistorCount(cmos.design.estimated_num_transistors),
+    blackboxes,
+    warnings: r.warnings,
+  };
+}
+
+/** iCE40 synthesis with the hierarchy kept (per-module counts, like the ASIC flow). */
+export function ice40Script(top: string, verilogFiles: string[]): string[] {
+  return [readVerilog(verilogFiles), `synth_ice40 -top ${top} -noflatten`, 'tee -q -o ice40.json stat -json'];
+}
+
+function ice40Counts(byTypeRaw: Record<string, number>, moduleNames: Set<string>): Ice40Counts {
+  const byType = Object.fromEntries(Object.entries(byTypeRaw).filter(([t]) => !t.startsWith('$') && !moduleNames.has(t)));
+  const count = (pred: (t: string) => boolean) => Object.entries(byType).reduce((a, [t, n]) => a + (pred(t) ? n : 0), 0);
+  return {
+    luts: count((t) => t === 'SB_LUT4'),
+    flipFlops: count((t) => t.startsWith('SB_DFF')),
+    brams: count((t) => t.startsWith('SB_RAM')),
+    carries: count((t) => t === 'SB_CARRY'),
+    cellsByType: byType,
+  };
+}
+
+export async function runIce40(top: string, verilog: Record<string, string>, opts: RunOptions = {}): Promise<Ice40Result> {
+  const r = await runYosys(ice40Script(top, Object.keys(verilog)), verilog, opts);
+  const stat = JSON.parse(r.files['ice40.json']!) as StatJson;
+  const names = new Set(Object.keys(stat.modules).map(unescape));
+  const modules = Object.fromEntries(Object.entries(stat.modules).map(([raw, s]) => [unescape(raw), ice40Counts(s.num_cells_by_type ?? {}, names)]));
+  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings };
+}

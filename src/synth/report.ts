@@ -1,0 +1,286 @@
+/**
+ * The synthesis report of a generated tile: per-module and tile area (memxbar45
+ * Liberty), transistor estimate, iCE40 resources, and the MT overhead (the same tile
+ * generated without MT, synthesized the same way). JSON and Markdown.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from '../errors.ts';
+import { generateFromManifest, readManifest, type GeneratedRtl, type Manifest } from '../rtl/generate.ts';
+import { renderTemplate } from '../rtl/render.ts';
+import { faultBitmapView } from '../rtl/views/mtTables.ts';
+import { runAsic, runIce40, type AsicResult, type Ice40Counts, type Ice40Result } from './flows.ts';
+import { LIBERTY_NAME, LIBERTY_RELPATH } from './liberty.ts';
+import { yosysPackageVersion, type RunOptions } from './yosys.ts';
+
+const FAULT_BITMAP = 'memxbar_fault_bitmap';
+
+export interface SynthOptions {
+  /**
+   * The fault bitmap is synthesized to flip-flops when it holds at most this many bits;
+   * a larger one is estimated from a synthesized reference bitmap of this size, scaled
+   * by depth (flip-flop memories of 32 Kbit take Yosys minutes and scale linearly).
+   */
+  exactMemoryBits?: number;
+  /** Progress lines (one per Yosys run started / finished). */
+  onProgress?: (line: string) => void;
+}
+
+export const DEFAULT_EXACT_MEMORY_BITS = 4096;
+
+export interface ModuleReport {
+  module: string;
+  role: string;
+  areaUm2: number;
+  cells: number;
+  transistors: number;
+  /** How the ASIC numbers were obtained when not by synthesizing the module itself. */
+  estimate: string | null;
+  /** iCE40 resources of the module's own cells (design as generated; null in the comparison variant). */
+  ice40: Omit<Ice40Counts, 'cellsByType'> | null;
+}
+
+export interface VariantSummary {
+  mt: boolean;
+  areaUm2: number;
+  cells: number;
+  transistors: number;
+  modules: ModuleReport[];
+}
+
+export interface SynthReport {
+  generator: { name: 'memxbar'; version: string };
+  yosys: string;
+  liberty: { name: string; file: string };
+  design: {
+    top: string;
+    configHash: string;
+    preset: string;
+    mt: boolean;
+    rows: number;
+    cols: number;
+    /** True if the files synthesized are exactly those the manifest lists. */
+    filesMatchManifest: boolean;
+  };
+  /** The design as generated (per module, then the tile total). */
+  modules: ModuleReport[];
+  tile: { areaUm2: number; cells: number; transistors: number };
+  ice40: { luts: number; flipFlops: number; brams: number; carries: number; cellsByType: Record<string, number> };
+  mtOverhead: {
+    withMtUm2: number;
+    withoutMtUm2: number;
+    overheadUm2: number;
+    /** Overhead relative to the tile without MT, percent. */
+    overheadPct: number;
+    /** The same without the fault bitmap (row remap, term tables and their logic only). */
+    overheadExcludingBitmapUm2: number;
+    byModule: { module: string; withMtUm2: number; withoutMtUm2: number; deltaUm2: number }[];
+  };
+  warnings: number;
+  runtimeMs: number;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function verilogOf(files: ReadonlyMap<string, string> | Record<string, string>): Record<string, string> {
+  const entries = files instanceof Map ? [...files] : Object.entries(files);
+  return Object.fromEntries(entries.filter(([n]) => n.endsWith('.v')));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Synthesize a directory written by `memxbar gen`. */
+export async function synthesizeDir(dir: string, opts: SynthOptions = {}): Promise<SynthReport> {
+  const manifest = readManifest(dir);
+  const files: Record<string, string> = {};
+  for (const m of manifest.modules) {
+    const p = join(dir, m.file);
+    if (!existsSync(p)) throw new DataError(`${m.file} listed in manifest.json is missing`, dir);
+    files[m.file] = readFileSync(p, 'utf8');
+  }
+  return synthesize(manifest, files, opts);
+}
+
+/** Synthesize an in-memory generation (tests, bench). */
+export async function synthesizeGenerated(gen: GeneratedRtl, opts: SynthOptions = {}): Promise<SynthReport> {
+  return synthesize(gen.manifest, verilogOf(gen.files), opts);
+}
+
+interface Job<T> {
+  label: string;
+  run: (opts: RunOptions) => Promise<T>;
+}
+
+/** Run a Yosys job, reporting when it starts (it may wait for a core) and how long it ran. */
+async function timed<T>(job: Job<T>, progress: (l: string) => void): Promise<T> {
+  let t0 = Date.now();
+  const r = await job.run({
+    onStart: () => {
+      t0 = Date.now();
+      progress(`yosys: ${job.label} ...`);
+    },
+  });
+  progress(`yosys: ${job.label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return r;
+}
+
+export async function synthesize(manifest: Manifest, files: Record<string, string>, opts: SynthOptions = {}): Promise<SynthReport> {
+  const t0 = Date.now();
+  const progress = opts.onProgress ?? (() => {});
+  const exactBits = opts.exactMemoryBits ?? DEFAULT_EXACT_MEMORY_BITS;
+  const top = manifest.top;
+  const filesMatchManifest = manifest.files.every((f) => !f.name.endsWith('.v') || (files[f.name] !== undefined && sha256(files[f.name]!) === f.sha256));
+
+  const other = generateFromManifest(manifest, { mt: !manifest.options.mt });
+  const otherVerilog = verilogOf(other.files);
+
+  // The fault bitmap: exact, or estimated from a reference of exactBits bits.
+  const p = manifest.parameters as { rowBits: number; colBits: number; rows: number; cols: number };
+  const hasBitmap = manifest.modules.some((m) => m.name === FAULT_BITMAP) || other.manifest.modules.some((m) => m.name === FAULT_BITMAP);
+  const bitmapEntries = 2 ** (p.rowBits + p.colBits);
+  const estimateBitmap = hasBitmap && 2 * bitmapEntries > exactBits;
+  const refAddrBits = Math.max(2, Math.floor(Math.log2(Math.max(4, exactBits / 2))));
+  const refRowBits = Math.floor(refAddrBits / 2);
+  const refColBits = refAddrBits - refRowBits;
+  const refEntries = 2 ** refAddrBits;
+  const blackboxFor = (m: Manifest) => (estimateBitmap && m.modules.some((x) => x.name === FAULT_BITMAP) ? [FAULT_BITMAP] : []);
+
+  const jobs: Promise<unknown>[] = [];
+  // Longest first: the iCE40 flow of a full tile is the slowest run.
+  const ice = timed({ label: `iCE40 flow, ${top}`, run: (o) => runIce40(top, files, o) }, progress);
+  const mainAsic = timed({ label: `ASIC flow, ${top} (MT ${manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, files, blackboxFor(manifest), o) }, progress);
+  const otherAsic = timed({ label: `ASIC flow, ${top} (MT ${other.manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, otherVerilog, blackboxFor(other.manifest), o) }, progress);
+  let refAsic: Promise<AsicResult> | null = null;
+  if (estimateBitmap) {
+    const refFile = `${FAULT_BITMAP}.v`;
+    const refText = renderTemplate(FAULT_BITMAP, faultBitmapView(2 ** refRowBits, 2 ** refColBits, refRowBits, refColBits));
+    refAsic = timed({ label: `ASIC flow, reference ${FAULT_BITMAP} (${refEntries} x 2 bits)`, run: (o) => runAsic(FAULT_BITMAP, { [refFile]: refText }, [], o) }, progress);
+  }
+  jobs.push(mainAsic, otherAsic, ice);
+  if (refAsic) jobs.push(refAsic);
+  // Settle all before reporting the first failure, so no worker outlives the call.
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const [mainRes, otherRes, iceRes] = (settled as PromiseFulfilledResult<unknown>[]).map((s) => s.value) as [AsicResult, AsicResult, Ice40Result];
+  const refRes = refAsic ? ((settled[3] as PromiseFulfilledResult<AsicResult>).value as AsicResult) : null;
+
+  const bitmapEstimate = (): ModuleReport | null => {
+    if (!refRes) return null;
+    const ref = refRes.modules.find((m) => m.module === FAULT_BITMAP)!;
+    const scale = bitmapEntries / refEntries;
+    return {
+      module: FAULT_BITMAP,
+      role: '',
+      areaUm2: round3(ref.areaUm2 * scale),
+      cells: Math.round(ref.cells * scale),
+      transistors: Math.round(ref.transistors * scale),
+      estimate: `scaled ×${scale} from a synthesized ${refEntries} x 2-bit reference (${round3(ref.areaUm2)} µm²)`,
+      ice40: null,
+    };
+  };
+
+  const summarize = (res: AsicResult, m: Manifest): VariantSummary => {
+    const roles = new Map(m.modules.map((x) => [x.name, x.role]));
+    const modules: ModuleReport[] = [];
+    for (const mod of m.modules) {
+      const s = res.modules.find((x) => x.module === mod.name);
+      if (s) {
+        modules.push({ module: mod.name, role: mod.role, areaUm2: round3(s.areaUm2), cells: s.cells, transistors: s.transistors, estimate: null, ice40: null });
+      } else if (mod.name === FAULT_BITMAP) {
+        const est = bitmapEstimate();
+        if (est) modules.push({ ...est, role: roles.get(FAULT_BITMAP) ?? '' });
+      }
+    }
+    const est = modules.find((x) => x.estimate !== null);
+    return {
+      mt: m.options.mt,
+      areaUm2: round3(res.totalAreaUm2 + (est?.areaUm2 ?? 0)),
+      cells: res.totalCells + (est?.cells ?? 0),
+      transistors: res.totalTransistors + (est?.transistors ?? 0),
+      modules,
+    };
+  };
+
+  const main = summarize(mainRes, manifest);
+  for (const m of main.modules) {
+    const c = iceRes.modules[m.module];
+    m.ice40 = c ? { luts: c.luts, flipFlops: c.flipFlops, brams: c.brams, carries: c.carries } : null;
+  }
+  const alt = summarize(otherRes, other.manifest);
+  const withMt = main.mt ? main : alt;
+  const withoutMt = main.mt ? alt : main;
+  const names = [...new Set([...withMt.modules.map((m) => m.module), ...withoutMt.modules.map((m) => m.module)])];
+  const areaOf = (v: VariantSummary, n: string) => v.modules.find((m) => m.module === n)?.areaUm2 ?? 0;
+
+  return {
+    generator: manifest.generator,
+    yosys: yosysPackageVersion(),
+    liberty: { name: LIBERTY_NAME, file: LIBERTY_RELPATH },
+    design: { top, configHash: manifest.configHash, preset: manifest.preset, mt: manifest.options.mt, rows: p.rows, cols: p.cols, filesMatchManifest },
+    modules: main.modules,
+    tile: { areaUm2: main.areaUm2, cells: main.cells, transistors: main.transistors },
+    ice40: { luts: iceRes.luts, flipFlops: iceRes.flipFlops, brams: iceRes.brams, carries: iceRes.carries, cellsByType: iceRes.cellsByType },
+    mtOverhead: {
+      withMtUm2: withMt.areaUm2,
+      withoutMtUm2: withoutMt.areaUm2,
+      overheadUm2: round3(withMt.areaUm2 - withoutMt.areaUm2),
+      overheadPct: round3((100 * (withMt.areaUm2 - withoutMt.areaUm2)) / withoutMt.areaUm2),
+      overheadExcludingBitmapUm2: round3(withMt.areaUm2 - withoutMt.areaUm2 - areaOf(withMt, FAULT_BITMAP)),
+      byModule: names.map((n) => ({ module: n, withMtUm2: areaOf(withMt, n), withoutMtUm2: areaOf(withoutMt, n), deltaUm2: round3(areaOf(withMt, n) - areaOf(withoutMt, n)) })),
+    },
+    warnings: mainRes.warnings.length + otherRes.warnings.length + iceRes.warnings.length + (refRes?.warnings.length ?? 0),
+    runtimeMs: Date.now() - t0,
+  };
+}
+
+const fmt = (x: number, digits = 1) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const int = (x: number) => x.toLocaleString('en-US');
+
+/** The report as Markdown. */
+export function reportMarkdown(r: SynthReport): string {
+  const L: string[] = [];
+  L.push(`# memxbar synthesis report: ${r.design.top}`);
+  L.push('');
+  L.push(
+    `${r.design.rows} × ${r.design.cols} tile, config \`${r.design.configHash}\` (preset ${r.design.preset}), MT ${r.design.mt ? 'on' : 'off'}. ` +
+      `Generated by memxbar ${r.generator.version}; synthesized with Yosys (@yowasp/yosys ${r.yosys}); ` +
+      `cell areas from ${r.liberty.name} (\`${r.liberty.file}\`, NanGate FreePDK45 Open Cell Library X1 areas).`,
+  );
+  if (!r.design.filesMatchManifest) L.push('', '**Note:** the Verilog files differ from those listed in manifest.json (edited after generation); the MT comparison uses a regenerated variant.');
+  L.push('', '## Area and transistors', '');
+  L.push('| module | role | area (µm²) | cells | transistors | iCE40 LUT4 | FF | BRAM |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const m of r.modules) {
+    const ice = m.ice40 ? `${int(m.ice40.luts)} | ${int(m.ice40.flipFlops)} | ${int(m.ice40.brams)}` : '– | – | –';
+    L.push(`| \`${m.module}\`${m.estimate ? ' *' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
+  }
+  L.push(
+    `| **tile total** | | **${fmt(r.tile.areaUm2)}** | **${int(r.tile.cells)}** | **${int(r.tile.transistors)}** | **${int(r.ice40.luts)}** | **${int(r.ice40.flipFlops)}** | **${int(r.ice40.brams)}** |`,
+  );
+  const est = r.modules.filter((m) => m.estimate);
+  if (est.length) {
+    L.push('');
+    for (const m of est) L.push(`\\* \`${m.module}\`: ${m.estimate}.`);
+  }
+  L.push('');
+  L.push('Per-module figures are the module\'s own cells (hierarchy kept); area = `synth; dfflibmap; abc -liberty; stat -liberty`; transistors = `synth; async2sync; dffunmap; stat -tech cmos`.');
+  L.push('', '## iCE40 tile total (`synth_ice40 -noflatten`)', '');
+  L.push('| LUT4 | flip-flops | BRAM (SB_RAM40_4K) | carry |');
+  L.push('|---:|---:|---:|---:|');
+  L.push(`| ${int(r.ice40.luts)} | ${int(r.ice40.flipFlops)} | ${int(r.ice40.brams)} | ${int(r.ice40.carries)} |`);
+  L.push('', '## Mapping Transformation overhead', '');
+  L.push(
+    `Tile with MT ${fmt(r.mtOverhead.withMtUm2)} µm², without MT ${fmt(r.mtOverhead.withoutMtUm2)} µm²: ` +
+      `**+${fmt(r.mtOverhead.overheadUm2)} µm² (+${fmt(r.mtOverhead.overheadPct)} %)**; ` +
+      `without the fault bitmap (row remap, term tables and their logic only): +${fmt(r.mtOverhead.overheadExcludingBitmapUm2)} µm² ` +
+      `(+${fmt((100 * r.mtOverhead.overheadExcludingBitmapUm2) / r.mtOverhead.withoutMtUm2)} %).`,
+  );
+  L.push('', '| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');
+  for (const m of r.mtOverhead.byModule) L.push(`| \`${m.module}\` | ${fmt(m.withMtUm2)} | ${fmt(m.withoutMtUm2)} | ${fmt(m.deltaUm2)} |`);
+  L.push('', `Yosys warnings: ${r.warnings}. Synthesis time: ${fmt(r.runtimeMs / 1000)} s.`, '');
+  return L.join('\n');
+}

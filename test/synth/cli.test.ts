@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { register as registerGen } from '../../src/cli/commands/gen.ts';
+import { register as registerSynth } from '../../src/cli/commands/synth.ts';
+import { DataError } from '../../src/errors.ts';
+import type { SynthReport } from '../../src/synth/report.ts';
+import { runCommand } from '../rtl/cliHarness.ts';
+import { tempDir } from '../rtl/tools.ts';
+
+describe('memxbar synth', () => {
+  it('synthesizes a generated directory: JSON on stdout, JSON + Markdown in --out', async () => {
+    const root = tempDir('synth-cli');
+    const rtl = join(root, 'rtl');
+    const sets = ['tile.rows=8', 'tile.cols=18', 'tile.parallelRead=8', 'tile.colsPerAdc=6', 'tile.adcBits=3', 'tile.adcMode=fixed-full-scale', 'quant.weightBits=2', 'quant.activationBits=2'];
+    const g = await runCommand([registerGen], ['gen', '--preset', 'neurosim-v1.4', ...sets.flatMap((s) => ['--set', s]), '--out', rtl]);
+    expect(g.error).toBeNull();
+    const r = await runCommand([registerSynth], ['synth', rtl, '--json', '--out', join(root, 'report')]);
+    expect(r.error).toBeNull();
+    const report = JSON.parse(r.stdout) as SynthReport;
+    expect(report.tile.areaUm2).toBeGreaterThan(0);
+    expect(report.mtOverhead.overheadUm2).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/ASIC flow.*done in/);
+    expect(readdirSync(join(root, 'report')).sort()).toEqual(['synth-report.json', 'synth-report.md']);
+    expect(readFileSync(join(root, 'report', 'synth-report.md'), 'utf8')).toMatch(/^# memxbar synthesis report/);
+  });
+
+  it('names a directory that is not a generated one', async () => {
+    const r = await runCommand([registerSynth], ['synth', tempDir('empty')]);
+    expect(r.error).toBeInstanceOf(DataError);
+    expect((r.error as Error).message).toMatch(/manifest\.json/);
+  });
+});
