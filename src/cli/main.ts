@@ -14,6 +14,7 @@ import { register as registerBench } from './commands/bench.ts';
 import { register as registerFaults } from './commands/faults.ts';
 import { register as registerGen } from './commands/gen.ts';
 import { register as registerSynth } from './commands/synth.ts';
+import { register as registerCost } from './commands/cost.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerConfig, registerBench]) register(program);
+  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCost, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -1,0 +1,155 @@
+/**
+ * The cost report as Markdown and SVG charts (the JSON is the CostReport itself).
+ * Templates print; the numbers come computed from run.ts / model.ts.
+ */
+import { stackedBarChart, type BarRow } from '../report/plot.ts';
+import type { Breakdown } from './model.ts';
+import { neurosimMarkdown } from './neurosim.ts';
+import type { CostReport } from './run.ts';
+
+/** A number with `sig` significant digits, thousands separated, no exponent for ordinary magnitudes. */
+export function num(x: number, sig = 4): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x === 0) return '0';
+  if (Math.abs(x) >= 1e7) return x.toExponential(sig - 1);
+  const digits = Math.max(0, sig - 1 - Math.floor(Math.log10(Math.abs(x))));
+  if (digits > 8) return x.toExponential(sig - 1);
+  return Number(x.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+const pct = (x: number) => `${num(100 * x, 3)} %`;
+const CATS = ['array', 'adc', 'accumulation', 'other'] as const;
+const CAT_LABEL: Record<(typeof CATS)[number], string> = { array: 'array', adc: 'ADC', accumulation: 'accumulation', other: 'other' };
+
+function breakdownRow(label: string, b: Breakdown, s: number): string {
+  return `| ${label} | ${CATS.map((c) => `${num(b[c] * s)} (${pct(b[c] / b.total)})`).join(' | ')} | **${num(b.total * s)}** |`;
+}
+
+export function costMarkdown(r: CostReport): string {
+  const c = r.config;
+  const res = r.result;
+  const n = res.network;
+  const L: string[] = [];
+  L.push('# memxbar cost report', '');
+  L.push(
+    `${c.network.model}${c.network.model === 'random-vgg8' ? ` (width ${c.network.randomWidth})` : ''}, preset ${c.preset}, config \`${r.configHash}\`: ` +
+      `${c.quant.weightBits}-bit weights, ${c.quant.activationBits}-bit activations; ${c.tile.rows}×${c.tile.cols} tiles, ${c.tile.cellBits} bit/cell, ${c.tile.signedScheme}; ` +
+      `${c.tile.adcBits}-bit ${c.tile.adcKind === 'sar' ? 'SAR' : 'flash'} ADC (${c.tile.adcMode}), ${c.tile.colsPerAdc} columns per ADC; ${num(c.device.rOnOhm / 1e3, 4)} kΩ on, on/off ${c.device.onOffRatio}, ` +
+      `${c.device.readVoltageV} V × ${num(c.device.readPulseS * 1e9, 3)} ns reads; ${res.tech.nodeNm} nm (Vdd ${res.tech.vddV} V), ${num(res.tech.clockHz / 1e9, 3)} GHz; ` +
+      `mitigation ${c.mitigation.method}${c.faults.rate > 0 || c.faults.mapFile ? `, faults ${c.faults.mapFile ?? `${c.faults.rate} ${c.faults.sa1Sa0Ratio}`}` : ''}.`,
+  );
+  L.push('');
+  L.push(
+    `Activity measured on ${r.images} test image(s) with the ${c.engine} engine (top-1 on them: ${pct(r.top1)}); fault seed ${r.faultSeed}. ` +
+      `Digital periphery: ${r.digital.source === 'synthesis' ? `synthesis report \`${r.digital.file}\` (${r.digital.note})` : r.digital.note}. Formulas and constants: docs/cost.md.`,
+  );
+
+  L.push('', '## Network, per image', '');
+  L.push('| tiles | area (mm²) | energy (µJ) | latency (ms) | TOPS/W | TOPS | TOPS/mm² | frames/s | power (mW) |');
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(`| ${num(n.tiles, 6)} | ${num(n.areaMm2.total)} | ${num(n.energyPerImageJ.total * 1e6)} | ${num(n.latencyPerImageS.total * 1e3)} | ${num(n.topsPerW)} | ${num(n.tops)} | ${num(n.topsPerMm2)} | ${num(n.framesPerS)} | ${num(n.powerW * 1e3)} |`);
+
+  L.push('', '## Breakdown (NeuroSim\'s grouping)', '');
+  L.push(`| | ${CATS.map((x) => CAT_LABEL[x]).join(' | ')} | total |`, '|---|---:|---:|---:|---:|---:|');
+  L.push(breakdownRow('area (mm²)', n.areaMm2, 1));
+  L.push(breakdownRow('energy per image (µJ)', n.energyPerImageJ, 1e6));
+  L.push(breakdownRow('latency per image (ms)', n.latencyPerImageS, 1e3));
+
+  L.push('', '### Items', '');
+  L.push('| item | area (mm²) | energy per image (µJ) | latency per image (ms) |', '|---|---:|---:|---:|');
+  const names = [...new Set([...Object.keys(n.areaMm2.items), ...Object.keys(n.energyPerImageJ.items), ...Object.keys(n.latencyPerImageS.items)])].sort();
+  for (const name of names) {
+    const a = n.areaMm2.items[name];
+    const e = n.energyPerImageJ.items[name];
+    const t = n.latencyPerImageS.items[name];
+    L.push(`| \`${name}\` | ${a === undefined ? '' : num(a)} | ${e === undefined ? '' : num(e * 1e6)} | ${t === undefined ? '' : num(t * 1e3)} |`);
+  }
+
+  L.push('', '## Per layer, per image', '');
+  L.push('| layer | R × C | patches | tiles | area (mm²) | energy (µJ) | array / ADC / acc. / other | latency (ms) | TOPS/W | TOPS | TOPS/mm² |', '|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  for (const l of res.layers) {
+    const e = l.energyPerImageJ;
+    L.push(
+      `| ${l.name} | ${l.R} × ${l.C} | ${l.P} | ${l.tiles} (${l.rowTiles} × ${l.colTiles}) | ${num(l.areaMm2.total)} | ${num(e.total * 1e6)} | ${CATS.map((x) => pct(e[x] / e.total)).join(' / ')} | ${num(l.latencyPerImageS.total * 1e3)} | ${num(l.topsPerW)} | ${num(l.tops)} | ${num(l.topsPerMm2)} |`,
+    );
+  }
+  L.push('', 'A layer\'s area is its own tiles; the global buffer and the requantization lanes are chip-level (in the network area).');
+
+  const t = res.tile;
+  L.push('', '## One tile', '');
+  L.push(
+    `${t.adcs} ADCs, each converting ${t.slotsPerRead} columns per read; a read slot takes ${num(t.slotS * 1e9)} ns, the term combination ${num(t.combineS * 1e9)} ns, ` +
+      `one input vector ${num(t.vectorS * 1e6)} µs. Digital areas are the 45 nm figures × ${num(t.digitalAreaScale)} (node scaling).`,
+  );
+  L.push('', '| item | area (µm²) |', '|---|---:|');
+  for (const [name, a] of Object.entries(t.areaUm2.items)) L.push(`| \`${name}\` | ${num(a)} |`);
+  L.push(`| **tile** | **${num(t.areaUm2.total)}** |`);
+
+  if (r.faults.length) {
+    L.push('', '## Stuck-at faults and MT', '');
+    L.push(
+      `Each point programs the accelerator with a fault map drawn at the rate and SA1:SA0 ratio (seed ${r.faultSeed}) and runs the same ${r.images} image(s) twice: ` +
+        'on the same layer inputs as the fault-free plain accelerator (energy, TOPS/W: what its own conductances cost) and in situ (top-1, and the energy when its errors also change later layers\' inputs). ' +
+        'Ratios are to the fault-free plain mapping. The RTL is synchronous, so latency does not depend on the currents.',
+    );
+    L.push('', '| mitigation | SA1:SA0 | rate (%) | stuck cells (SA1) | energy (µJ) | vs fault-free | array read vs fault-free | in situ vs fault-free | latency (ms) | area (mm²) | TOPS/W | top-1 |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const p of r.faults) {
+      L.push(
+        `| ${p.mitigation} | ${p.rate === 0 ? '–' : p.ratio} | ${num(p.rate * 100, 3)} | ${num(p.stuckCells, 7)} (${num(p.sa1Cells, 7)}) | ${num(p.energyPerImageJ.total * 1e6)} | ${num(p.relativeEnergy, 4)} | ${num(p.relativeArrayRead, 4)} | ${num(p.relativeEnergyInSitu, 4)} | ${num(p.latencyPerImageS * 1e3)} | ${num(p.areaMm2)} | ${num(p.topsPerW)} | ${pct(p.top1)} |`,
+      );
+    }
+  }
+
+  const m = r.mt;
+  L.push('', '## What MT adds', '');
+  L.push(
+    `Per tile: +${num(m.tileOverheadUm2)} µm² (+${pct(m.tileOverheadUm2 / m.tileWithoutMtUm2)} of the ${num(m.tileWithoutMtUm2)} µm² tile without MT), ` +
+      `of which the fault bitmap is ${num(m.tileOverheadUm2 - m.tileOverheadExclBitmapUm2)} µm²; without the bitmap +${num(m.tileOverheadExclBitmapUm2)} µm² (+${pct(m.tileOverheadExclBitmapUm2 / m.tileWithoutMtUm2)}). ` +
+      `For the chip's ${num(n.tiles, 6)} tiles: +${num(m.chipOverheadMm2)} mm², or +${num(m.chipOverheadExclBitmapMm2)} mm² without the bitmap.`,
+  );
+  if (m.tableBitsUsedPerSubarray !== null) L.push('', `MT's fault-free mappings use ${num(m.tableBitsUsedPerSubarray)} table bits per subarray (src/mitigation/price.ts; the synthesized tables hold the worst case).`);
+  if (m.relativeEnergyFaultFree !== null && m.logicEnergyJ !== null && m.arrayEnergyChangeJ !== null) {
+    L.push(
+      '',
+      `Fault-free, on the same inputs, the MT build draws ×${num(m.relativeEnergyFaultFree, 4)} the plain build's energy per image: its tables, row remap and input-sum additions add ` +
+        `${num(m.logicEnergyJ * 1e6)} µJ, and its mapping (zero points, polarities, pair encodings chosen partly for read energy) changes the array energy by ${num(m.arrayEnergyChangeJ * 1e6)} µJ.`,
+    );
+  }
+
+  if (r.neurosim) L.push('', neurosimMarkdown(r.neurosim));
+
+  L.push('', '## Constants', '', '| constant | value | unit | source |', '|---|---:|---|---|');
+  for (const [name, k] of Object.entries(r.constants)) L.push(`| \`${name}\` | ${num(k.value)} | ${k.unit} | ${k.assumption ? '**assumption** — ' : ''}${k.source} |`);
+  L.push('');
+  return L.join('\n');
+}
+
+/** Energy per image by layer (and the network), stacked by category. */
+export function energyChart(r: CostReport): Promise<string> {
+  const rows: BarRow[] = [];
+  for (const l of r.result.layers) for (const c of CATS) rows.push({ group: l.name, part: CAT_LABEL[c], value: l.energyPerImageJ[c] * 1e6 });
+  for (const c of CATS) rows.push({ group: 'network', part: CAT_LABEL[c], value: r.result.network.energyPerImageJ[c] * 1e6 });
+  return stackedBarChart(rows, `Energy per image by layer (${r.config.network.model}, ${r.result.tech.nodeNm} nm)`, 'energy per image (µJ)');
+}
+
+/** Energy per image at every fault point, stacked by category. */
+export function faultChart(r: CostReport): Promise<string> {
+  const rows: BarRow[] = [];
+  for (const p of r.faults) {
+    const group = `${p.mitigation}, ${p.rate === 0 ? 'fault-free' : `${num(p.rate * 100, 3)} % ${p.ratio}`}`;
+    for (const c of CATS) rows.push({ group, part: CAT_LABEL[c], value: p.energyPerImageJ[c] * 1e6 });
+  }
+  return stackedBarChart(rows, 'Energy per image under stuck-at faults, with and without MT', 'energy per image (µJ)');
+}
+
+/** Every output file of a cost run, rendered in memory. */
+export async function costFiles(r: CostReport): Promise<Record<string, string>> {
+  const files: Record<string, string> = {
+    'cost.json': JSON.stringify(r, null, 1) + '\n',
+    'cost.md': costMarkdown(r),
+    'cost-energy.svg': await energyChart(r),
+  };
+  if (r.faults.length) files['cost-faults.svg'] = await faultChart(r);
+  return files;
+}

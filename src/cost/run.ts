@@ -1,0 +1,217 @@
+/**
+ * `memxbar cost` as a library call: measure the configured accelerator's activity on a few
+ * test images, price it (model.ts), then repeat for stuck-at faults (SA1-heavy 5:1 and
+ * SA0-heavy 1:5 at several rates) with and without MT, against the fault-free plain mapping.
+ */
+import type { Config, Mitigation } from '../config/schema.ts';
+import { drawFaults, noFaults, type LayerShape } from '../crossbar/faults.ts';
+import { DataError } from '../errors.ts';
+import { configHash } from '../rtl/hash.ts';
+import { checkEngine, configuredFaults, makeEngine, programCrossbarWithFaults } from '../run/eval.ts';
+import type { Prepared } from '../run/prepare.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { measureActivity, type ActivityRun } from './activity.ts';
+import { COST_CONSTANTS, type CostConstant } from './constants.ts';
+import { estimateDigitalAreas, readSynthReport, tileDigitalUm2, type DigitalAreas } from './digital.ts';
+import { costModel, networkGeometry, tileDesign, type Breakdown, type CostResult } from './model.ts';
+import { techNode } from './tech.ts';
+import { neurosimComparison, type NeurosimComparison } from './neurosim.ts';
+
+export interface CostOptions {
+  /** Test images run per point. */
+  images: number;
+  /** Fault rates (fractions of cells) of the fault study; empty: no fault study. */
+  rates: number[];
+  /** SA1:SA0 ratios of the fault study. */
+  ratios: string[];
+  /** Mitigations compared in the fault study. */
+  mitigations: Mitigation[];
+  /** A `memxbar synth --out` report (synth-report.json); null: the estimate. */
+  synthReport: string | null;
+  /** Add the comparison with NeuroSim's published VGG8 example. */
+  compareNeurosim: boolean;
+}
+
+export const DEFAULT_RATIOS = ['5:1', '1:5'];
+export const DEFAULT_MITIGATIONS: Mitigation[] = ['none', 'mt-map'];
+
+export interface FaultPoint {
+  mitigation: Mitigation;
+  ratio: string;
+  rate: number;
+  images: number;
+  top1: number;
+  stuckCells: number;
+  sa1Cells: number;
+  energyPerImageJ: Breakdown;
+  latencyPerImageS: number;
+  areaMm2: number;
+  topsPerW: number;
+  framesPerS: number;
+  /** Energy per image relative to the fault-free plain mapping, on the same layer inputs. */
+  relativeEnergy: number;
+  /** Array read energy (Σ currents) relative to the fault-free plain mapping, on the same layer inputs. */
+  relativeArrayRead: number;
+  /** Energy per image of the faulty accelerator run end to end (its errors change later layers' inputs). */
+  energyInSituJ: number;
+  relativeEnergyInSitu: number;
+}
+
+export interface MtCost {
+  /** Per tile at the configured node, µm²: the MT hardware, and the same without the fault bitmap. */
+  tileOverheadUm2: number;
+  tileOverheadExclBitmapUm2: number;
+  tileWithoutMtUm2: number;
+  /** For the whole chip (every tile carries it), mm². */
+  chipOverheadMm2: number;
+  chipOverheadExclBitmapMm2: number;
+  /** Table bits MT's mappings use per subarray (src/mitigation/price.ts), mean over layers at the fault-free point. */
+  tableBitsUsedPerSubarray: number | null;
+  /** Energy per image of the fault-free MT build relative to the fault-free plain one (same inputs). */
+  relativeEnergyFaultFree: number | null;
+  /** Fault-free, same inputs, per image: energy of everything but the array, MT build minus plain build (tables, remap, adds). */
+  logicEnergyJ: number | null;
+  /** Fault-free, same inputs, per image: the array energy the MT mapping changes. */
+  arrayEnergyChangeJ: number | null;
+}
+
+export interface CostReport {
+  tool: 'memxbar cost';
+  configHash: string;
+  config: Config;
+  images: number;
+  faultSeed: number;
+  digital: DigitalAreas & { tileWithMtUm2At45nm: number; tileWithoutMtUm2At45nm: number };
+  result: CostResult;
+  top1: number;
+  faults: FaultPoint[];
+  mt: MtCost;
+  neurosim: NeurosimComparison | null;
+  constants: Record<string, CostConstant>;
+}
+
+const SA_MODULE = 'memxbar_fault_bitmap';
+
+/** Check everything the run needs before any work (engine for each mitigation, synthesis report). */
+export function checkCost(cfg: Config, opts: CostOptions): DigitalAreas {
+  techNode(cfg.tech.nodeNm);
+  checkEngine(cfg);
+  for (const m of opts.mitigations) checkEngine({ ...cfg, mitigation: { ...cfg.mitigation, method: m } });
+  tileDesign(cfg, true); // the RTL's own refusals (self-ranging ADC, table sizes, …)
+  return opts.synthReport ? readSynthReport(opts.synthReport, cfg) : estimateDigitalAreas(cfg);
+}
+
+export function runCost(p: Prepared, opts: CostOptions, progress: Progress = silentProgress): CostReport {
+  const cfg = p.cfg;
+  if (!Number.isInteger(opts.images) || opts.images < 1 || opts.images > p.test.count) {
+    throw new DataError(`the cost run asks for ${opts.images} images but ${p.test.count} are loaded`, '--images');
+  }
+  const digital = checkCost(cfg, opts);
+  const geometry = networkGeometry(p.net, cfg);
+  const price = (c: Config, run: ActivityRun) => costModel({ cfg: c, geometry, activity: run.layers, digital });
+  const seed = cfg.faults.seed;
+  progress.log(`cost: ${geometry.length} compute layers, ${opts.images} images per point, fault seed ${seed}; digital periphery: ${digital.source}${digital.file ? ` (${digital.file})` : ''}`);
+
+  // The configured accelerator (its own faults and mitigation).
+  const base = measureActivity(p, cfg, (layers) => configuredFaults(p, cfg, layers), opts.images, progress, 'configured accelerator');
+  const result = price(cfg, base);
+
+  // The fault study. Each point runs twice: in situ (the faulty accelerator end to end: its
+  // accuracy and the energy it draws), and on the same inputs as the fault-free plain
+  // accelerator (the energy its own conductances cost, without activations changed upstream).
+  const points: FaultPoint[] = [];
+  const runs = new Map<string, { inSitu: CostResult; same: CostResult; run: ActivityRun; sameRun: ActivityRun }>();
+  const plan: { mitigation: Mitigation; ratio: string; rate: number }[] = [];
+  if (opts.rates.length > 0) {
+    for (const mitigation of opts.mitigations) {
+      plan.push({ mitigation, ratio: opts.ratios[0]!, rate: 0 });
+      for (const ratio of opts.ratios) for (const rate of opts.rates) if (rate > 0) plan.push({ mitigation, ratio, rate });
+    }
+  }
+  const pointCfg = (pt: { mitigation: Mitigation; ratio: string; rate: number }): Config => ({
+    ...cfg,
+    faults: { ...cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, mapFile: null },
+    mitigation: { ...cfg.mitigation, method: pt.mitigation },
+  });
+  const reference = plan.length ? makeEngine(programCrossbarWithFaults(p, pointCfg({ mitigation: 'none', ratio: opts.ratios[0]!, rate: 0 }), noFaults)) : null;
+  plan.forEach((pt, i) => {
+    const c = pointCfg(pt);
+    const faults = (layers: LayerShape[]) => drawFaults(layers, pt.rate, pt.ratio, seed);
+    const label = `${i + 1}/${plan.length} ${pt.mitigation}, ${pt.rate === 0 ? 'fault-free' : `${+(pt.rate * 100).toPrecision(3)} % ${pt.ratio}`}`;
+    const run = measureActivity(p, c, faults, opts.images, progress, `${label}, in situ`);
+    const sameRun = measureActivity(p, c, faults, opts.images, progress, `${label}, same inputs`, reference!);
+    runs.set(`${pt.mitigation}|${pt.rate}|${pt.ratio}`, { run, sameRun, inSitu: price(c, run), same: price(c, sameRun) });
+  });
+  const clean = runs.get(`none|0|${opts.ratios[0]}`);
+  const rel = (x: number, of: number | undefined) => (of ? x / of : NaN);
+  for (const pt of plan) {
+    const { run, inSitu, same } = runs.get(`${pt.mitigation}|${pt.rate}|${pt.ratio}`)!;
+    const n = same.network;
+    points.push({
+      ...pt,
+      images: run.images,
+      top1: (run.correct ?? 0) / run.images,
+      stuckCells: run.stuckCells,
+      sa1Cells: run.sa1Cells,
+      energyPerImageJ: n.energyPerImageJ,
+      energyInSituJ: inSitu.network.energyPerImageJ.total,
+      latencyPerImageS: n.latencyPerImageS.total,
+      areaMm2: n.areaMm2.total,
+      topsPerW: n.topsPerW,
+      framesPerS: n.framesPerS,
+      relativeEnergy: rel(n.energyPerImageJ.total, clean?.same.network.energyPerImageJ.total),
+      relativeArrayRead: rel(n.energyPerImageJ.items['array.read'] ?? 0, clean?.same.network.energyPerImageJ.items['array.read']),
+      relativeEnergyInSitu: rel(inSitu.network.energyPerImageJ.total, clean?.inSitu.network.energyPerImageJ.total),
+    });
+  }
+
+  // What MT's hardware adds (every tile carries it) and what its mappings use.
+  const s = result.tile.digitalAreaScale;
+  const withMt = tileDigitalUm2(digital, true);
+  const withoutMt = tileDigitalUm2(digital, false);
+  const bitmap = digital.modules.find((m) => m.module === SA_MODULE)?.withMtUm2 ?? 0;
+  const mtClean = runs.get(`mt-map|0|${opts.ratios[0]}`);
+  const tiles = result.network.tiles;
+  const overhead = (withMt - withoutMt) * s;
+  const overheadExclBitmap = (withMt - withoutMt - bitmap) * s;
+  const mt: MtCost = {
+    tileOverheadUm2: overhead,
+    tileOverheadExclBitmapUm2: overheadExclBitmap,
+    tileWithoutMtUm2: result.tile.areaUm2.total - (result.mtHardware ? overhead : 0),
+    chipOverheadMm2: (tiles * overhead) / 1e6,
+    chipOverheadExclBitmapMm2: (tiles * overheadExclBitmap) / 1e6,
+    tableBitsUsedPerSubarray: mtClean ? weightedTableBits(mtClean.run, geometry.map((g) => g.layout.rowTiles * g.layout.colTiles)) : null,
+    relativeEnergyFaultFree: mtClean && clean ? mtClean.same.network.energyPerImageJ.total / clean.same.network.energyPerImageJ.total : null,
+    logicEnergyJ: mtClean && clean ? nonArray(mtClean.same) - nonArray(clean.same) : null,
+    arrayEnergyChangeJ: mtClean && clean ? mtClean.same.network.energyPerImageJ.array - clean.same.network.energyPerImageJ.array : null,
+  };
+
+  return {
+    tool: 'memxbar cost',
+    configHash: configHash(cfg),
+    config: cfg,
+    images: opts.images,
+    faultSeed: seed,
+    digital: { ...digital, tileWithMtUm2At45nm: withMt, tileWithoutMtUm2At45nm: withoutMt },
+    result,
+    top1: (base.correct ?? 0) / base.images,
+    faults: points,
+    mt,
+    neurosim: opts.compareNeurosim
+      ? neurosimComparison(cfg, result, costModel({ cfg: { ...cfg, device: { ...cfg.device, readPulseS: 1e-9 } }, geometry, activity: base.layers, digital }))
+      : null,
+    constants: { ...COST_CONSTANTS },
+  };
+}
+
+/** Energy per image of everything but the array. */
+function nonArray(r: CostResult): number {
+  const e = r.network.energyPerImageJ;
+  return e.total - e.array;
+}
+
+/** Table bits per subarray of the MT mappings, averaged over all subarrays of the network. */
+function weightedTableBits(run: ActivityRun, tilesPerLayer: number[]): number {
+  const tiles = tilesPerLayer.reduce((a, b) => a + b, 0);
+  return run.layers.reduce((s, l, i) => s + l.storageBitsPerSubarray * tilesPerLayer[i]!, 0) / Math.max(1, tiles);
+}
