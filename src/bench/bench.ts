@@ -56,7 +56,7 @@ function modelConfig(model: 'w0.5' | 'w1', extra: string[]): Config {
   return resolveConfig({ preset: 'neurosim-v1.4', overrides: [...base, 'experiment.images=50', ...extra].map(parseOverride) });
 }
 
-export async function runBench(progress: Progress, opts: { referenceImages: number; quick: boolean }): Promise<{ rows: BenchRow[]; machine: string }> {
+export async function runBench(progress: Progress, opts: { referenceImages: number; quick: boolean; rtl: boolean }): Promise<{ rows: BenchRow[]; machine: string }> {
   const ort = loadOrt();
   const rows: BenchRow[] = [];
   const minS = opts.quick ? 1 : 4;
@@ -98,9 +98,11 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       }
     }
   }
-  progress.log('RTL: generate and synthesize the default tile (neurosim-v1.4)');
-  const { genMs, synthMs } = await benchGenSynth();
-  rows.push({ model: 'default 128×128 tile', path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+  if (opts.rtl) {
+    progress.log('RTL: generate and synthesize the default tile (neurosim-v1.4)');
+    const { genMs, synthMs } = await benchGenSynth();
+    rows.push({ model: 'default 128×128 tile', path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+  }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
   return { rows, machine };
 }

@@ -9,11 +9,12 @@ export function register(program: Command): void {
     .description('measure every path against onnxruntime float32 on the same machine, in one run (npm run bench)')
     .option('--reference-images <n>', 'images for the (slow) reference model', '1')
     .option('--quick', 'shorter timing windows')
+    .option('--no-rtl', 'skip RTL generation and synthesis (minutes)')
     .option('--out <dir>', 'where to write bench.json and bench.md', 'runs/bench')
     .option('-q, --quiet', 'no progress output')
-    .action(async (o: { referenceImages: string; quick?: boolean; out: string; quiet?: boolean }) => {
+    .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; out: string; quiet?: boolean }) => {
       ensureOutDir(o.out);
-      const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick });
+      const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl });
       const md = benchMarkdown(rows, machine);
       writeAllAtomic(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md });
       out(md);
