@@ -9,9 +9,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config/load.ts';
 
+/** A programmed layer's tables (src/engine/fast.ts packLayer), the input of prepareLayer. */
 export interface CrossbarLayerArgs {
-  x: Int32Array;
-  P: number;
   R: number;
   C: number;
   activationBits: number;
@@ -39,20 +38,45 @@ export interface CrossbarLayerArgs {
   termsStart: Int32Array;
   termsUnit: Int32Array;
   termsCoef: Int32Array;
-  acc: Float64Array;
-  threads: number;
-  /** Optional: histogram of |unit current| in units of dG (ADC calibration). */
-  hist?: Float64Array;
 }
+
+/** A layer prepared by the native code (opaque; freed with its last reference). */
+export type LayerPlan = { readonly __layerPlan: unique symbol };
+
+/**
+ * How runLayer computes a prepared layer without a current histogram: `gemm-<kind>` (linear
+ * lossless: the exact integer product), `gemm-<kind>+bitsliced` (linear 1-bit cells, fixed ADC:
+ * that product minus a bit-sliced correction) or `general` (read by read).
+ */
+export type LayerPath = string;
 
 export interface NativeKernels {
   gemmF32(W: Float32Array, X: Float32Array, R: number, P: number, O: number, out: Float64Array, threads: number): void;
   gemmI32(W: Int32Array, X: Int32Array, R: number, P: number, O: number, out: Float64Array, threads: number, narrow: boolean): void;
-  crossbarLayer(args: CrossbarLayerArgs): { currentSum: number; activeReads: number };
+  /** Patch-major im2col of an int32 CHW tensor (src/nn/ops.ts im2col). */
+  im2colI32(
+    x: Int32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number,
+    padTop: number, padLeft: number, outH: number, outW: number, out: Int32Array, padValue: Int32Array | null, threads: number,
+  ): void;
+  /** Max pooling of an int32 CHW tensor (src/nn/ops.ts maxPool). */
+  maxPoolI32(x: Int32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, y: Int32Array): void;
+  /** acc[o·P + p] += qBias[o]; then, with y, y = requantize(acc) (src/nn/quant.ts forwardInt). */
+  biasRequant(acc: Float64Array, qBias: Float64Array, C: number, P: number, multiplier: number, shift: number, maxCode: number, y: Int32Array | null): void;
+  prepareLayer(args: CrossbarLayerArgs): LayerPlan;
+  /**
+   * acc[o·P + p] += mvm[o][p] of the layer on patches x (patch-major); stats ← [Σ read
+   * currents (energy figure), reads with at least one active row]. With `hist`, adds every
+   * unit current (in ΔG, floored) of the reads with an active row to it.
+   */
+  runLayer(plan: LayerPlan, x: Int32Array, P: number, acc: Float64Array, threads: number, hist: Float64Array | null, stats: Float64Array): void;
+  layerPath(plan: LayerPlan): LayerPath;
+  /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
+  setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };
   hardwareThreads: number;
 }
 
-export const NATIVE_PATH = join(PROJECT_ROOT, 'build', 'Release', 'memxbar_native.node');
+/** The addon node-gyp builds; MEMXBAR_NATIVE_PATH points at another build (tests of a variant). */
+export const NATIVE_PATH = process.env.MEMXBAR_NATIVE_PATH || join(PROJECT_ROOT, 'build', 'Release', 'memxbar_native.node');
 
 let loaded: NativeKernels | null | undefined;
 

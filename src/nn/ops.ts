@@ -25,6 +25,18 @@ export function im2col<T extends NumArray>(
   const outH = Math.floor((s.h + l.pads[0] + l.pads[2] - l.kH) / l.strideH) + 1;
   const outW = Math.floor((s.w + l.pads[1] + l.pads[3] - l.kW) / l.strideW) + 1;
   const R = l.inC * l.kH * l.kW;
+  const k = native();
+  if (k && x instanceof Int32Array && out instanceof Int32Array && (padValue === undefined || padValue instanceof Int32Array)) {
+    k.im2colI32(x, l.inC, s.h, s.w, l.kH, l.kW, l.strideH, l.strideW, l.pads[0], l.pads[1], outH, outW, out, padValue ?? null, kernelThreads());
+    return { rows: R, patches: outH * outW, outH, outW };
+  }
+  if (k && x instanceof Float32Array && out instanceof Float32Array && padValue === undefined) {
+    // A copy of 32-bit values: the same kernel on the bits (padding 0 is +0.0).
+    const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+    const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
+    k.im2colI32(xi, l.inC, s.h, s.w, l.kH, l.kW, l.strideH, l.strideW, l.pads[0], l.pads[1], outH, outW, oi, null, kernelThreads());
+    return { rows: R, patches: outH * outW, outH, outW };
+  }
   let o = 0;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
@@ -112,6 +124,11 @@ export function maxPool<T extends NumArray>(x: T, s: Shape, kH: number, kW: numb
   const oh = Math.floor((s.h - kH) / sH) + 1;
   const ow = Math.floor((s.w - kW) / sW) + 1;
   const y = make(s.c * oh * ow);
+  const k = native();
+  if (k && x instanceof Int32Array && y instanceof Int32Array && oh > 0 && ow > 0) {
+    k.maxPoolI32(x, s.c, s.h, s.w, kH, kW, sH, sW, y);
+    return { y, shape: { c: s.c, h: oh, w: ow } };
+  }
   let o = 0;
   for (let c = 0; c < s.c; c++) {
     for (let oy = 0; oy < oh; oy++) {

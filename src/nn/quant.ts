@@ -21,6 +21,7 @@
 import { UnsupportedError } from '../errors.ts';
 import type { ComputeLayer, Network, Shape } from './graph.ts';
 import { forwardFloat } from './float.ts';
+import { native } from '../engine/native.ts';
 import { gemm, im2col, im2colSize, maxPool } from './ops.ts';
 
 /** Requantization constants: q_y = clamp((acc·multiplier + 2^(shift−1)) >> shift, 0, maxCode). */
@@ -244,6 +245,13 @@ export function quantizeImage(pixels: Uint8Array, offset: number, count: number,
   return q;
 }
 
+/** A reused buffer for im2col patches (engines read them during matmul and keep no reference). */
+let patchScratch = new Int32Array(0);
+function patchBuffer(n: number): Int32Array {
+  if (patchScratch.length < n) patchScratch = new Int32Array(n);
+  return patchScratch.subarray(0, n);
+}
+
 /**
  * Integer forward pass of one image (input codes from quantizeImage); returns the
  * integer logits (acc of the last layer). `onLayer` sees each compute layer's
@@ -276,7 +284,7 @@ export function forwardInt(
     let next: Shape;
     if (q.layer.kind === 'conv') {
       const l = q.layer;
-      cols = new Int32Array(im2colSize(s, l));
+      cols = patchBuffer(im2colSize(s, l));
       const r = im2col(x, s, l, cols, q.padValue ?? undefined);
       P = r.patches;
       next = { c: l.outC, h: r.outH, w: r.outW };
@@ -287,6 +295,17 @@ export function forwardInt(
     }
     const acc = new Float64Array(q.cols * P);
     engine.matmul(q, cols, P, acc);
+    const k = native();
+    if (k) {
+      // The same bias add and requantization, in native code (src/engine/native/kernels.cc biasRequant).
+      const y = q.requant ? new Int32Array(acc.length) : null;
+      k.biasRequant(acc, q.qBias, q.cols, P, q.requant?.multiplier ?? 0, q.requant?.shift ?? 1, maxCode, y);
+      onLayer?.(q, acc, y);
+      if (y) x = y;
+      else logits = acc;
+      s = next;
+      continue;
+    }
     for (let o = 0; o < q.cols; o++) {
       const b = q.qBias[o]!;
       for (let p = 0; p < P; p++) acc[o * P + p] += b;
