@@ -8,7 +8,15 @@
 //   cell (r, j)    : conductance G[r][j] in conductance LSBs (G_LSB = Gmax / Gu), one
 //                    word per cell, row-major (line r*COLS + j) of CELLS_HEX. Faults and
 //                    device non-linearity are already folded into these integers.
-//   column current : I[j] = sum over rows r of row_in[r] * G[r][j]      (G_LSB * Vread)
+//   column current : I[j] = sum over rows r of row_in[r] * G[r][j]      (G_LSB * Vread),
+//                    computed for all columns at once: row r is kept as one wide word of
+//                    COLS lanes of LW bits (lane j = G[r][j], LW wide enough that the sum
+//                    of all rows never carries into the next lane), and the currents are
+//                    the lanes of the sum of the driven rows' words: one wide addition
+//                    per driven row instead of COLS, the same integers. Cells are written
+//                    only through CELLS_HEX, load_cells or set_cell, which keep the row
+//                    words up to date. An unknown (X/Z) cell or row input makes every
+//                    current unknown.
 //   conversion unit: DIFF = 0: unit u reads column u (u < U);
 //                    DIFF = 1: unit u = j*S + s reads the pair difference
 //                    I[j*2S + s] - I[j*2S + S + s] (subtracted before the ADC).
@@ -47,11 +55,28 @@ module memxbar_analog #(
     output reg  [N_ADC-1:0]    cmp,
     output reg  [N_ADC*TH-1:0] therm
 );
+    // Lane width: the largest current, ROWS * (2^GW - 1), fits without a carry out.
+    localparam integer LW = GW + $clog2(ROWS + 1);
     reg [GW-1:0] g [0:ROWS*COLS-1];
-    reg signed [63:0] current [0:COLS-1];
+    reg [COLS*LW-1:0] row_word [0:ROWS-1];
+    integer version = 0;
+
+    // Rebuild the row words from g (after any change of g).
+    integer pr, pj;
+    task rebuild_rows;
+        begin
+            for (pr = 0; pr < ROWS; pr = pr + 1)
+                for (pj = 0; pj < COLS; pj = pj + 1)
+                    row_word[pr][pj * LW +: LW] = {{(LW - GW){1'b0}}, g[pr * COLS + pj]};
+            version = version + 1;
+        end
+    endtask
 
     initial begin
-        if (CELLS_HEX != "") $readmemh(CELLS_HEX, g);
+        if (CELLS_HEX != "") begin
+            $readmemh(CELLS_HEX, g);
+            rebuild_rows;
+        end
     end
 
     // Load (or reload) the cell conductances from a hex file.
@@ -59,6 +84,7 @@ module memxbar_analog #(
         input [8*1024-1:0] path;
         begin
             $readmemh(path, g);
+            rebuild_rows;
         end
     endtask
 
@@ -69,18 +95,27 @@ module memxbar_analog #(
         input [GW-1:0] value;
         begin
             g[r * COLS + j] = value;
+            row_word[r][j * LW +: LW] = {{(LW - GW){1'b0}}, value};
+            version = version + 1;
         end
     endtask
 
-    // Column currents.
-    integer r, j;
-    always @* begin
-        for (j = 0; j < COLS; j = j + 1) begin
-            current[j] = 64'sd0;
+    // Column currents (lanes) with the rows in `rows` driven. `ver` is the cells' version,
+    // an argument so that the currents are recomputed when the cells change.
+    function automatic [COLS*LW-1:0] sum_rows(input [ROWS-1:0] rows, input integer ver);
+        integer r;
+        begin
+            sum_rows = {COLS*LW{1'b0}};
             for (r = 0; r < ROWS; r = r + 1)
-                if (row_in[r]) current[j] = current[j] + $signed({{(64 - GW){1'b0}}, g[r * COLS + j]});
+                if (rows[r]) sum_rows = sum_rows + row_word[r];
+            if ((^rows) === 1'bx || ver < 0) sum_rows = {COLS*LW{1'bx}};
         end
-    end
+    endfunction
+
+    // Evaluated only when the driven rows or the cells change (an @* block would be
+    // re-evaluated by Verilator on every pass of the tile <-> comparator loop).
+    reg [COLS*LW-1:0] lanes = {COLS*LW{1'b0}};
+    always @(row_in or version) lanes <= sum_rows(row_in, version);
 
     // Conversion units and comparators.
     localparam signed [63:0] DG64 = 64'(DG);
@@ -102,9 +137,9 @@ module memxbar_analog #(
             end else if (DIFF != 0) begin
                 pos = (unit / S) * 2 * S + unit % S;
                 neg = pos + S;
-                iu = current[pos] - current[neg];
+                iu = $signed({{(64 - LW){1'b0}}, lanes[pos * LW +: LW]}) - $signed({{(64 - LW){1'b0}}, lanes[neg * LW +: LW]});
             end else begin
-                iu = current[unit];
+                iu = $signed({{(64 - LW){1'b0}}, lanes[unit * LW +: LW]});
             end
             if (FLASH != 0) begin
                 for (i = 1; i <= TH; i = i + 1) begin

@@ -15,6 +15,7 @@ import { register as registerFaults } from './commands/faults.ts';
 import { register as registerGen } from './commands/gen.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerCost } from './commands/cost.ts';
+import { register as registerCosim } from './commands/cosim.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCost, registerConfig, registerBench]) register(program);
+  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCosim, registerCost, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -1,0 +1,81 @@
+/**
+ * `memxbar cosim`: co-simulate one tile of a layer, the generated RTL with the behavioural
+ * array, on the layer's real input vectors, against the reference model (docs/cosim.md).
+ * Prints MATCH and exits 0 on a full match; otherwise prints the first mismatch, writes
+ * the report and a VCD of the failing window to --out, and fails.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { ConfigError, MemxbarError } from '../../errors.ts';
+import { cosimLayerTile } from '../../cosim/cosim.ts';
+import { SIMULATOR_NAMES, detectAll, type SimulatorName } from '../../cosim/simulators/index.ts';
+import { addConfigOptions, configFromOptions, out, parseIntList, progressFor, type CommonOptions } from '../common.ts';
+
+/** The tile computed something else than the reference model (the report says what). */
+export class CosimMismatchError extends MemxbarError {}
+
+interface CosimOptions extends CommonOptions {
+  layer?: string;
+  tile: string;
+  patches?: string;
+  sampleSeed: string;
+  simulator: string;
+  out: string;
+  stall?: boolean;
+  listSimulators?: boolean;
+}
+
+function intOption(v: string | undefined, what: string, min: number): number | null {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`must be an integer >= ${min}, got ${JSON.stringify(v)}`, what);
+  return n;
+}
+
+export function register(program: Command): void {
+  addConfigOptions(
+    program
+      .command('cosim')
+      .description('co-simulate one tile of a layer: generated RTL + behavioural array vs the reference model, word for word, on real images')
+      .option('--layer <name|index>', 'compute layer: its name (/7/Conv), index (2), or kind and rank (conv3, fc1)')
+      .option('--tile <rt,ct>', 'row tile and column tile of the layer', '0,0')
+      .option('--patches <k>', 'a seeded sample of k patches (default: every patch of the images)')
+      .option('--sample-seed <n>', 'seed of the patch sample', '1')
+      .addOption(new Option('--simulator <name>', 'HDL simulator').choices(['auto', ...SIMULATOR_NAMES]).default('auto'))
+      .option('--out <dir>', 'write the vectors, outputs, report and (on a mismatch) failing.vcd here', 'cosim-out')
+      .option('--stall', 'random back-pressure on the partial-sum output')
+      .option('--list-simulators', 'list the simulators and whether they are installed, then exit'),
+  ).action(async (o: CosimOptions) => {
+    if (o.listSimulators) {
+      for (const { simulator, detection } of detectAll()) out(`${simulator.name.padEnd(10)} ${detection.available ? 'available' : 'missing  '}  ${detection.detail}`);
+      return;
+    }
+    if (!o.layer) throw new ConfigError('name the layer to co-simulate (e.g. --layer conv3)', '--layer');
+    const tile = parseIntList(o.tile, '--tile');
+    if (tile.length !== 2 || !tile.every((n) => Number.isInteger(n) && n >= 0)) throw new ConfigError(`expected two tile indices "rt,ct", got ${JSON.stringify(o.tile)}`, '--tile');
+    // Co-simulation runs few images: 1 unless --images says otherwise.
+    o.images ??= '1';
+    const cfg = configFromOptions(o);
+    const patches = intOption(o.patches, '--patches', 1);
+    const sampleSeed = intOption(o.sampleSeed, '--sample-seed', 0)!;
+    const r = await cosimLayerTile({
+      cfg,
+      layer: o.layer,
+      rt: tile[0]!,
+      ct: tile[1]!,
+      images: cfg.experiment.images,
+      patches,
+      sampleSeed,
+      simulator: o.simulator as SimulatorName | 'auto',
+      outDir: o.out,
+      ...(o.stall ? { stall: true } : {}),
+      progress: progressFor(o),
+    });
+    if (o.json) out(JSON.stringify({ ok: r.ok, simulator: r.simulator, layer: r.label, vectors: r.vectors, words: r.words, mismatch: r.mismatch, files: r.files }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    else process.stdout.write(r.text);
+    if (!r.ok) {
+      const m = r.mismatch!;
+      throw new CosimMismatchError(`co-simulation mismatch in ${m.layer} tile (${m.tile.rt}, ${m.tile.ct}), vector ${m.vector}, column ${m.column}; report and VCD in ${o.out}`);
+    }
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * Co-simulation of one tile: the generated RTL with the behavioural array, on a layer's
+ * real input vectors, against the reference model, word for word. `cosimTile` runs a
+ * prepared tile (tests use it directly); `cosimLayerTile` does everything from a config,
+ * as `memxbar cosim` does.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config/schema.ts';
+import type { Crossbar } from '../crossbar/reference.ts';
+import { generateRtl, type GeneratedRtl } from '../rtl/generate.ts';
+import { checkEngine, programCrossbar } from '../run/eval.ts';
+import { prepare, type Prepared } from '../run/prepare.ts';
+import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { firstMismatch, type WordMismatch } from './compare.ts';
+import { diagnose, type Diagnosis } from './diagnose.ts';
+import { layerInputs, layerLabel, resolveLayer, samplePatches, type LayerInputs } from './layer.ts';
+import { mismatchText, successText } from './report.ts';
+import { simulateSet } from './simulate.ts';
+import { chooseSimulator, type Simulator, type SimulatorName } from './simulators/index.ts';
+import type { SimBuild } from './simulators/simulator.ts';
+import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
+import { checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
+import { renderVectorSet } from './vectors.ts';
+
+export interface MismatchReport {
+  kind: WordMismatch['kind'];
+  layer: string;
+  layerIndex: number;
+  tile: { rt: number; ct: number };
+  /** Position of the vector in this run's vector set, and the patch it is. */
+  vector: number;
+  patch: number;
+  patchText: string;
+  /** Weight column of the tile (psum_out_index) and the layer output it computes (null: none). */
+  column: number;
+  output: number | null;
+  cycle: number | null;
+  run: number;
+  window: { from: number; to: number } | null;
+  expected: string;
+  got: string | null;
+  diagnosis: Diagnosis | null;
+  vcd: string | null;
+}
+
+export interface CosimResult {
+  ok: boolean;
+  simulator: SimulatorName;
+  vectors: number;
+  words: number;
+  /** Output words as the tile gave them, per vector (null: X/Z bits or missing). */
+  got: (bigint | null)[][];
+  buildSeconds: number;
+  simulateSeconds: number;
+  /** Clock cycles simulated (summed over runs, to the last word of each). */
+  cycles: number;
+  runs: number;
+  mismatch: MismatchReport | null;
+  /** Files written to the out folder. */
+  files: string[];
+  text: string;
+}
+
+export interface CosimTileRequest {
+  gen: GeneratedRtl;
+  xb: Crossbar;
+  tv: TileVectors;
+  /** Layer label for the report (e.g. `conv3 (/7/Conv)`). */
+  label: string;
+  /** Cells given to the simulated array (default: the tile's own); tests corrupt them. */
+  cells?: TileVectors['g'];
+  /** Expected words (default: the reference model's); tests corrupt them. */
+  expected?: TileVectors['expected'];
+  simulator: Simulator;
+  /** A build of `simulator` for `gen` (built here if omitted). */
+  build?: SimBuild;
+  outDir: string | null;
+  describePatch?: (patch: number) => string;
+  source?: Record<string, unknown>;
+  stall?: boolean;
+  /** Localize a mismatch (input bit, row group, unit) with extra runs (default true). */
+  diagnose?: boolean;
+  /** Dump the failing window to failing.vcd in outDir (default true). */
+  vcd?: boolean;
+  progress?: Progress;
+}
+
+const hexOf = (v: bigint, bits: number) => (v < 0n ? v + (1n << BigInt(bits)) : v).toString(16).padStart(Math.ceil(bits / 4), '0');
+
+export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress): Promise<SimBuild> {
+  return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS }, trace, onLog: (l) => progress.log(l) });
+}
+
+export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
+  const { gen, xb, tv, simulator } = req;
+  const d = gen.design;
+  const progress = req.progress ?? silentProgress;
+  const cells = req.cells ?? tv.g;
+  const expected = req.expected ?? tv.expected;
+  const build = req.build ?? (await buildFor(simulator, gen, false, progress));
+  const work = mkdtempSync(join(tmpdir(), 'memxbar-cosim-run-'));
+  try {
+    progress.log(`${simulator.name}: ${tv.acts.length} vectors on ${req.label} tile (${tv.rt}, ${tv.ct})`);
+    const t0 = performance.now();
+    const sim = await simulateSet(gen, build, { g: cells, regs: tv.regs, acts: tv.acts }, work, {
+      ...(req.stall ? { stall: true } : {}),
+      onRun: (k, n) => n > 1 && progress.log(`  run ${k + 1}/${n}`),
+    });
+    const simulateSeconds = (performance.now() - t0) / 1000;
+    const runOf = (v: number) => sim.runVectors.findIndex(([a, b]) => v >= a && v < b);
+    const mm = firstMismatch(d, sim.output, expected, runOf);
+    const got = tv.acts.map((_, v) => Array.from({ length: d.weightCols }, (_, o) => sim.output.words[v * d.weightCols + o]?.value ?? null));
+    const files: string[] = [];
+    const outFiles = new Map<string, string>();
+    if (req.outDir) {
+      for (const [name, text] of renderVectorSet(gen, { g: cells, regs: tv.regs, acts: tv.acts, expected }, { ...(req.source ?? {}), layer: req.label, layerIndex: tv.layerIndex, tile: [tv.rt, tv.ct], patches: tv.patches })) outFiles.set(name, text);
+      outFiles.set('outputs.txt', sim.output.words.map((w) => `${w.vector} ${w.index} ${w.raw} ${w.cycle} ${w.run}`).join('\n') + '\n');
+    }
+    let report: MismatchReport | null = null;
+    if (mm) {
+      const patch = tv.patches[mm.vector]!;
+      const o = tv.ct * d.weightCols + mm.column;
+      const C = xb.mappings[tv.layerIndex]!.layout.C;
+      report = {
+        kind: mm.kind,
+        layer: req.label,
+        layerIndex: tv.layerIndex,
+        tile: { rt: tv.rt, ct: tv.ct },
+        vector: mm.vector,
+        patch,
+        patchText: req.describePatch?.(patch) ?? `patch ${patch}`,
+        column: mm.column,
+        output: o < C ? o : null,
+        cycle: mm.cycle,
+        run: mm.run,
+        window: null,
+        expected: `${mm.expected} (0x${hexOf(mm.expected, d.psumBits)})`,
+        got: mm.got === null ? null : mm.gotValue !== null ? `${mm.gotValue} (0x${mm.got})` : `0x${mm.got}`,
+        diagnosis: null,
+        vcd: null,
+      };
+      if (req.diagnose !== false && (mm.kind === 'value' || mm.kind === 'x')) {
+        progress.log('mismatch: localizing (input bit, row group, unit)');
+        report.diagnosis = await diagnose(gen, build, xb, tv, cells, mm.vector, mm.column, work);
+      }
+      if (req.outDir && req.vcd !== false) {
+        const from = Math.max(1, mm.windowStart - 2);
+        const to = mm.cycle !== null ? mm.cycle + 2 : from + 50_000;
+        progress.log(`mismatch: dumping cycles ${from}..${to} of run ${mm.run} to failing.vcd`);
+        const traced = simulator.name === 'verilator' ? await buildFor(simulator, gen, true, progress) : build;
+        const tmpVcd = join(work, 'failing.vcd');
+        await simulateSet(gen, traced, { g: cells, regs: tv.regs, acts: tv.acts }, work, { vcd: { run: mm.run, path: tmpVcd, from, to }, ...(req.stall ? { stall: true } : {}) });
+        report.window = { from, to };
+        if (existsSync(tmpVcd)) {
+          const dest = join(ensureOutDir(req.outDir), 'failing.vcd');
+          writeAtomic(dest, readFileSync(tmpVcd));
+          report.vcd = dest;
+          files.push(dest);
+        }
+      }
+    }
+    const result: CosimResult = {
+      ok: mm === null,
+      simulator: simulator.name,
+      vectors: tv.acts.length,
+      words: tv.acts.length * d.weightCols,
+      got,
+      buildSeconds: build.buildSeconds,
+      simulateSeconds,
+      cycles: sim.runVectors.reduce((sum, _r, k) => sum + Math.max(0, ...sim.output.words.filter((w) => w.run === k).map((w) => w.cycle)), 0),
+      runs: sim.runs,
+      mismatch: report,
+      files,
+      text: '',
+    };
+    result.text = report ? mismatchText(report) : successText(result, req.label, tv);
+    if (req.outDir) {
+      outFiles.set('report.txt', result.text);
+      outFiles.set('report.json', JSON.stringify({ ...result, got: undefined, text: undefined }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+      files.unshift(...writeAllAtomic(req.outDir, Object.fromEntries(outFiles)));
+    }
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export interface CosimRequest {
+  cfg: Config;
+  layer: string;
+  rt: number;
+  ct: number;
+  images: number;
+  /** Sample this many patches (all when null), drawn with `sampleSeed`. */
+  patches: number | null;
+  sampleSeed: number;
+  simulator: SimulatorName | 'auto';
+  outDir: string | null;
+  stall?: boolean;
+  progress?: Progress;
+  /** A prepared network to reuse (tests, bench). */
+  prepared?: Prepared;
+  crossbar?: Crossbar;
+}
+
+/** Describe patch v of LayerInputs: image, position. */
+export function patchDescriber(inp: LayerInputs): (v: number) => string {
+  return (v) => {
+    const image = Math.floor(v / inp.patchesPerImage);
+    const p = v % inp.patchesPerImage;
+    return inp.patchesPerImage > 1 ? `image ${image}, patch ${p} (oy ${Math.floor(p / inp.outW)}, ox ${p % inp.outW})` : `image ${image}`;
+  };
+}
+
+/** Everything `memxbar cosim` does: prepare, program, pick the tile and its vectors, simulate, compare. */
+export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & { label: string; sampleSeed: number }> {
+  const progress = req.progress ?? silentProgress;
+  const cfg = req.cfg;
+  checkEngine(cfg);
+  // Refusals first: the RTL and the simulator, before any long work.
+  const gen = generateRtl({ config: cfg });
+  const simulator = chooseSimulator(req.simulator);
+  const p = req.prepared ?? prepare(cfg, progress);
+  const layerIndex = resolveLayer(p, req.layer);
+  const label = layerLabel(p, layerIndex);
+  progress.log(`programming the crossbar (faults ${cfg.faults.rate} ${cfg.faults.sa1Sa0Ratio}, seed ${cfg.faults.seed}; mitigation ${cfg.mitigation.method})`);
+  const xb = req.crossbar ?? programCrossbar(p, cfg);
+  checkTileRunnable(xb, { layerIndex, rt: req.rt, ct: req.ct });
+  const inp = layerInputs(p, xb, layerIndex, req.images);
+  const total = inp.images * inp.patchesPerImage;
+  const chosen = samplePatches(total, req.patches, req.sampleSeed);
+  if (req.patches !== null && req.patches < total) progress.log(`sampled ${chosen.length} of ${total} patches (seed ${req.sampleSeed})`);
+  const tv = tileVectors(gen.design, xb, { layerIndex, rt: req.rt, ct: req.ct }, inp.x, chosen);
+  const build = await buildFor(simulator, gen, false, progress);
+  const r = await cosimTile({
+    gen,
+    xb,
+    tv,
+    label,
+    simulator,
+    build,
+    outDir: req.outDir,
+    describePatch: patchDescriber(inp),
+    source: {
+      images: req.images,
+      patchesPerImage: inp.patchesPerImage,
+      sampleSeed: req.patches === null ? null : req.sampleSeed,
+      model: cfg.network.model,
+      faults: { rate: cfg.faults.rate, sa1Sa0Ratio: cfg.faults.sa1Sa0Ratio, seed: cfg.faults.seed, mapFile: cfg.faults.mapFile ?? null },
+      mitigation: cfg.mitigation.method,
+    },
+    ...(req.stall ? { stall: true } : {}),
+    progress,
+  });
+  return { ...r, label, sampleSeed: req.sampleSeed };
+}

@@ -1,0 +1,106 @@
+/**
+ * CXXRTL: the tile compiled to C++ by Yosys `write_cxxrtl` (the bundled @yowasp/yosys, run
+ * through src/synth/yosys.ts) and built with g++ against the CXXRTL runtime headers that
+ * ship inside @yowasp/yosys (extracted next to the build). The testbench is the C++ twin
+ * of memxbar_cosim_tb.v (testbench/memxbar_cosim_cxxrtl.cc): same plusargs, same files,
+ * same output lines and cycles. Needs no apt package beyond a C++ compiler. Two-state.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ToolError } from '../../errors.ts';
+import type { GeneratedRtl } from '../../rtl/generate.ts';
+import { runYosys, yosysPackageVersion } from '../../synth/yosys.ts';
+import { plusargs, tbSources, TESTBENCH_DIR, type RunFiles, type TbCapacity } from '../testbench.ts';
+import { checkExit, probe, runProcess } from './process.ts';
+import { checkTbLog, type Detection, type SimBuild, type Simulator } from './simulator.ts';
+
+const HARNESS = 'memxbar_cosim_cxxrtl.cc';
+const RUN_TIMEOUT_MS = 6 * 3600_000;
+const BUILD_TIMEOUT_MS = 30 * 60_000;
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+
+/** Write the CXXRTL runtime headers shipped in @yowasp/yosys under `dir` (dir/cxxrtl/cxxrtl.h …). */
+async function extractRuntime(dir: string): Promise<void> {
+  const bundle = createRequire(import.meta.url).resolve('@yowasp/yosys');
+  const resources = join(dirname(bundle), 'resources-yosys.js');
+  const mod = (await import(pathToFileURL(resources).href)) as { filesystem: Tree };
+  let node: Tree | string | Uint8Array | undefined = mod.filesystem;
+  for (const part of ['share', 'include', 'backends', 'cxxrtl', 'runtime']) node = typeof node === 'object' && !(node instanceof Uint8Array) ? (node as Tree)[part] : undefined;
+  if (!node || typeof node === 'string' || node instanceof Uint8Array) throw new ToolError('the CXXRTL runtime headers are not in @yowasp/yosys (share/include/backends/cxxrtl/runtime)', '', 'cxxrtl');
+  const write = (t: Tree, at: string) => {
+    for (const [name, v] of Object.entries(t)) {
+      const path = join(at, name);
+      if (typeof v === 'string' || v instanceof Uint8Array) {
+        mkdirSync(at, { recursive: true });
+        writeFileSync(path, v);
+      } else write(v, path);
+    }
+  };
+  write(node, dir);
+}
+
+export const cxxrtl: Simulator = {
+  name: 'cxxrtl',
+  fourState: false,
+
+  detect(): Detection {
+    const cxx = probe('g++', ['--version']);
+    if (cxx === null) return { available: false, detail: 'g++ not found (CXXRTL compiles the tile to C++: apt-get install -y g++)' };
+    return { available: true, detail: `Yosys ${yosysPackageVersion()} write_cxxrtl, ${cxx}` };
+  },
+
+  async build(gen: GeneratedRtl, opts: { capacity: TbCapacity; trace: boolean; onLog?: (line: string) => void }): Promise<SimBuild> {
+    const det = this.detect();
+    if (!det.available) throw new ToolError(det.detail, '', 'cxxrtl');
+    const harness = readFileSync(join(TESTBENCH_DIR, HARNESS), 'utf8');
+    const src = tbSources(gen, opts.capacity, 'cxxrtl', [det.detail, harness]);
+    const binary = join(src.dir, 'Vcxxrtl');
+    let buildSeconds = 0;
+    const cached = existsSync(binary);
+    if (!cached) {
+      opts.onLog?.(`cxxrtl: Yosys write_cxxrtl and g++ (${src.dir}); this takes a minute or more`);
+      const t0 = performance.now();
+      const rtl: Record<string, string> = {};
+      for (const [name, text] of gen.files) if (name.endsWith('.v')) rtl[name] = text;
+      const y = await runYosys([`read_verilog -sv ${Object.keys(rtl).join(' ')}`, `hierarchy -check -top ${gen.manifest.top}`, 'proc', 'flatten', 'opt_clean', 'write_cxxrtl -header memxbar_tile.cc'], rtl);
+      for (const f of ['memxbar_tile.cc', 'memxbar_tile.h']) {
+        const text = y.files[f];
+        if (text === undefined) throw new ToolError(`Yosys wrote no ${f}`, y.log, 'cxxrtl');
+        writeFileSync(join(src.dir, f), text);
+      }
+      writeFileSync(join(src.dir, HARNESS), harness);
+      const runtime = join(src.dir, 'runtime');
+      await extractRuntime(runtime);
+      const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
+      for (const d of src.defines) defs.push(`-D${d}`);
+      const common = ['-std=c++14', '-O1', '-w', `-I${runtime}`, `-I${src.dir}`];
+      // The two translation units in parallel, then the link.
+      const [a, b] = await Promise.all([
+        runProcess('g++', [...common, '-c', 'memxbar_tile.cc', '-o', 'memxbar_tile.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
+        runProcess('g++', [...common, ...defs, '-c', HARNESS, '-o', 'harness.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
+      ]);
+      checkExit(a, 'g++ memxbar_tile.cc', 'cxxrtl');
+      checkExit(b, `g++ ${HARNESS}`, 'cxxrtl');
+      const l = await runProcess('g++', ['memxbar_tile.o', 'harness.o', '-o', `${binary}.tmp`], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' });
+      checkExit(l, 'g++ (link)', 'cxxrtl');
+      renameSync(`${binary}.tmp`, binary);
+      buildSeconds = (performance.now() - t0) / 1000;
+    }
+    return {
+      simulator: 'cxxrtl',
+      buildSeconds,
+      cached,
+      capacity: opts.capacity,
+      async run(files: RunFiles) {
+        const r = await runProcess(binary, plusargs(files), { cwd: src.dir, timeoutMs: RUN_TIMEOUT_MS, where: 'cxxrtl' });
+        checkExit(r, 'the CXXRTL model', 'cxxrtl');
+        const bad = checkTbLog(r.output, files.vcd !== undefined);
+        if (bad) throw new ToolError(`the CXXRTL model: ${bad}`, r.output, 'cxxrtl');
+        return { log: r.output, seconds: r.seconds };
+      },
+    };
+  },
+};

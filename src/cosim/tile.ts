@@ -1,0 +1,124 @@
+/**
+ * One subarray of a programmed layer as co-simulation vectors: what the behavioural
+ * array holds (the cells' conductances, faults and non-linearity included), the register
+ * writes that program the tile's tables (row map, terms, input-sum terms, ADC range),
+ * the activation vectors (the layer's real patches, restricted to the tile's rows) and
+ * the expected output words, from the reference model itself.
+ *
+ * Expected words: the tile emits, per vector, the partial sum T[o] of each of its Wc
+ * weight columns (docs/rtl.md), i.e. docs/model.md §5.4's T restricted to the tile's row
+ * tile rt. `crossbarMatmul` on the *whole* layer mapping with every input row outside row
+ * tile rt set to 0 computes exactly that: the other row tiles' reads see no current, so
+ * every numerator is 0 (rdiv(0, step) = 0 in every supported ADC mode), and their
+ * input sums are 0. This does not go through `tileFromMapping`, so a wrong translation
+ * of the mapping into tile tables shows up as a mismatch.
+ */
+import { UnsupportedError } from '../errors.ts';
+import { crossbarMatmul, type Crossbar } from '../crossbar/reference.ts';
+import type { Design } from '../rtl/design.ts';
+import { tileFromMapping, type TileContent } from '../rtl/program.ts';
+import { programWrites, type RegWrite } from '../rtl/tables.ts';
+
+export interface TileRef {
+  layerIndex: number;
+  rt: number;
+  ct: number;
+}
+
+export interface TileVectors extends TileRef {
+  content: TileContent;
+  /** Cell conductances [rows][cols], conductance LSBs. */
+  g: number[][];
+  regs: RegWrite[];
+  /** Local activation codes per vector (length rows; rows past the layer's R are 0). */
+  acts: Int32Array[];
+  /** Expected words per vector, weight columns 0..Wc−1 (0 for a column without an output). */
+  expected: bigint[][];
+  /** Patch (global vector index of LayerInputs) of each vector. */
+  patches: number[];
+}
+
+/** Refuse what the tile cannot run, before any work. */
+export function checkTileRunnable(xb: Crossbar, ref: TileRef): void {
+  const m = xb.mappings[ref.layerIndex];
+  if (!m) throw new UnsupportedError(`no compute layer ${ref.layerIndex}`, '--layer');
+  const L = m.layout;
+  if (ref.rt < 0 || ref.rt >= L.rowTiles || ref.ct < 0 || ref.ct >= L.colTiles) {
+    throw new UnsupportedError(`tile (${ref.rt}, ${ref.ct}) is outside layer "${m.name}" (${L.rowTiles} row tiles × ${L.colTiles} column tiles)`, '--tile');
+  }
+  const adc = xb.adc[ref.layerIndex]!;
+  if (adc.mode === 'self-ranging') throw new UnsupportedError('the RTL does not implement the self-ranging ADC', 'tile.adcMode');
+}
+
+/** Register writes for a tile: its tables and, for a calibrated ADC, the layer's range m. */
+export function tileRegisters(d: Design, xb: Crossbar, layerIndex: number, content: TileContent): RegWrite[] {
+  const adc = xb.adc[layerIndex]!;
+  const adcShift = d.shiftProgrammable && adc.mode === 'fixed' ? adc.m : undefined;
+  if (!d.options.mt) throw new UnsupportedError('co-simulation programs the tile\'s tables (row map, terms, input-sum terms): it needs the MT build', 'rtl options');
+  return programWrites(d, { rowMap: content.rowMap, terms: content.terms, inputSum: content.inputSum, ...(adcShift === undefined ? {} : { adcShift }) });
+}
+
+/**
+ * Layer accumulators restricted to row tile `rt` (see the header): acc[o·P + v] for the
+ * given vectors x (P vectors of R codes, patch-major).
+ */
+export function rowTileProduct(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number): Float64Array {
+  const m = xb.mappings[layerIndex]!;
+  const L = m.layout;
+  const masked = new Int32Array(P * L.R);
+  const lo = rt * L.rows;
+  const hi = Math.min(L.R, lo + L.rows);
+  for (let v = 0; v < P; v++) masked.set(x.subarray(v * L.R + lo, v * L.R + hi), v * L.R + lo);
+  const acc = new Float64Array(L.C * P);
+  crossbarMatmul(xb, m.q, masked, P, acc);
+  return acc;
+}
+
+/** Expected words of column tile `ct` from row-tile accumulators (C·P, output-major). */
+export function expectedWords(d: Design, acc: Float64Array, C: number, P: number, ct: number): bigint[][] {
+  return Array.from({ length: P }, (_, v) =>
+    Array.from({ length: d.weightCols }, (_, j) => {
+      const o = ct * d.weightCols + j;
+      if (o >= C) return 0n;
+      const t = acc[o * P + v]!;
+      if (!Number.isSafeInteger(t)) throw new Error(`internal: reference partial sum ${t} is not an exact integer`);
+      return BigInt(t);
+    }),
+  );
+}
+
+/** Local activation vectors of row tile `rt` for the chosen vectors. */
+export function localActs(d: Design, x: Int32Array, R: number, rt: number, vectors: readonly number[]): Int32Array[] {
+  const lo = rt * d.rows;
+  return vectors.map((v) => {
+    const a = new Int32Array(d.rows);
+    for (let i = 0; i < d.rows && lo + i < R; i++) a[i] = x[v * R + lo + i]!;
+    return a;
+  });
+}
+
+/** Everything to co-simulate tile (rt, ct) of a layer on the chosen input vectors. */
+export function tileVectors(d: Design, xb: Crossbar, ref: TileRef, x: Int32Array, vectors: readonly number[], rowTileAcc?: Float64Array): TileVectors {
+  checkTileRunnable(xb, ref);
+  const { layerIndex, rt, ct } = ref;
+  const m = xb.mappings[layerIndex]!;
+  const L = m.layout;
+  const content = tileFromMapping(d, m, xb.conductance[layerIndex]!, rt, ct);
+  const regs = tileRegisters(d, xb, layerIndex, content);
+  const P = vectors.length;
+  let acc = rowTileAcc;
+  if (!acc) {
+    const sel = new Int32Array(P * L.R);
+    vectors.forEach((v, i) => sel.set(x.subarray(v * L.R, (v + 1) * L.R), i * L.R));
+    acc = rowTileProduct(xb, layerIndex, sel, P, rt);
+  }
+  return {
+    ...ref,
+    content,
+    g: content.g,
+    regs,
+    acts: localActs(d, x, L.R, rt, vectors),
+    expected: expectedWords(d, acc, L.C, P, ct),
+    patches: [...vectors],
+  };
+}

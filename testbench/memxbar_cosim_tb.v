@@ -1,0 +1,220 @@
+`default_nettype none
+
+// Co-simulation testbench of a generated memxbar tile wired to the behavioural analog
+// model (memxbar_analog.v). It replays a co-simulation vector set (docs/cosim.md) and is
+// built once per tile design: the parameters below come from the generated manifest.json
+// and only size the hardware and the buffers; every file and count is a run-time
+// plusarg, so one compiled model (Icarus image, Verilator binary) replays any number
+// of vector sets.
+//
+//   +cells=PATH     ROWS*COLS conductance words, row-major (see memxbar_analog.v)
+//   +regs=PATH      register writes, one 64-bit word per line: {addr[31:0], data[31:0]}
+//   +n_regs=N       number of register writes (<= MAX_REGS; 0: no file read)
+//   +acts=PATH      activation vectors, one ROWS*A-bit word per line (logical row r at [r*A +: A])
+//   +n_vecs=N       number of vectors (<= MAX_VECS)
+//   +out=PATH       one line per partial-sum word taken:
+//                     "<vector> <index> <data, PW-bit hex> <cycle>"
+//                   an X/Z on a control output is reported as "X <cycle> <signal>" and ends
+//                   the run (4-state simulators only; Icarus prints X data bits as 'x')
+//   +stall=1        drop psum_out_ready on a pseudo-random pattern (back-pressure)
+//   +max_cycles=N   give up after N cycles (default 100000000)
+//   +vcd=PATH +vcd_from=C +vcd_to=C
+//                   dump every signal from cycle C (rising edges counted from time 0)
+//                   to cycle C' into PATH, then stop
+//
+// Cycle numbers are rising edges of clk since time 0 (reset is released after 3 cycles).
+// The run ends after the last word of the last vector and prints
+// "memxbar_cosim_tb: DONE <vectors> vectors, <words> words, <cycles> cycles".
+// For a flash tile define MEMXBAR_FLASH (Icarus -DMEMXBAR_FLASH, Verilator +define+MEMXBAR_FLASH).
+module memxbar_cosim_tb #(
+    parameter integer ROWS  = 16,
+    parameter integer COLS  = 16,
+    parameter integer A     = 4,
+    parameter integer PW    = 22,
+    parameter integer WB    = 2,
+    parameter integer WC    = 3,
+    parameter integer RAW   = 10,
+    parameter integer U     = 16,
+    parameter integer DIFF  = 0,
+    parameter integer S     = 1,
+    parameter integer CPA   = 1,
+    parameter integer N_ADC = 16,
+    parameter integer CW    = 4,
+    parameter integer SIGNED = 0,
+    parameter integer QW    = 1,
+    parameter integer MW    = 1,
+    parameter integer TH    = 1,
+    parameter integer FLASH = 0,
+    parameter integer GW    = 13,
+    parameter integer DG    = 1,
+    parameter integer MAX_REGS = 1024,
+    parameter integer MAX_VECS = 4096
+);
+    reg clk = 1'b0;
+    reg rst = 1'b1;
+    always #5 clk = ~clk;
+
+    reg                 act_valid = 1'b0;
+    wire                act_ready;
+    reg  [ROWS*A-1:0]   act_data = {ROWS*A{1'b0}};
+    wire                psum_out_valid;
+    reg                 psum_out_ready = 1'b1;
+    wire [PW-1:0]       psum_out_data;
+    wire [WB-1:0]       psum_out_index;
+    wire                psum_out_last;
+    wire                psum_in_valid = 1'b0;
+    wire                psum_in_ready;
+    wire [PW-1:0]       psum_in_data = {PW{1'b0}};
+    reg                 reg_we = 1'b0;
+    wire                reg_re = 1'b0;
+    reg  [RAW-1:0]      reg_addr = {RAW{1'b0}};
+    reg  [31:0]         reg_wdata = 32'd0;
+    wire [31:0]         reg_rdata;
+    wire                reg_rvalid;
+    wire [ROWS-1:0]     row_in;
+    wire [QW-1:0]       col_sel;
+    wire [MW-1:0]       adc_shift;
+    wire [N_ADC*CW-1:0] dac_code;
+    wire [N_ADC-1:0]    cmp;
+    wire [N_ADC*TH-1:0] therm;
+
+    memxbar_analog #(
+        .ROWS(ROWS), .COLS(COLS), .U(U), .DIFF(DIFF), .S(S), .CPA(CPA), .N_ADC(N_ADC), .CW(CW),
+        .SIGNED(SIGNED), .QW(QW), .MW(MW),
+        .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .CELLS_HEX("")
+    ) u_analog (
+        .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift),
+        .dac_code(dac_code), .cmp(cmp), .therm(therm)
+    );
+
+`ifdef MEMXBAR_FLASH
+    localparam integer FLASH_BUILD = 1;
+    assign dac_code = {N_ADC*CW{1'b0}};
+    memxbar_tile u_tile (
+        .clk(clk), .rst(rst),
+        .act_valid(act_valid), .act_ready(act_ready), .act_data(act_data),
+        .psum_out_valid(psum_out_valid), .psum_out_ready(psum_out_ready),
+        .psum_out_data(psum_out_data), .psum_out_index(psum_out_index), .psum_out_last(psum_out_last),
+        .psum_in_valid(psum_in_valid), .psum_in_ready(psum_in_ready), .psum_in_data(psum_in_data),
+        .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
+        .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
+        .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift), .therm(therm)
+    );
+`else
+    localparam integer FLASH_BUILD = 0;
+    memxbar_tile u_tile (
+        .clk(clk), .rst(rst),
+        .act_valid(act_valid), .act_ready(act_ready), .act_data(act_data),
+        .psum_out_valid(psum_out_valid), .psum_out_ready(psum_out_ready),
+        .psum_out_data(psum_out_data), .psum_out_index(psum_out_index), .psum_out_last(psum_out_last),
+        .psum_in_valid(psum_in_valid), .psum_in_ready(psum_in_ready), .psum_in_data(psum_in_data),
+        .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
+        .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
+        .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift), .dac_code(dac_code), .cmp(cmp)
+    );
+`endif
+
+    reg [63:0]       regs [0:MAX_REGS-1];
+    reg [ROWS*A-1:0] acts [0:MAX_VECS-1];
+    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, vcd_path;
+    integer n_regs, n_vecs, stall, max_cycles, vcd_from, vcd_to, vcd_on;
+    integer fd, w, v, cycles, out_vec, out_words;
+    reg [15:0] lfsr = 16'hace1;
+    reg started = 1'b0;
+
+    task fail;
+        input [8*80-1:0] what;
+        begin
+            $display("memxbar_cosim_tb: ERROR %0s", what);
+            $finish;
+        end
+    endtask
+
+    initial begin
+        cycles = 0;
+        out_vec = 0;
+        out_words = 0;
+        fd = 0;
+        if (FLASH_BUILD != FLASH) fail("FLASH parameter and MEMXBAR_FLASH disagree");
+        if (!$value$plusargs("cells=%s", cells_path)) fail("missing +cells=PATH");
+        if (!$value$plusargs("acts=%s", acts_path)) fail("missing +acts=PATH");
+        if (!$value$plusargs("out=%s", out_path)) fail("missing +out=PATH");
+        if (!$value$plusargs("n_vecs=%d", n_vecs)) fail("missing +n_vecs=N");
+        if (!$value$plusargs("n_regs=%d", n_regs)) n_regs = 0;
+        if (n_regs > 0 && !$value$plusargs("regs=%s", regs_path)) fail("missing +regs=PATH");
+        if (!$value$plusargs("stall=%d", stall)) stall = 0;
+        if (!$value$plusargs("max_cycles=%d", max_cycles)) max_cycles = 100000000;
+        vcd_on = $value$plusargs("vcd=%s", vcd_path);
+        if (!$value$plusargs("vcd_from=%d", vcd_from)) vcd_from = 0;
+        if (!$value$plusargs("vcd_to=%d", vcd_to)) vcd_to = max_cycles;
+        if (n_regs < 0 || n_regs > MAX_REGS) fail("+n_regs outside 0..MAX_REGS");
+        if (n_vecs < 1 || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
+        u_analog.load_cells(cells_path);
+        if (n_regs > 0) $readmemh(regs_path, regs, 0, n_regs - 1);
+        $readmemh(acts_path, acts, 0, n_vecs - 1);
+        fd = $fopen(out_path, "w");
+        if (fd == 0) fail("cannot open +out");
+        repeat (3) @(negedge clk);
+        rst = 1'b0;
+        started = 1'b1;
+        for (w = 0; w < n_regs; w = w + 1) begin
+            @(negedge clk);
+            reg_we = 1'b1;
+            reg_addr = regs[w][32 +: RAW];
+            reg_wdata = regs[w][31:0];
+        end
+        @(negedge clk);
+        reg_we = 1'b0;
+        for (v = 0; v < n_vecs; v = v + 1) begin
+            act_data = acts[v];
+            act_valid = 1'b1;
+            @(posedge clk);
+            while (!act_ready) @(posedge clk);
+            @(negedge clk);
+            act_valid = 1'b0;
+        end
+    end
+
+    // Output monitor: every word taken goes to +out, with its cycle.
+    always @(posedge clk) begin
+        cycles = cycles + 1;
+        if (vcd_on != 0 && cycles == vcd_from) begin
+            $dumpfile(vcd_path);
+            $dumpvars(0, memxbar_cosim_tb);
+        end
+        if (cycles >= max_cycles || (vcd_on != 0 && cycles > vcd_to)) begin
+            if (cycles >= max_cycles) $display("memxbar_cosim_tb: TIMEOUT after %0d cycles (%0d of %0d vectors out)", cycles, out_vec, n_vecs);
+            else $display("memxbar_cosim_tb: VCD window ends at cycle %0d", vcd_to);
+            $fclose(fd);
+            $finish;
+        end
+        if (started && (^{act_ready, psum_out_valid, psum_out_last, psum_out_index} === 1'bx)) begin
+            $fwrite(fd, "X %0d control\n", cycles);
+            $display("memxbar_cosim_tb: X on a control output at cycle %0d", cycles);
+            $fclose(fd);
+            $finish;
+        end
+        if (started && psum_out_valid && psum_out_ready) begin
+            $fwrite(fd, "%0d %0d %h %0d\n", out_vec, psum_out_index, psum_out_data, cycles);
+            out_words = out_words + 1;
+            if (psum_out_last) begin
+                out_vec = out_vec + 1;
+                if (out_vec == n_vecs) begin
+                    $display("memxbar_cosim_tb: DONE %0d vectors, %0d words, %0d cycles", out_vec, out_words, cycles);
+                    $fclose(fd);
+                    $finish;
+                end
+            end
+        end
+    end
+
+    always @(negedge clk) begin
+        lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+        psum_out_ready <= (stall == 0) ? 1'b1 : lfsr[0];
+    end
+
+    // Register reads and chaining are not used by this testbench.
+    wire unused_ok = ^{reg_rdata, reg_rvalid, therm, cmp, psum_in_ready};
+endmodule
+
+`default_nettype wire
