@@ -1,9 +1,17 @@
 /**
- * The fast engine: the reference model's semantics (docs/model.md), computed by the
- * native popcount kernel on all cores. It reads the same programmed `Crossbar` (mappings,
- * faults, ADCs) as the reference model and must give the same integers, every one
- * (test/engine/fast.test.ts). Cells are packed into bit masks per read group, so that a
- * column current is a few AND + popcount instructions, and a linear device's ADC is a shift.
+ * The fast engine: the reference model's semantics (docs/model.md), computed by native
+ * kernels (src/engine/native/kernels.cc) on all cores. It reads the same programmed
+ * `Crossbar` (mappings, faults, ADCs) as the reference model and must give the same
+ * integers, every one, and the same statistics (test/engine/fast*.test.ts). Per layer:
+ *
+ * - linear device, lossless ADC: the layer is exactly linear in its inputs, an integer GEMM
+ *   with effective weights (fault-overridden cell levels through the recombination terms)
+ *   plus a term in F[n] for single-ended units (AMX tiles, AVX-512 VNNI, or int64);
+ * - linear device, 1-bit cells, single-ended units, fixed ADC: that GEMM minus a correction
+ *   computed on bit planes: the shift's remainder (the parity of the active rows for m = 1)
+ *   and the clamp of the reads that can clamp;
+ * - anything else (multi-bit cells or differential pairs with a fixed ADC, nonlinear devices,
+ *   current histograms of other layers): read by read, column by column, with popcounts.
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
@@ -23,7 +31,7 @@ export function fastEngineRefusal(cfg: Config): { reason: string; where: string 
 
 type LayerArgs = CrossbarLayerArgs;
 
-/** Pack one programmed layer into the kernel's tables. */
+/** Pack one programmed layer into the kernel's tables (the native plan derives the rest). */
 export function packLayer(xb: Crossbar, index: number): LayerArgs {
   const m = xb.mappings[index]!;
   const L = m.layout;

@@ -8,9 +8,12 @@
 // Kernels only read and write the typed arrays they are given; a prepared layer (a
 // LayerPlan) is immutable once built and may be run from several threads.
 //
-// AVX-512 code (VPOPCNTDQ, VNNI, ternary logic) is used when the compiler targets it
-// (-march=native on a machine that has it); every such block has a portable twin that
-// computes the same integers. Define MEMXBAR_PORTABLE to force the portable code.
+// AVX-512 code (VPOPCNTDQ, VNNI, GFNI, ternary logic) and AMX tiles are used when the
+// compiler targets them (-march=native on a machine that has them; AMX also needs the Linux
+// kernel's permission, asked at run time); every such block has a portable twin that
+// computes the same integers. Define MEMXBAR_PORTABLE to force the portable code;
+// setFeatures({amx: false}) switches AMX off at run time (tests run both).
+// Tests: test/engine/fast*.test.ts (against the reference model), native-glue.test.ts.
 #include <napi.h>
 
 #include <algorithm>
