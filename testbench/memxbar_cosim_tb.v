@@ -52,7 +52,7 @@ module memxbar_cosim_tb #(
 );
     reg clk = 1'b0;
     reg rst = 1'b1;
-    always #5 clk = ~clk;
+    always #5 clk <= ~clk;
 
     reg                 act_valid = 1'b0;
     wire                act_ready;
@@ -116,8 +116,9 @@ module memxbar_cosim_tb #(
 
     reg [63:0]       regs [0:MAX_REGS-1];
     reg [ROWS*A-1:0] acts [0:MAX_VECS-1];
-    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, vcd_path;
-    integer n_regs, n_vecs, stall, max_cycles, vcd_from, vcd_to, vcd_on;
+    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path;
+    string vcd_path;
+    integer n_regs, n_vecs, stall, max_cycles, vcd_to, vcd_on;
     integer fd, w, v, cycles, out_vec, out_words;
     reg [15:0] lfsr = 16'hace1;
     reg started = 1'b0;
@@ -144,11 +145,11 @@ module memxbar_cosim_tb #(
         if (n_regs > 0 && !$value$plusargs("regs=%s", regs_path)) fail("missing +regs=PATH");
         if (!$value$plusargs("stall=%d", stall)) stall = 0;
         if (!$value$plusargs("max_cycles=%d", max_cycles)) max_cycles = 100000000;
-        vcd_on = $value$plusargs("vcd=%s", vcd_path);
-        if (!$value$plusargs("vcd_from=%d", vcd_from)) vcd_from = 0;
+        vcd_on = $test$plusargs("vcd=");
         if (!$value$plusargs("vcd_to=%d", vcd_to)) vcd_to = max_cycles;
         if (n_regs < 0 || n_regs > MAX_REGS) fail("+n_regs outside 0..MAX_REGS");
         if (n_vecs < 1 || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
+        if (WC < 1) fail("WC (weight columns) must be at least 1");
         u_analog.load_cells(cells_path);
         if (n_regs > 0) $readmemh(regs_path, regs, 0, n_regs - 1);
         $readmemh(acts_path, acts, 0, n_vecs - 1);
@@ -175,32 +176,41 @@ module memxbar_cosim_tb #(
         end
     end
 
-    // Output monitor: every word taken goes to +out, with its cycle.
-    always @(posedge clk) begin
-        cycles = cycles + 1;
-        if (vcd_on != 0 && cycles == vcd_from) begin
+    // The VCD window opens at the vcd_from-th rising edge (in its own process: Verilator
+    // 5.006 reorders $dumpfile and $dumpvars inside a clocked block).
+    integer vcd_wait;
+    initial begin
+        if ($value$plusargs("vcd=%s", vcd_path)) begin
+            if (!$value$plusargs("vcd_from=%d", vcd_wait)) vcd_wait = 1;
+            repeat (vcd_wait) @(posedge clk);
             $dumpfile(vcd_path);
             $dumpvars(0, memxbar_cosim_tb);
         end
-        if (cycles >= max_cycles || (vcd_on != 0 && cycles > vcd_to)) begin
-            if (cycles >= max_cycles) $display("memxbar_cosim_tb: TIMEOUT after %0d cycles (%0d of %0d vectors out)", cycles, out_vec, n_vecs);
+    end
+
+    // Output monitor: every word taken goes to +out, with its cycle. This rising edge is
+    // cycle number cycles + 1.
+    always @(posedge clk) begin
+        cycles <= cycles + 1;
+        if (cycles + 1 >= max_cycles || (vcd_on != 0 && cycles + 1 > vcd_to)) begin
+            if (cycles + 1 >= max_cycles) $display("memxbar_cosim_tb: TIMEOUT after %0d cycles (%0d of %0d vectors out)", cycles + 1, out_vec, n_vecs);
             else $display("memxbar_cosim_tb: VCD window ends at cycle %0d", vcd_to);
             $fclose(fd);
             $finish;
         end
         if (started && (^{act_ready, psum_out_valid, psum_out_last, psum_out_index} === 1'bx)) begin
-            $fwrite(fd, "X %0d control\n", cycles);
-            $display("memxbar_cosim_tb: X on a control output at cycle %0d", cycles);
+            $fwrite(fd, "X %0d control\n", cycles + 1);
+            $display("memxbar_cosim_tb: X on a control output at cycle %0d", cycles + 1);
             $fclose(fd);
             $finish;
         end
         if (started && psum_out_valid && psum_out_ready) begin
-            $fwrite(fd, "%0d %0d %h %0d\n", out_vec, psum_out_index, psum_out_data, cycles);
-            out_words = out_words + 1;
+            $fwrite(fd, "%0d %0d %h %0d\n", out_vec, psum_out_index, psum_out_data, cycles + 1);
+            out_words <= out_words + 1;
             if (psum_out_last) begin
-                out_vec = out_vec + 1;
-                if (out_vec == n_vecs) begin
-                    $display("memxbar_cosim_tb: DONE %0d vectors, %0d words, %0d cycles", out_vec, out_words, cycles);
+                out_vec <= out_vec + 1;
+                if (out_vec + 1 == n_vecs) begin
+                    $display("memxbar_cosim_tb: DONE %0d vectors, %0d words, %0d cycles", out_vec + 1, out_words + 1, cycles + 1);
                     $fclose(fd);
                     $finish;
                 end

@@ -14,6 +14,7 @@ import { generateRtl, type GeneratedRtl } from '../rtl/generate.ts';
 import { checkEngine, programCrossbar } from '../run/eval.ts';
 import { prepare, type Prepared } from '../run/prepare.ts';
 import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
+import { ToolError } from '../errors.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { firstMismatch, type WordMismatch } from './compare.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
@@ -145,15 +146,25 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
       };
       if (req.diagnose !== false && (mm.kind === 'value' || mm.kind === 'x')) {
         progress.log('mismatch: localizing (input bit, row group, unit)');
-        report.diagnosis = await diagnose(gen, build, xb, tv, cells, mm.vector, mm.column, work);
+        try {
+          report.diagnosis = await diagnose(gen, build, xb, tv, cells, mm.vector, mm.column, work);
+        } catch (e) {
+          if (!(e instanceof ToolError)) throw e;
+          report.diagnosis = { bit: null, group: null, rows: [], pieceExpected: null, pieceGot: null, unit: null, unitsProbed: 0, note: `not localized: ${e.message}` };
+        }
       }
       if (req.outDir && req.vcd !== false) {
         const from = Math.max(1, mm.windowStart - 2);
         const to = mm.cycle !== null ? mm.cycle + 2 : from + 50_000;
         progress.log(`mismatch: dumping cycles ${from}..${to} of run ${mm.run} to failing.vcd`);
-        const traced = simulator.name === 'verilator' ? await buildFor(simulator, gen, true, progress) : build;
         const tmpVcd = join(work, 'failing.vcd');
-        await simulateSet(gen, traced, { g: cells, regs: tv.regs, acts: tv.acts }, work, { vcd: { run: mm.run, path: tmpVcd, from, to }, ...(req.stall ? { stall: true } : {}) });
+        try {
+          const traced = simulator.name === 'verilator' ? await buildFor(simulator, gen, true, progress) : build;
+          await simulateSet(gen, traced, { g: cells, regs: tv.regs, acts: tv.acts }, work, { vcd: { run: mm.run, path: tmpVcd, from, to }, ...(req.stall ? { stall: true } : {}) });
+        } catch (e) {
+          if (!(e instanceof ToolError)) throw e;
+          progress.log(`mismatch: no VCD: ${e.message}`);
+        }
         report.window = { from, to };
         if (existsSync(tmpVcd)) {
           const dest = join(ensureOutDir(req.outDir), 'failing.vcd');

@@ -5,14 +5,14 @@
  * sample, the layer names, and the row-tile restriction of the reference model (the
  * restricted products of all row tiles add up to the layer's product, on a real layer).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstMismatch, parseSimOutput } from '../../src/cosim/compare.ts';
 import { layerLabel, resolveLayer, samplePatches } from '../../src/cosim/layer.ts';
 import { expectedWords, rowTileProduct } from '../../src/cosim/tile.ts';
-import { TESTBENCH_DIR } from '../../src/cosim/testbench.ts';
+import { DEFAULT_MAX_VECS, regCapacity, tbDefines, tbParameters, TESTBENCH_DIR } from '../../src/cosim/testbench.ts';
 import { actsHex, readVectorSet, renderVectorSet } from '../../src/cosim/vectors.ts';
 import { crossbarMatmul } from '../../src/crossbar/reference.ts';
 import { ConfigError, DataError } from '../../src/errors.ts';
@@ -72,6 +72,26 @@ endmodule
       }
     }
   });
+});
+
+describe('the co-simulation testbench', () => {
+  for (const name of ['t16-offset-1b', 't16-diff-2b']) {
+    it(`lints clean with ${name}'s parameters: verilator -Wall --timing, iverilog -Wall`, () => {
+      const gen = generateRtl({ config: goldenConfig(name) });
+      const dir = tempDir('cosim-lint');
+      for (const [file, text] of gen.files) writeFileSync(join(dir, file), text);
+      const params = tbParameters(gen, { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS });
+      const defines = tbDefines(gen);
+      const tb = [join(TESTBENCH_DIR, 'memxbar_cosim_tb.v'), join(TESTBENCH_DIR, 'memxbar_analog.v')];
+      const v = run('verilator', ['--lint-only', '-Wall', '--timing', '--top-module', 'memxbar_cosim_tb', '-y', dir, ...Object.entries(params).map(([k, x]) => `-G${k}=${x}`), ...defines.map((x) => `+define+${x}`), ...tb]);
+      expect(v.output, 'verilator').toBe('');
+      const i = icarusCompile([...tb, ...readdirSync(dir).filter((f) => f.endsWith('.v')).map((f) => join(dir, f))], 'memxbar_cosim_tb', join(dir, 'tb.vvp'), [
+        ...Object.entries(params).map(([k, x]) => `-Pmemxbar_cosim_tb.${k}=${x}`),
+        ...defines.map((x) => `-D${x}`),
+      ]);
+      expect(i.output, 'iverilog').toBe('');
+    });
+  }
 });
 
 describe('vector format', () => {

@@ -4,6 +4,8 @@
  * ship inside @yowasp/yosys (extracted next to the build). The testbench is the C++ twin
  * of memxbar_cosim_tb.v (testbench/memxbar_cosim_cxxrtl.cc): same plusargs, same files,
  * same output lines and cycles. Needs no apt package beyond a C++ compiler. Two-state.
+ * Building is quick for small tiles and slow for the default 128 x 128 one (see below);
+ * the build is cached like every other.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +20,9 @@ import { checkTbLog, type Detection, type SimBuild, type Simulator } from './sim
 
 const HARNESS = 'memxbar_cosim_cxxrtl.cc';
 const RUN_TIMEOUT_MS = 6 * 3600_000;
-const BUILD_TIMEOUT_MS = 30 * 60_000;
+const BUILD_TIMEOUT_MS = 60 * 60_000;
+/** Generated C++ above this size is compiled without optimization. */
+const LARGE_CXX_BYTES = 500_000;
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
 
@@ -76,11 +80,15 @@ export const cxxrtl: Simulator = {
       await extractRuntime(runtime);
       const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
       for (const d of src.defines) defs.push(`-D${d}`);
-      const common = ['-std=c++14', '-O1', '-w', `-I${runtime}`, `-I${src.dir}`];
+      const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${src.dir}`];
+      // g++ struggles with the one huge eval() of a large tile (128 x 128 with MT: 2.2 MB of
+      // C++, > 15 min at -O1, about 11 min at -O0 on 2 cores): optimize small designs only.
+      const tileOpt = y.files['memxbar_tile.cc']!.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
+      if (tileOpt === '-O0') opts.onLog?.(`cxxrtl: the generated C++ is large (${(y.files['memxbar_tile.cc']!.length / 1e6).toFixed(1)} MB): compiling at -O0, expect 10 minutes or more`);
       // The two translation units in parallel, then the link.
       const [a, b] = await Promise.all([
-        runProcess('g++', [...common, '-c', 'memxbar_tile.cc', '-o', 'memxbar_tile.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
-        runProcess('g++', [...common, ...defs, '-c', HARNESS, '-o', 'harness.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
+        runProcess('g++', [...common, tileOpt, '-c', 'memxbar_tile.cc', '-o', 'memxbar_tile.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
+        runProcess('g++', [...common, '-O2', ...defs, '-c', HARNESS, '-o', 'harness.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
       ]);
       checkExit(a, 'g++ memxbar_tile.cc', 'cxxrtl');
       checkExit(b, `g++ ${HARNESS}`, 'cxxrtl');

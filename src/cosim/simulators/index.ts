@@ -8,7 +8,7 @@ import { verilator } from './verilator.ts';
 
 export { SIMULATOR_NAMES, type Simulator, type SimulatorName } from './simulator.ts';
 
-/** In order of preference for `auto`: Icarus (4-state), Verilator (fast), CXXRTL (no apt needed). */
+/** In order of preference for `auto`: Icarus (4-state), Verilator (fast), CXXRTL (no apt package needed; slow to build for large tiles). */
 export const SIMULATORS: readonly Simulator[] = [icarus, verilator, cxxrtl];
 
 export function simulatorByName(name: string): Simulator {
