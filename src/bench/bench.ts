@@ -18,6 +18,7 @@ import { programCrossbar } from '../run/eval.ts';
 import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
 import type { Progress } from '../util/progress.ts';
 import { benchGenSynth } from '../rtl/bench.ts';
+import { benchCosimLayer } from '../cosim/bench.ts';
 
 export interface BenchRow {
   model: string;
@@ -102,6 +103,12 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     progress.log('RTL: generate and synthesize the default tile (neurosim-v1.4)');
     const { genMs, synthMs } = await benchGenSynth();
     rows.push({ model: 'default 128×128 tile', path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+  }
+  if (opts.rtl) {
+    progress.log('co-simulation: one whole VGG8 layer (every tile, one image) on each simulator');
+    for (const c of await benchCosimLayer()) {
+      rows.push({ model: `co-simulation, layer ${c.layer} (${c.tiles} tiles)`, path: `${c.simulator}: ${c.seconds.toFixed(2)} s simulation, ${c.buildSeconds.toFixed(1)} s build${c.ok ? ', all words match' : ', MISMATCH'}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    }
   }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
   return { rows, machine };
