@@ -1,3 +1,4 @@
+import { runCli } from '../cli-harness.ts';
 /** `memxbar faults`: draw and save a fault map, check a saved one (docs/model.md §6). */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,33 +19,7 @@ const MODEL = ['--model', 'random-vgg8', '--set', 'network.randomWidth=0.0625'];
  * once `faults` is wired into src/cli/main.ts; until then, through buildProgram() with the
  * command registered here and main's error handling (user errors → one line, exit 2).
  */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    let code: number;
-    if (buildProgram().commands.some((c) => c.name() === 'faults')) {
-      code = await main(['node', 'memxbar', ...args]);
-    } else {
-      const program = buildProgram();
-      register(program);
-      try {
-        await program.parseAsync(args, { from: 'user' });
-        code = 0;
-      } catch (e) {
-        if (!isUserError(e)) throw e;
-        process.stderr.write(`memxbar: error: ${e.message}\n`);
-        code = 2;
-      }
-    }
-    return { code, stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const cli = runCli;
 
 let dir: string;
 beforeEach(() => {

@@ -1,3 +1,4 @@
+import { runCli } from '../cli-harness.ts';
 /** `memxbar cost`: outputs, progress on the terminal, and refusals before any work. */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,33 +12,7 @@ import type { CostReport } from '../../src/cost/run.ts';
 const TINY = ['--model', 'random-vgg8', '--set', 'network.randomWidth=0.0625', '--set', 'quant.calibrationImages=4', '--set', 'tile.adcCalibrationImages=2', '--set', 'mitigation.activityImages=2'];
 
 /** Run the CLI (through `main` once `cost` is wired into src/cli/main.ts). */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    let code: number;
-    if (buildProgram().commands.some((c) => c.name() === 'cost')) {
-      code = await main(['node', 'memxbar', ...args]);
-    } else {
-      const program = buildProgram();
-      register(program);
-      try {
-        await program.parseAsync(args, { from: 'user' });
-        code = 0;
-      } catch (e) {
-        if (!isUserError(e)) throw e;
-        process.stderr.write(`memxbar: error: ${e.message}\n`);
-        code = 2;
-      }
-    }
-    return { code, stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const cli = runCli;
 
 afterEach(() => vi.restoreAllMocks());
 
