@@ -113,7 +113,7 @@ export function referenceColumn(L: Layout, ct: number, s: number): number {
 
 /** Level of slice s of an unsigned value. */
 export function sliceLevel(X: number, s: number, cellBits: number): number {
-  return Math.floor(X / 2 ** (s * cellBits)) % 2 ** cellBits;
+  return (X >>> (s * cellBits)) & ((1 << cellBits) - 1); // X < 2^weightBits ≤ 2^16
 }
 
 /**
@@ -176,19 +176,23 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
     const rowBase = pr * physCols;
     for (let o = 0; o < C; o++) {
       const w = q.qWeight[o * R + r]!;
+      // Slices of one weight sit in consecutive physical columns (weightColumn(L, o, s, side) = base + s).
       if (L.scheme === 'offset') {
         const X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!, plan.inverted[rt * C + o] === 1, b);
         if (X < 0 || X >= 2 ** b) throw new RangeError(`weight ${w} of output ${o}, row ${r} does not fit its zero point`);
-        for (let s = 0; s < S; s++) levels[rowBase + weightColumn(L, o, s, 0)] = sliceLevel(X, s, cellBits);
+        const base = rowBase + weightColumn(L, o, 0, 0);
+        for (let s = 0; s < S; s++) levels[base + s] = sliceLevel(X, s, cellBits);
       } else {
         const xp = plan.pairPos ? plan.pairPos[o * R + r]! : Math.max(w, 0);
         const xn = plan.pairNeg ? plan.pairNeg[o * R + r]! : Math.max(-w, 0);
         if (xp - xn !== w || xp < 0 || xn < 0 || xp >= 2 ** (S * cellBits) || xn >= 2 ** (S * cellBits)) throw new RangeError(`pair (${xp}, ${xn}) does not encode weight ${w}`);
         // A flipped column holds the pair the other way round; its terms are negated.
         const flip = plan.inverted[rt * C + o] === 1 ? 1 : 0;
+        const basePos = rowBase + weightColumn(L, o, 0, flip);
+        const baseNeg = rowBase + weightColumn(L, o, 0, (1 - flip) as 0 | 1);
         for (let s = 0; s < S; s++) {
-          levels[rowBase + weightColumn(L, o, s, flip)] = sliceLevel(xp, s, cellBits);
-          levels[rowBase + weightColumn(L, o, s, (1 - flip) as 0 | 1)] = sliceLevel(xn, s, cellBits);
+          levels[basePos + s] = sliceLevel(xp, s, cellBits);
+          levels[baseNeg + s] = sliceLevel(xn, s, cellBits);
         }
       }
     }

@@ -32,13 +32,22 @@ const eff = (X: number, m: number, v: number) => (X & ~m) | v;
 
 /** Sum of the cell levels of a stored value (∝ its conductance above Gmin: the energy proxy). */
 function levelSum(X: number, L: Layout): number {
-  let s = 0;
-  const base = 2 ** L.cellBits;
-  while (X > 0) {
-    s += X % base;
-    X = Math.floor(X / base);
+  return levelSums(L)[X]!;
+}
+
+const levelSumTables = new Map<number, Uint8Array>();
+
+/** levelSums(L)[X]: level sum of every stored value X < 2^(S·cellBits) (a table, built once per width). */
+function levelSums(L: Layout): Uint8Array {
+  const key = L.S * 16 + L.cellBits;
+  let t = levelSumTables.get(key);
+  if (!t) {
+    const base = 2 ** L.cellBits;
+    t = new Uint8Array(2 ** (L.S * L.cellBits));
+    for (let X = 1; X < t.length; X++) t[X] = (X % base) + t[Math.floor(X / base)]!;
+    levelSumTables.set(key, t);
   }
-  return s;
+  return t;
 }
 
 /** Stuck cells per physical row of each row tile, over all used columns (weights and references). */
@@ -108,24 +117,29 @@ function expectedError(X: number, L: Layout, f: FaultStats, sign: number): { mea
  */
 export function bestPair(w: number, L: Layout, mp: number, vp: number, mn: number, vn: number, mean = 0, variance = 1, bias = 0): { xp: number; xn: number; error: number } {
   const xMax = 2 ** (L.S * L.cellBits) - 1;
-  let best = { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 };
+  const sums = levelSums(L);
+  const keepP = ~mp;
+  const keepN = ~mn;
+  let bestXp = Math.max(w, 0);
+  let bestError = 0;
   let bestCost = Infinity;
   let bestEnergy = Infinity;
-  for (let xp = Math.max(0, w); xp <= Math.min(xMax, xMax + w); xp++) {
-    const xn = xp - w;
-    const ep = eff(xp, mp, vp);
-    const en = eff(xn, mn, vn);
+  for (let xp = Math.max(0, w), last = Math.min(xMax, xMax + w); xp <= last; xp++) {
+    const ep = (xp & keepP) | vp;
+    const en = ((xp - w) & keepN) | vn;
     const error = ep - en - w;
-    const cost = (bias + mean * error) ** 2 + variance * error * error;
+    const c = bias + mean * error;
+    const cost = c * c + variance * error * error;
     if (cost > bestCost) continue;
-    const energy = levelSum(ep, L) + levelSum(en, L);
+    const energy = sums[ep]! + sums[en]!;
     if (cost < bestCost || energy < bestEnergy) {
-      best = { xp, xn, error };
+      bestXp = xp;
+      bestError = error;
       bestCost = cost;
       bestEnergy = energy;
     }
   }
-  return best;
+  return { xp: bestXp, xn: bestXp - w, error: bestError };
 }
 
 /** Statistics-only pair per weight value: the (X+, X−) with least expected squared error. */
@@ -269,13 +283,13 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
     plan.pairPos = new Int32Array(q.qWeight.length);
     plan.pairNeg = new Int32Array(q.qWeight.length);
     const variance = rowVariance(activity);
-    for (let o = 0; o < L.C; o++) {
-      for (let rt = 0; rt < L.rowTiles; rt++) {
+    for (let rt = 0; rt < L.rowTiles; rt++) {
+      const rows = Array.from({ length: Math.min(L.rows, L.R - rt * L.rows) }, (_, i) => rt * L.rows + i);
+      rows.sort((a, b) => activity.meanSquare[b]! - activity.meanSquare[a]! || a - b);
+      for (let o = 0; o < L.C; o++) {
         // Greedy over the column's rows, most active first: each weight takes the pair that
         // minimizes the column's running cost (Σ E[x]·e)² + Σ Var(x)·e², then energy.
         let bias = 0;
-        const rows = Array.from({ length: Math.min(L.rows, L.R - rt * L.rows) }, (_, i) => rt * L.rows + i);
-        rows.sort((a, b) => activity.meanSquare[b]! - activity.meanSquare[a]! || a - b);
         for (const r of rows) {
           const pr = plan.rowMap[r]!;
           const w = q.qWeight[o * L.R + r]!;
