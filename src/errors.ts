@@ -1,9 +1,13 @@
 /**
  * Errors that memxbar raises for bad user input. They carry *where* the problem is
  * (a config path, an ONNX node, a file and byte offset) and are reported by the CLI
- * as one line with exit code 2, never as a stack trace.
+ * as one line with exit code 2, never as a stack trace. A design that fails a check
+ * (a co-simulation mismatch) is not bad input: `CheckFailedError`, exit code 1.
  */
 export class MemxbarError extends Error {
+  /** The CLI's exit code for this error. */
+  readonly exitCode: number = 2;
+
   /** Where the problem is, e.g. `tile.adcBits`, `node "conv3" (Conv)`, `test_batch.bin @ byte 3073`. */
   readonly where: string | undefined;
 
@@ -33,6 +37,11 @@ export class ToolError extends MemxbarError {
     super(message, where);
     this.log = log;
   }
+}
+
+/** The design under test failed a check (e.g. the RTL disagrees with the reference model): exit code 1. */
+export class CheckFailedError extends MemxbarError {
+  override readonly exitCode: number = 1;
 }
 
 export function isUserError(e: unknown): e is MemxbarError {

@@ -18,7 +18,7 @@ import { programCrossbar } from '../run/eval.ts';
 import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
 import type { Progress } from '../util/progress.ts';
 import { benchGenSynth } from '../rtl/bench.ts';
-import { benchCosimLayer } from '../cosim/bench.ts';
+import { BENCH_REPEATS, benchCosimLayer } from '../cosim/bench.ts';
 
 export interface BenchRow {
   model: string;
@@ -106,8 +106,12 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
   }
   if (opts.rtl) {
     progress.log('co-simulation: one whole VGG8 layer (every tile, one image) on each simulator');
-    for (const c of await benchCosimLayer()) {
-      rows.push({ model: `co-simulation, layer ${c.layer} (${c.tiles} tiles)`, path: `${c.simulator}: ${c.seconds.toFixed(2)} s simulation, ${c.buildSeconds.toFixed(1)} s build${c.ok ? ', all words match' : ', MISMATCH'}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    const cosim = await benchCosimLayer({ onProgress: (l) => progress.log(l) });
+    const icarus = cosim.find((c) => c.simulator === 'icarus');
+    for (const c of cosim) {
+      const vs = icarus && c !== icarus && c.seconds > 0 ? `, ${(icarus.seconds / c.seconds).toFixed(1)}× faster than icarus` : '';
+      const build = c.buildCached ? 'build cached' : `${c.buildSeconds.toFixed(1)} s build`;
+      rows.push({ model: `co-simulation, layer ${c.layer} (${c.tiles} tiles)`, path: `${c.simulator}: ${c.seconds.toFixed(2)} s simulation (best of ${BENCH_REPEATS} per tile), ${build}${vs}${c.ok ? ', all words match' : ', MISMATCH'}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;

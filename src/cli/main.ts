@@ -1,6 +1,7 @@
 /**
  * memxbar command line: a thin layer over the library. User errors (bad config, bad
- * files, unsupported requests) print one line and exit with 2; bugs keep their stack.
+ * files, unsupported requests) print one line and exit with 2; a failed check (a
+ * co-simulation mismatch) prints one line and exits with 1; bugs keep their stack.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isUserError(e)) {
       process.stderr.write(`memxbar: error: ${e.message}\n`);
-      return 2;
+      return e.exitCode;
     }
     throw e;
   }

@@ -6,13 +6,13 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ConfigError, MemxbarError } from '../../errors.ts';
+import { CheckFailedError, ConfigError } from '../../errors.ts';
 import { cosimLayerTile } from '../../cosim/cosim.ts';
 import { SIMULATOR_NAMES, detectAll, type SimulatorName } from '../../cosim/simulators/index.ts';
 import { addConfigOptions, configFromOptions, out, parseIntList, progressFor, type CommonOptions } from '../common.ts';
 
 /** The tile computed something else than the reference model (the report says what). */
-export class CosimMismatchError extends MemxbarError {}
+export class CosimMismatchError extends CheckFailedError {}
 
 interface CosimOptions extends CommonOptions {
   layer?: string;
