@@ -17,6 +17,7 @@ import { register as registerGen } from './commands/gen.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerCost } from './commands/cost.ts';
 import { register as registerCosim } from './commands/cosim.ts';
+import { register as registerRun } from './commands/run.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCosim, registerCost, registerConfig, registerBench]) register(program);
+  for (const register of [registerRun, registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCosim, registerCost, registerConfig, registerBench]) register(program);
   return program;
 }
 

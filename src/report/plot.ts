@@ -33,7 +33,7 @@ export function accuracyChart(rows: AccuracyPoint[], title: string): Promise<str
       width: 340,
       height: 240,
       encoding: {
-        x: { field: 'ratePct', type: 'quantitative', title: 'stuck-at fault rate (%)', scale: { type: 'symlog', constant: 0.1 }, axis: { values: [0, 0.1, 0.5, 1, 2.5, 5, 10, 20, 50] } },
+        x: { field: 'ratePct', type: 'quantitative', title: 'stuck-at fault rate (%)', scale: { type: 'symlog', constant: 0.1 }, axis: { values: [0, 0.1, 0.5, 1, 2.5, 5, 10, 20, 50], format: '~g' } },
         color: { field: 'series', type: 'nominal', title: 'mitigation' },
       },
       layer: [

@@ -25,6 +25,8 @@ export interface SynthOptions {
   exactMemoryBits?: number;
   /** Progress lines (one per Yosys run started / finished). */
   onProgress?: (line: string) => void;
+  /** Run the iCE40 flow too (default true; the slowest of the runs, skipped by `memxbar run`). */
+  ice40?: boolean;
 }
 
 export const DEFAULT_EXACT_MEMORY_BITS = 4096;
@@ -66,7 +68,8 @@ export interface SynthReport {
   /** The design as generated (per module, then the tile total). */
   modules: ModuleReport[];
   tile: { areaUm2: number; cells: number; transistors: number };
-  ice40: { luts: number; flipFlops: number; brams: number; carries: number; cellsByType: Record<string, number> };
+  /** iCE40 resources of the tile (null when the iCE40 flow was not run). */
+  ice40: { luts: number; flipFlops: number; brams: number; carries: number; cellsByType: Record<string, number> } | null;
   mtOverhead: {
     withMtUm2: number;
     withoutMtUm2: number;
@@ -150,7 +153,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
 
   const jobs: Promise<unknown>[] = [];
   // Longest first: the iCE40 flow of a full tile is the slowest run.
-  const ice = timed({ label: `iCE40 flow, ${top}`, run: (o) => runIce40(top, files, o) }, progress);
+  const ice = opts.ice40 === false ? Promise.resolve(null) : timed({ label: `iCE40 flow, ${top}`, run: (o) => runIce40(top, files, o) }, progress);
   const mainAsic = timed({ label: `ASIC flow, ${top} (MT ${manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, files, blackboxFor(manifest), o) }, progress);
   const otherAsic = timed({ label: `ASIC flow, ${top} (MT ${other.manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, otherVerilog, blackboxFor(other.manifest), o) }, progress);
   let refAsic: Promise<AsicResult> | null = null;
@@ -165,7 +168,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
   const settled = await Promise.allSettled(jobs);
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  const [mainRes, otherRes, iceRes] = (settled as PromiseFulfilledResult<unknown>[]).map((s) => s.value) as [AsicResult, AsicResult, Ice40Result];
+  const [mainRes, otherRes, iceRes] = (settled as PromiseFulfilledResult<unknown>[]).map((s) => s.value) as [AsicResult, AsicResult, Ice40Result | null];
   const refRes = refAsic ? ((settled[3] as PromiseFulfilledResult<AsicResult>).value as AsicResult) : null;
 
   const bitmapEstimate = (): ModuleReport | null => {
@@ -207,7 +210,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
 
   const main = summarize(mainRes, manifest);
   for (const m of main.modules) {
-    const c = iceRes.modules[m.module];
+    const c = iceRes?.modules[m.module];
     m.ice40 = c ? { luts: c.luts, flipFlops: c.flipFlops, brams: c.brams, carries: c.carries } : null;
   }
   const alt = summarize(otherRes, other.manifest);
@@ -223,7 +226,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     design: { top, configHash: manifest.configHash, preset: manifest.preset, mt: manifest.options.mt, rows: p.rows, cols: p.cols, filesMatchManifest },
     modules: main.modules,
     tile: { areaUm2: main.areaUm2, cells: main.cells, transistors: main.transistors },
-    ice40: { luts: iceRes.luts, flipFlops: iceRes.flipFlops, brams: iceRes.brams, carries: iceRes.carries, cellsByType: iceRes.cellsByType },
+    ice40: iceRes ? { luts: iceRes.luts, flipFlops: iceRes.flipFlops, brams: iceRes.brams, carries: iceRes.carries, cellsByType: iceRes.cellsByType } : null,
     mtOverhead: {
       withMtUm2: withMt.areaUm2,
       withoutMtUm2: withoutMt.areaUm2,
@@ -232,7 +235,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
       overheadExcludingBitmapUm2: round3(withMt.areaUm2 - withoutMt.areaUm2 - areaOf(withMt, FAULT_BITMAP)),
       byModule: names.map((n) => ({ module: n, withMtUm2: areaOf(withMt, n), withoutMtUm2: areaOf(withoutMt, n), deltaUm2: round3(areaOf(withMt, n) - areaOf(withoutMt, n)) })),
     },
-    warnings: mainRes.warnings.length + otherRes.warnings.length + iceRes.warnings.length + (refRes?.warnings.length ?? 0),
+    warnings: mainRes.warnings.length + otherRes.warnings.length + (iceRes?.warnings.length ?? 0) + (refRes?.warnings.length ?? 0),
     runtimeMs: Date.now() - t0,
   };
 }
@@ -259,7 +262,7 @@ export function reportMarkdown(r: SynthReport): string {
     L.push(`| \`${m.module}\`${m.estimate ? ' *' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
   }
   L.push(
-    `| **tile total** | | **${fmt(r.tile.areaUm2)}** | **${int(r.tile.cells)}** | **${int(r.tile.transistors)}** | **${int(r.ice40.luts)}** | **${int(r.ice40.flipFlops)}** | **${int(r.ice40.brams)}** |`,
+    `| **tile total** | | **${fmt(r.tile.areaUm2)}** | **${int(r.tile.cells)}** | **${int(r.tile.transistors)}** | ${r.ice40 ? `**${int(r.ice40.luts)}** | **${int(r.ice40.flipFlops)}** | **${int(r.ice40.brams)}**` : '– | – | –'} |`,
   );
   const est = r.modules.filter((m) => m.estimate);
   if (est.length) {
@@ -268,10 +271,12 @@ export function reportMarkdown(r: SynthReport): string {
   }
   L.push('');
   L.push('Per-module figures are the module\'s own cells (hierarchy kept); area = `synth; dfflibmap; abc -liberty; stat -liberty`; transistors = `synth; async2sync; dffunmap; stat -tech cmos`.');
-  L.push('', '## iCE40 tile total (`synth_ice40 -noflatten`)', '');
-  L.push('| LUT4 | flip-flops | BRAM (SB_RAM40_4K) | carry |');
-  L.push('|---:|---:|---:|---:|');
-  L.push(`| ${int(r.ice40.luts)} | ${int(r.ice40.flipFlops)} | ${int(r.ice40.brams)} | ${int(r.ice40.carries)} |`);
+  if (r.ice40) {
+    L.push('', '## iCE40 tile total (`synth_ice40 -noflatten`)', '');
+    L.push('| LUT4 | flip-flops | BRAM (SB_RAM40_4K) | carry |');
+    L.push('|---:|---:|---:|---:|');
+    L.push(`| ${int(r.ice40.luts)} | ${int(r.ice40.flipFlops)} | ${int(r.ice40.brams)} | ${int(r.ice40.carries)} |`);
+  }
   L.push('', '## Mapping Transformation overhead', '');
   L.push(
     `Tile with MT ${fmt(r.mtOverhead.withMtUm2)} µm², without MT ${fmt(r.mtOverhead.withoutMtUm2)} µm²: ` +

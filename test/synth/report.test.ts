@@ -41,10 +41,10 @@ describe('synthesis report', () => {
     }
     const sum = r.modules.reduce((a, m) => a + m.areaUm2, 0);
     expect(Math.abs(sum - r.tile.areaUm2)).toBeLessThan(0.01 * r.tile.areaUm2);
-    expect(r.ice40.luts).toBeGreaterThan(0);
+    expect(r.ice40!.luts).toBeGreaterThan(0);
     expect(r.modules.find((m) => m.module === 'memxbar_fault_bitmap')!.ice40!.brams).toBe(1);
     expect(r.modules.find((m) => m.module === 'memxbar_shift_add')!.ice40!.luts).toBeGreaterThan(0);
-    expect(r.ice40.flipFlops).toBeGreaterThan(0);
+    expect(r.ice40!.flipFlops).toBeGreaterThan(0);
     expect(r.mtOverhead.withMtUm2).toBeGreaterThan(r.mtOverhead.withoutMtUm2);
     expect(r.mtOverhead.overheadUm2).toBeGreaterThan(0);
     expect(r.mtOverhead.overheadExcludingBitmapUm2).toBeGreaterThan(0);

@@ -1,0 +1,50 @@
+/** The `memxbar run` report as Markdown (the same sections as report.html, tables only). */
+import { num } from '../cost/report.ts';
+import type { FlowReport } from '../run/flow.ts';
+import { priceMarkdown, summaryMarkdown } from '../run/sweep.ts';
+
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+
+export function flowMarkdown(r: FlowReport): string {
+  const c = r.config;
+  const L: string[] = [];
+  L.push(`# memxbar run: ${c.network.model}, preset ${c.preset}`, '');
+  L.push(`memxbar ${r.version}, ${r.createdAt}, ${r.machine}; whole flow in ${r.totalSeconds.toFixed(0)} s. Seeds: fault seeds ${r.sweep.result.spec.seeds.join(', ')}; co-simulation patch sample seed 1.`, '');
+  L.push('## Config (difference from its preset)', '');
+  const diff = Object.entries(r.configDiff);
+  if (diff.length === 0) L.push(`The config is preset \`${c.preset}\` unchanged.`);
+  else {
+    L.push('| field | preset | this run |', '|---|---|---|');
+    for (const [k, v] of diff) L.push(`| \`${k}\` | \`${JSON.stringify(v.preset)}\` | \`${JSON.stringify(v.value)}\` |`);
+  }
+  L.push('', '## Accuracy', '');
+  L.push(`${r.accuracy.images} test images.`, '');
+  L.push('| path | top-1 |', '|---|---:|');
+  L.push(`| float32 | ${pct(r.accuracy.float)} |`, `| integer (${c.quant.weightBits}-bit weights, ${c.quant.activationBits}-bit activations) | ${pct(r.accuracy.integer)} |`);
+  const f = r.accuracy.crossbarFaults;
+  L.push(`| crossbar (${c.engine} engine${f.rate > 0 ? `, ${f.rate * 100} % stuck ${f.ratio}, seed ${f.seed}` : ', no faults'}, mitigation ${f.mitigation}) | ${pct(r.accuracy.crossbar)} |`);
+  L.push('', '## Accuracy under stuck-at faults', '', 'Chart: `sweep/accuracy.svg`.', '', summaryMarkdown(r.sweep.summary));
+  L.push('## Price of each mitigation', '', priceMarkdown(r.sweep.summary));
+  L.push('## Tile area (synthesis)', '');
+  if (r.synth) {
+    L.push('| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');
+    for (const m of r.synth.mtOverhead.byModule) L.push(`| \`${m.module}\` | ${num(m.withMtUm2)} | ${num(m.withoutMtUm2)} | ${num(m.deltaUm2)} |`);
+    L.push(`| **tile** | **${num(r.synth.mtOverhead.withMtUm2)}** | **${num(r.synth.mtOverhead.withoutMtUm2)}** | **${num(r.synth.mtOverhead.overheadUm2)}** |`);
+    L.push('', `Full report: \`synth/synth-report.md\`.`);
+  } else L.push(`Not synthesized: ${r.synthSkipped}.`);
+  const n = r.cost.result.network;
+  L.push('', '## Energy, latency, area of the accelerator', '');
+  L.push('| tiles | area (mm²) | energy per image (µJ) | latency per image (ms) | TOPS/W | frames/s |', '|---:|---:|---:|---:|---:|---:|');
+  L.push(`| ${n.tiles} | ${num(n.areaMm2.total)} | ${num(n.energyPerImageJ.total * 1e6)} | ${num(n.latencyPerImageS.total * 1e3)} | ${num(n.topsPerW)} | ${num(n.framesPerS)} |`);
+  L.push('', 'Breakdowns per layer: `cost/cost.md`.', '');
+  L.push('## Co-simulation', '');
+  if (r.cosim.length === 0) L.push('Not run.');
+  else {
+    L.push('| layer | tile | verdict | simulator | vectors | words | files |', '|---|---|---|---|---:|---:|---|');
+    for (const v of r.cosim) L.push(`| ${v.label} | (${v.tile.join(', ')}) | ${v.error ? `not run: ${v.error}` : v.ok ? 'MATCH' : 'MISMATCH'} | ${v.simulator} | ${v.vectors} | ${v.words} | ${v.files.map((x) => `\`${x}\``).join(', ')} |`);
+  }
+  L.push('', '## Time per step', '', '| step | seconds |', '|---|---:|');
+  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} |`);
+  L.push('');
+  return L.join('\n');
+}

@@ -1,0 +1,118 @@
+/**
+ * `memxbar run` end to end on a small tile (16×16, so that Yosys and the co-simulation take
+ * seconds): the report folder, report.json, a self-contained report.html opened in headless
+ * Chromium (every chart rendered, no console errors, a screenshot kept as a test artifact),
+ * and the output-folder rules (a user's folder is refused untouched; a failed run leaves
+ * nothing; a re-run replaces only what the previous run wrote).
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FlowReport } from '../../src/run/flow.ts';
+import { PROJECT_ROOT } from '../../src/config/load.ts';
+import { runCli } from '../cli-harness.ts';
+import { tempDir } from '../rtl/tools.ts';
+import { CHROMIUM, chromiumInstalled, launchChromium } from './browser.ts';
+
+const SMALL = [
+  '--preset', 'neurosim-v1.4',
+  '--set', 'tile.rows=16', '--set', 'tile.cols=16', '--set', 'tile.parallelRead=16',
+  '--set', 'quant.calibrationImages=50', '--set', 'tile.adcCalibrationImages=2',
+  '--images', '10', '--rates', '0,10', '--mitigations', 'none,mt-map',
+  '--cosim-layers', 'conv1,fc2', '--patches', '2', '-q',
+];
+export const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
+
+describe('memxbar run', () => {
+  const out = join(tempDir('run'), 'report');
+  let code = -1;
+  let stderr = '';
+  beforeAll(async () => {
+    const r = await runCli('run', '--out', out, ...SMALL);
+    code = r.code;
+    stderr = r.stderr;
+  }, 600_000);
+
+  it('writes report.html, report.md, report.json and the step outputs', () => {
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    for (const f of ['report.html', 'report.md', 'report.json', '.memxbar-run.json', 'rtl/manifest.json', 'synth/synth-report.json', 'cost/cost.json', 'sweep/sweep.csv', 'sweep/accuracy.svg', 'cosim/conv1/vectors.json', 'cosim/fc2/report.txt']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(readdirSync(out).filter((f) => f.startsWith('.staging'))).toEqual([]);
+    const r = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as FlowReport;
+    expect(r.configDiff['tile.rows']).toEqual({ preset: 128, value: 16 });
+    expect(r.sweep.result.points.map((p) => `${p.mitigation}|${p.rate}|${p.ratio}`)).toEqual(['none|0|5:1', 'none|0.1|5:1', 'none|0.1|1:5', 'mt-map|0|5:1', 'mt-map|0.1|5:1', 'mt-map|0.1|1:5']);
+    expect(r.cosim.map((v) => [v.layer, v.ok, v.error])).toEqual([['conv1', true, null], ['fc2', true, null]]);
+    expect(r.synth!.design.rows).toBe(16);
+    expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
+    expect(r.cost.digital.source).toBe('synthesis');
+    for (const f of r.files) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(r.steps.map((s) => s.step)).toContain('fault sweep');
+  });
+
+  it('report.html is self-contained: no scripts, no external assets, links only into the folder', () => {
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
+    const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(5);
+    for (const l of links) {
+      expect(l, l).not.toMatch(/^[a-z]+:|^\/|\.\./);
+      expect(existsSync(join(out, l)), l).toBe(true);
+    }
+  });
+
+  it('opens in headless Chromium: every chart rendered, no console errors; screenshot saved', async () => {
+    expect(chromiumInstalled(), `${CHROMIUM} missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      page.on('pageerror', (e) => void errors.push(String(e)));
+      await page.goto(`file://${join(out, 'report.html')}`);
+      const charts = await page.$$eval('figure.chart svg', (svgs) =>
+        svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path, rect, line').length, text: s.textContent ?? '' })),
+      );
+      expect(charts).toHaveLength(4); // accuracy, area, energy, latency
+      for (const c of charts) {
+        expect(c.w).toBeGreaterThan(200);
+        expect(c.h).toBeGreaterThan(100);
+        expect(c.marks).toBeGreaterThan(10);
+      }
+      expect(charts[0]!.text).toMatch(/stuck-at fault rate/);
+      expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(5);
+      expect(await page.locator('text=MATCH').count()).toBe(2);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const png = await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+      expect(png.length).toBeGreaterThan(50_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
+  it('refuses a folder holding files it did not write, and leaves them as they were', async () => {
+    const dir = tempDir('run-user');
+    writeFileSync(join(dir, 'thesis.tex'), 'mine');
+    const r = await runCli('run', '--out', dir, ...SMALL);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^memxbar: error: --out .*: the folder holds 1 entries that memxbar run did not write; give a new or empty folder/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['thesis.tex']);
+    expect(readFileSync(join(dir, 'thesis.tex'), 'utf8')).toBe('mine');
+  });
+
+  it('a run that fails midway leaves no folder behind, and a previous report intact', async () => {
+    const fresh = join(tempDir('run-fail'), 'new');
+    const r = await runCli('run', '--out', fresh, ...SMALL, '--cosim-layers', 'conv9');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^memxbar: error: --layer: no compute layer "conv9"/);
+    expect(existsSync(fresh)).toBe(false);
+    const before = readFileSync(join(out, 'report.json'), 'utf8');
+    const again = await runCli('run', '--out', out, ...SMALL, '--cosim-layers', 'conv9');
+    expect(again.code).toBe(2);
+    expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe(before);
+    expect(readdirSync(out).filter((f) => f.startsWith('.staging'))).toEqual([]);
+  });
+});
