@@ -3,8 +3,10 @@
  * as ratios against onnxruntime's float32 inference of the same model (the baseline).
  * Never part of CI or of the tests.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseOverride, resolveConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -16,7 +18,9 @@ import { referenceEngine } from '../crossbar/reference.ts';
 import { fastEngine } from '../engine/fast.ts';
 import { programCrossbar } from '../run/eval.ts';
 import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
-import type { Progress } from '../util/progress.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
+import { VERSION } from '../version.ts';
 import { benchGenSynth } from '../rtl/bench.ts';
 import { BENCH_REPEATS, benchCosimLayer } from '../cosim/bench.ts';
 
@@ -112,6 +116,19 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       const vs = icarus && c !== icarus && c.seconds > 0 ? `, ${(icarus.seconds / c.seconds).toFixed(1)}× faster than icarus` : '';
       const build = c.buildCached ? 'build cached' : `${c.buildSeconds.toFixed(1)} s build`;
       rows.push({ model: `co-simulation, layer ${c.layer} (${c.tiles} tiles)`, path: `${c.simulator}: ${c.seconds.toFixed(2)} s simulation (best of ${BENCH_REPEATS} per tile), ${build}${vs}${c.ok ? ', all words match' : ', MISMATCH'}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    }
+  }
+  if (opts.rtl) {
+    progress.log('memxbar run: the whole flow on the shipped default (the README\'s main command)');
+    const dir = mkdtempSync(join(tmpdir(), 'memxbar-bench-run-'));
+    try {
+      const cfg = resolveConfig({ file: RUN_DEFAULT_CONFIG });
+      const t0 = performance.now();
+      await runFlow(cfg, { ...DEFAULT_FLOW, out: join(dir, 'report'), seeds: [cfg.faults.seed] }, VERSION, silentProgress);
+      const s = (performance.now() - t0) / 1000;
+      rows.push({ model: 'memxbar run (default config)', path: `whole flow: ${s.toFixed(0)} s (${(s / 60).toFixed(1)} min)`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;

@@ -3,10 +3,8 @@
  * files, unsupported requests) print one line and exit with 2; a failed check (a
  * co-simulation mismatch) prints one line and exits with 1; bugs keep their stack.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { VERSION } from '../version.ts';
 import { isUserError } from '../errors.ts';
 import { register as registerConfig } from './commands/config.ts';
 import { register as registerEval } from './commands/eval.ts';
@@ -19,7 +17,7 @@ import { register as registerCost } from './commands/cost.ts';
 import { register as registerCosim } from './commands/cosim.ts';
 import { register as registerRun } from './commands/run.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export function buildProgram(): Command {
   const program = new Command('memxbar')

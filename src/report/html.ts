@@ -107,7 +107,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
       ) +
       `<p class="note">Each tile: the generated RTL with the behavioural array, on ${r.options.cosimPatches} sampled patches of one real image (seed 1), ${r.options.cosimFaultRate * 100} % stuck cells and ${esc(r.options.cosimMitigation)}, every output word compared with the reference model. Vectors are simulator-neutral (hex + <code>vectors.json</code>: docs/cosim.md).</p>` +
       r.cosim.filter((v) => !v.ok).map((v) => `<details open><summary>${esc(v.label)}</summary><pre>${esc(v.text)}</pre></details>`).join('')
-    : '<p>Not run.</p>';
+    : `<p>Not run: ${esc(r.cosimSkipped ?? '')}.</p>`;
 
   const steps = table(['step', 'seconds'], r.steps.map((s) => [esc(s.step), s.seconds.toFixed(1)]), [false, true]);
 

@@ -38,7 +38,7 @@ export function flowMarkdown(r: FlowReport): string {
   L.push(`| ${n.tiles} | ${num(n.areaMm2.total)} | ${num(n.energyPerImageJ.total * 1e6)} | ${num(n.latencyPerImageS.total * 1e3)} | ${num(n.topsPerW)} | ${num(n.framesPerS)} |`);
   L.push('', 'Breakdowns per layer: `cost/cost.md`.', '');
   L.push('## Co-simulation', '');
-  if (r.cosim.length === 0) L.push('Not run.');
+  if (r.cosim.length === 0) L.push(`Not run: ${r.cosimSkipped}.`);
   else {
     L.push('| layer | tile | verdict | simulator | vectors | words | files |', '|---|---|---|---|---:|---:|---|');
     for (const v of r.cosim) L.push(`| ${v.label} | (${v.tile.join(', ')}) | ${v.error ? `not run: ${v.error}` : v.ok ? 'MATCH' : 'MISMATCH'} | ${v.simulator} | ${v.vectors} | ${v.words} | ${v.files.map((x) => `\`${x}\``).join(', ')} |`);

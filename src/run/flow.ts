@@ -14,12 +14,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { diffAgainstPreset } from '../config/load.ts';
+import { diffAgainstPreset, PROJECT_ROOT } from '../config/load.ts';
 import type { Config, Mitigation } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { cosimLayerTile } from '../cosim/cosim.ts';
 import { resolveLayer } from '../cosim/layer.ts';
-import { chooseSimulator, type SimulatorName } from '../cosim/simulators/index.ts';
+import { chooseSimulator, detectAll, type Simulator, type SimulatorName } from '../cosim/simulators/index.ts';
+import { INSTALL_HINT } from '../cosim/testbench.ts';
 import { costFiles } from '../cost/report.ts';
 import { checkCost, runCost, type CostReport } from '../cost/run.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
@@ -34,6 +35,9 @@ import { flowMarkdown } from '../report/markdown.ts';
 import { flowCharts, type FlowCharts } from '../report/charts.ts';
 
 export const MARKER_FILE = '.memxbar-run.json';
+
+/** The config `memxbar run` uses without --config or --preset: neurosim-v1.4 with 32-row reads (docs: README). */
+export const RUN_DEFAULT_CONFIG = join(PROJECT_ROOT, 'assets', 'run-default.json');
 
 export interface FlowOptions {
   out: string;
@@ -116,6 +120,8 @@ export interface FlowReport {
   /** Why there is no synthesis report (null when there is one). */
   synthSkipped: string | null;
   cosim: CosimVerdict[];
+  /** Why there is no co-simulation (null when it ran). */
+  cosimSkipped: string | null;
   cost: CostReport;
   steps: StepTime[];
   totalSeconds: number;
@@ -159,7 +165,13 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   if (opts.images > 10000 || opts.images < 1) throw new ConfigError(`must be 1..10000, got ${opts.images}`, '--images');
   const gen = generateRtl({ config: cfg });
   checkCost(cfg, { images: opts.costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: null, compareNeurosim: false });
-  const simulator = opts.cosimLayers.length ? chooseSimulator(opts.cosimSimulator) : null;
+  // A named simulator must exist; with `auto` and none installed, the report says so and the rest runs.
+  let cosimSkipped: string | null = opts.cosimLayers.length ? null : 'not asked for (--no-cosim)';
+  let simulator: Simulator | null = null;
+  if (opts.cosimLayers.length) {
+    if (opts.cosimSimulator === 'auto' && !detectAll().some((d) => d.detection.available)) cosimSkipped = `no HDL simulator installed (${INSTALL_HINT})`;
+    else simulator = chooseSimulator(opts.cosimSimulator);
+  }
   const outState = checkOutDir(opts.out);
   const createdOut = !outState.exists;
   ensureOutDir(opts.out);
@@ -273,6 +285,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       synth,
       synthSkipped,
       cosim,
+      cosimSkipped,
       cost,
       steps,
       totalSeconds: 0,

@@ -3,19 +3,17 @@
  * without MT, the tile RTL and its synthesis, a co-simulation of one tile of each layer
  * kind, energy / latency / area — written as report.html (self-contained), report.md and
  * report.json. Without --config or --preset it runs the shipped default,
- * assets/run-default.json: preset neurosim-v1.4 with differential pairs.
+ * assets/run-default.json: preset neurosim-v1.4 with 32-row reads.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../../config/load.ts';
 import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
 import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/index.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
-import { DEFAULT_FLOW, runFlow, type FlowOptions } from '../../run/flow.ts';
+import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow, type FlowOptions } from '../../run/flow.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
-import { VERSION } from '../main.ts';
+import { VERSION } from '../../version.ts';
 
-export const RUN_DEFAULT_CONFIG = join(PROJECT_ROOT, 'assets', 'run-default.json');
 
 interface RunCliOptions extends CommonOptions {
   out: string;
