@@ -345,7 +345,8 @@ function commit(stage: string, out: string, previous: string[], files: string[])
 
 /** Remove folders that held only a previous run's files and are now empty. */
 function pruneEmptyDirs(out: string, previous: string[]): void {
-  const dirs = new Set(previous.map((f) => dirname(f)).filter((d) => d !== '.'));
+  const dirs = new Set<string>();
+  for (const f of previous) for (let d = dirname(f); d !== '.' && d !== '/' && d !== ''; d = dirname(d)) dirs.add(d);
   for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
     const p = join(out, d);
     try {

@@ -115,4 +115,16 @@ describe('memxbar run', () => {
     expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe(before);
     expect(readdirSync(out).filter((f) => f.startsWith('.staging'))).toEqual([]);
   });
+
+  it('a re-run into its own folder replaces what the previous run wrote, and only that', async () => {
+    const r = await runCli('run', '--out', out, ...SMALL, '--no-synth', '--no-cosim');
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, 'synth'))).toBe(false);
+    expect(existsSync(join(out, 'cosim'))).toBe(false);
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as FlowReport;
+    expect(rep.synthSkipped).toBe('not asked for (--no-synth)');
+    expect(rep.cosimSkipped).toBe('not asked for (--no-cosim)');
+    const marker = JSON.parse(readFileSync(join(out, '.memxbar-run.json'), 'utf8')) as { files: string[] };
+    expect(marker.files.sort()).toEqual([...rep.files, '.memxbar-run.json'].sort());
+  }, 300_000);
 });
