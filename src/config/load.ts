@@ -52,17 +52,36 @@ export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
   return out;
 }
 
-/** Format a zod error as one line per issue, each starting with the field path. */
-export function formatIssues(error: z.ZodError, source: string): string {
+/** The file a field's value came from ('' for none), given the path of a config issue. */
+export type SourceOf = (path: readonly PropertyKey[]) => string;
+
+/**
+ * Format a zod error as one line, the issues separated by "; ", each starting with the
+ * field path and followed by the file its value came from, if any.
+ */
+export function formatIssues(error: z.ZodError, source: string | SourceOf): string {
+  const sourceOf: SourceOf = typeof source === 'string' ? () => source : source;
   return error.issues
     .map((iss) => {
       const path = iss.path.length ? iss.path.join('.') : '(root)';
       let msg = iss.message;
-      if (iss.code === 'unrecognized_keys') msg = `unknown field(s) ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-      return `${path}: ${msg}`;
+      let src = sourceOf(iss.path);
+      if (iss.code === 'unrecognized_keys') {
+        msg = `unknown field(s) ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+        src = iss.keys.map((k) => sourceOf([...iss.path, k])).find((f) => f) ?? '';
+      }
+      return `${path}: ${msg}${src ? ` (in ${src})` : ''}`;
     })
-    .join('; ')
-    .concat(source ? ` (in ${source})` : '');
+    .join('; ');
+}
+
+function hasPath(obj: JsonObject, path: readonly PropertyKey[]): boolean {
+  let v: Json | undefined = obj;
+  for (const k of path) {
+    if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, k)) return false;
+    v = v[k as string];
+  }
+  return true;
 }
 
 /** Parse a `--set a.b=value` override; value is JSON if it parses as JSON, otherwise a string. */
@@ -102,7 +121,13 @@ export function readConfigFile(file: string): JsonObject {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`not valid JSON: ${(e as Error).message}`, file);
+    let msg = (e as Error).message;
+    const at = /at position (\d+)$/.exec(msg); // Node 20 gives the offset only: add line and column
+    if (at) {
+      const before = text.slice(0, Number(at[1])).split('\n');
+      msg += ` (line ${before.length} column ${before[before.length - 1]!.length + 1})`;
+    }
+    throw new ConfigError(`not valid JSON: ${msg}`, file);
   }
   if (!isObject(raw)) throw new ConfigError('a config file must hold a JSON object', file);
   return raw;
@@ -117,11 +142,14 @@ export function resolveConfig(opts: ResolveOptions = {}): Config {
   const preset = loadPreset(presetName);
   merged = deepMerge(preset.config as JsonObject, merged);
   merged.preset = presetName;
-  return validateConfig(merged, opts.file ?? '');
+  // A bad value is the file's when the file sets it and no flag overrides it.
+  const flags = (opts.overrides ?? []).reduce<JsonObject>((a, o) => deepMerge(a, o), {});
+  const file = opts.file;
+  return validateConfig(merged, (path) => (file && hasPath(fromFile, path) && !hasPath(flags, path) ? file : ''));
 }
 
-/** Validate an already-merged raw config object. */
-export function validateConfig(raw: unknown, source = ''): Config {
+/** Validate an already-merged raw config object; `source` names the file of a bad value. */
+export function validateConfig(raw: unknown, source: string | SourceOf = ''): Config {
   const r = ConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(formatIssues(r.error, source));
   return r.data;

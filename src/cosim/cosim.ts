@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
+import { networkLayerShapes } from '../crossbar/faults.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
 import { generateRtl, type GeneratedRtl } from '../rtl/generate.ts';
 import { checkEngine, programCrossbar } from '../run/eval.ts';
-import { prepare, type Prepared } from '../run/prepare.ts';
+import { loadInputs, prepare, type Prepared } from '../run/prepare.ts';
 import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
 import { ToolError } from '../errors.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
@@ -24,7 +25,7 @@ import { simulateSet } from './simulate.ts';
 import { chooseSimulator, type Simulator, type SimulatorName } from './simulators/index.ts';
 import type { SimBuild } from './simulators/simulator.ts';
 import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
-import { checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
+import { checkTileInLayout, checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
 import { renderVectorSet } from './vectors.ts';
 
 export interface MismatchReport {
@@ -232,11 +233,14 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const progress = req.progress ?? silentProgress;
   const cfg = req.cfg;
   checkEngine(cfg);
-  // Refusals first: the RTL and the simulator, before any long work.
+  // Refusals first: the RTL, the simulator, the inputs, the layer and tile, the output folder, before any long work.
   const gen = generateRtl({ config: cfg });
   const simulator = chooseSimulator(req.simulator);
-  const p = req.prepared ?? prepare(cfg, progress);
-  const layerIndex = resolveLayer(p, req.layer);
+  const inputs = req.prepared ?? loadInputs(cfg);
+  const layerIndex = resolveLayer(inputs, req.layer);
+  checkTileInLayout(networkLayerShapes(inputs.net, cfg)[layerIndex]!, req);
+  if (req.outDir) ensureOutDir(req.outDir);
+  const p = 'qn' in inputs ? inputs : prepare(cfg, progress, inputs);
   const label = layerLabel(p, layerIndex);
   progress.log(`programming the crossbar (faults ${cfg.faults.rate} ${cfg.faults.sa1Sa0Ratio}, seed ${cfg.faults.seed}; mitigation ${cfg.mitigation.method})`);
   const xb = req.crossbar ?? programCrossbar(p, cfg);

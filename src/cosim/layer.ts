@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
+import { isCompute } from '../nn/graph.ts';
 import { forwardInt, type MatrixEngine } from '../nn/quant.ts';
 import { makeEngine } from '../run/eval.ts';
 import { inputCodes, type Prepared } from '../run/prepare.ts';
@@ -13,10 +14,11 @@ import { Rng } from '../util/rng.ts';
 /**
  * A compute layer by name (`/7/Conv`), by index among compute layers (`2`), or by kind
  * and rank (`conv3`: the third convolution, `fc1`: the first fully connected layer).
+ * Needs only the network (not its calibration), so a bad name is refused before any work.
  */
-export function resolveLayer(p: Prepared, spec: string): number {
-  const layers = p.qn.layers;
-  const byName = layers.findIndex((q) => q.layer.name === spec);
+export function resolveLayer(p: Pick<Prepared, 'net'>, spec: string): number {
+  const layers = p.net.layers.filter(isCompute);
+  const byName = layers.findIndex((l) => l.name === spec);
   if (byName >= 0) return byName;
   if (/^\d+$/.test(spec)) {
     const i = Number(spec);
@@ -25,19 +27,20 @@ export function resolveLayer(p: Prepared, spec: string): number {
   const m = /^(conv|fc)(\d+)$/i.exec(spec);
   if (m) {
     const kind = m[1]!.toLowerCase() === 'conv' ? 'conv' : 'fc';
-    const ofKind = layers.filter((q) => q.layer.kind === kind);
-    const q = ofKind[Number(m[2]) - 1];
-    if (q) return q.index;
+    const ofKind = layers.map((l, i) => ({ l, i })).filter(({ l }) => l.kind === kind);
+    const hit = ofKind[Number(m[2]) - 1];
+    if (hit) return hit.i;
   }
-  const names = layers.map((q, i) => `${i}: ${layerLabel(p, i)}`).join(', ');
+  const names = layers.map((_, i) => `${i}: ${layerLabel(p, i)}`).join(', ');
   throw new ConfigError(`no compute layer ${JSON.stringify(spec)}; the network has ${names}`, '--layer');
 }
 
 /** `conv3 (/7/Conv)`: kind and rank, then the model's own name. */
-export function layerLabel(p: Prepared, index: number): string {
-  const q = p.qn.layers[index]!;
-  const rank = p.qn.layers.filter((l, i) => i <= index && l.layer.kind === q.layer.kind).length;
-  return `${q.layer.kind}${rank} (${q.layer.name})`;
+export function layerLabel(p: Pick<Prepared, 'net'>, index: number): string {
+  const layers = p.net.layers.filter(isCompute);
+  const l = layers[index]!;
+  const rank = layers.filter((x, i) => i <= index && x.kind === l.kind).length;
+  return `${l.kind}${rank} (${l.name})`;
 }
 
 export interface LayerInputs {

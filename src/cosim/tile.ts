@@ -14,6 +14,7 @@
  * of the mapping into tile tables shows up as a mismatch.
  */
 import { UnsupportedError } from '../errors.ts';
+import type { Layout } from '../crossbar/layout.ts';
 import { crossbarMatmul, type Crossbar } from '../crossbar/reference.ts';
 import type { Design } from '../rtl/design.ts';
 import { tileFromMapping, type TileContent } from '../rtl/program.ts';
@@ -38,14 +39,19 @@ export interface TileVectors extends TileRef {
   patches: number[];
 }
 
+/** The tile (rt, ct) is one of the layer's subarrays (needs only the layout: checked before any work). */
+export function checkTileInLayout(l: { name: string; layout: Layout }, ref: Pick<TileRef, 'rt' | 'ct'>): void {
+  const L = l.layout;
+  if (ref.rt < 0 || ref.rt >= L.rowTiles || ref.ct < 0 || ref.ct >= L.colTiles) {
+    throw new UnsupportedError(`tile (${ref.rt}, ${ref.ct}) is outside layer "${l.name}" (${L.rowTiles} row tiles × ${L.colTiles} column tiles)`, '--tile');
+  }
+}
+
 /** Refuse what the tile cannot run, before any work. */
 export function checkTileRunnable(xb: Crossbar, ref: TileRef): void {
   const m = xb.mappings[ref.layerIndex];
   if (!m) throw new UnsupportedError(`no compute layer ${ref.layerIndex}`, '--layer');
-  const L = m.layout;
-  if (ref.rt < 0 || ref.rt >= L.rowTiles || ref.ct < 0 || ref.ct >= L.colTiles) {
-    throw new UnsupportedError(`tile (${ref.rt}, ${ref.ct}) is outside layer "${m.name}" (${L.rowTiles} row tiles × ${L.colTiles} column tiles)`, '--tile');
-  }
+  checkTileInLayout(m, ref);
   const adc = xb.adc[ref.layerIndex]!;
   if (adc.mode === 'self-ranging') throw new UnsupportedError('the RTL does not implement the self-ranging ADC', 'tile.adcMode');
 }

@@ -5,8 +5,9 @@
  * files are removed and the directory is left as it was. Leftover temporaries of a
  * killed run are removed by the next run.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from '../util/fsx.ts';
 
 const TMP_PREFIX = '.memxbar-';
 const TMP_SUFFIX = '.tmp';
@@ -22,7 +23,7 @@ export function isTempName(name: string): boolean {
 
 /** Write `files` (name → content, in order; the last one is renamed last) into `dir`. */
 export function writeFilesAtomic(dir: string, files: ReadonlyMap<string, string>, hooks: WriteHooks = {}): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   for (const f of readdirSync(dir)) if (isTempName(f)) rmSync(join(dir, f), { force: true });
   const temps: [string, string][] = [];
   try {

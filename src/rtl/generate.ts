@@ -187,21 +187,25 @@ function validateRendered(files: Map<string, string>, modules: ManifestModule[])
  * generation (listed in its manifest) that this one no longer has are then removed.
  */
 export function writeRtl(dir: string, gen: GeneratedRtl, hooks: WriteHooks = {}): string[] {
-  const previous = existsSync(dir) ? readPreviousManifest(dir) : null;
+  const previous = previousFiles(dir);
   writeFilesAtomic(dir, gen.files, hooks);
-  if (previous) {
-    for (const f of previous.files) if (!gen.files.has(f.name)) rmSync(join(dir, f.name), { force: true });
-  }
+  for (const f of previous) if (!gen.files.has(f)) rmSync(join(dir, f), { force: true });
   return [...gen.files.keys()];
 }
 
-function readPreviousManifest(dir: string): Manifest | null {
+/**
+ * The files a previous generation in `dir` made, from its manifest: only a memxbar
+ * manifest counts, and only plain file names (never a path out of `dir`).
+ */
+function previousFiles(dir: string): string[] {
   const p = join(dir, MANIFEST_FILE);
-  if (!existsSync(p)) return null;
+  if (!existsSync(p)) return [];
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+    const m = JSON.parse(readFileSync(p, 'utf8')) as Partial<Manifest> | null;
+    if (m?.generator?.name !== 'memxbar' || !Array.isArray(m.files)) return [];
+    return m.files.map((f) => f?.name).filter((n): n is string => typeof n === 'string' && /^[\w.-]+$/.test(n) && n !== '.' && n !== '..');
   } catch {
-    return null;
+    return [];
   }
 }
 
@@ -228,9 +232,8 @@ export function checkRtl(dir: string, gen: GeneratedRtl): CheckResult {
     const diff = { file: name, line: line + 1, expected: a[line] ?? '(end of file)', found: b[line] ?? '(end of file)' };
     return { ok: false, firstDifference: diff, message: `${name}:${diff.line}: expected ${JSON.stringify(diff.expected)}, found ${JSON.stringify(diff.found)}` };
   }
-  const previous = readPreviousManifest(dir);
-  const extra = previous?.files.find((f) => !gen.files.has(f.name));
-  if (extra) return { ok: false, message: `${extra.name}: in ${dir} but no longer generated` };
+  const extra = previousFiles(dir).find((f) => !gen.files.has(f));
+  if (extra) return { ok: false, message: `${extra}: in ${dir} but no longer generated` };
   return { ok: true, message: `${gen.files.size} files match` };
 }
 
@@ -238,9 +241,16 @@ export function checkRtl(dir: string, gen: GeneratedRtl): CheckResult {
 export function readManifest(dir: string): Manifest {
   const p = join(dir, MANIFEST_FILE);
   if (!existsSync(p)) throw new DataError(`no ${MANIFEST_FILE}: not a directory written by memxbar gen`, dir);
+  let m: Manifest;
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+    m = JSON.parse(readFileSync(p, 'utf8')) as Manifest;
   } catch (e) {
     throw new DataError(`${MANIFEST_FILE} is not valid JSON: ${(e as Error).message}`, dir);
   }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+  const ok =
+    m?.generator?.name === 'memxbar' && typeof m.top === 'string' && isObject(m.rtlConfig) && isObject(m.options) && isObject(m.parameters) &&
+    Array.isArray(m.files) && Array.isArray(m.modules) && m.modules.every((x) => typeof x?.file === 'string');
+  if (!ok) throw new DataError(`${MANIFEST_FILE} is not a manifest written by memxbar gen (generator, top, rtlConfig, options, parameters, modules, files)`, dir);
+  return m;
 }

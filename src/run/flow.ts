@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { diffAgainstPreset, PROJECT_ROOT } from '../config/load.ts';
 import type { Config, Mitigation } from '../config/schema.ts';
@@ -28,7 +28,7 @@ import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/
 import { ensureOutDir, writeAllAtomic } from '../util/fsx.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from './eval.ts';
-import { prepare } from './prepare.ts';
+import { loadInputs, prepare } from './prepare.ts';
 import { priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SummaryRow, type SweepResult } from './sweep.ts';
 import { flowHtml } from '../report/html.ts';
 import { flowMarkdown } from '../report/markdown.ts';
@@ -58,7 +58,7 @@ export interface FlowOptions {
   cosimMitigation: Mitigation;
   /** Synthesize the tile with Yosys (else the cost model estimates the periphery). */
   synth: boolean;
-  /** Images run by the cost model to measure activity. */
+  /** Images run by the cost model to measure activity (at most `images`). */
   costImages: number;
 }
 
@@ -164,7 +164,8 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   for (const m of opts.mitigations) checkEngine({ ...cfg, mitigation: { ...cfg.mitigation, method: m } });
   if (opts.images > 10000 || opts.images < 1) throw new ConfigError(`must be 1..10000, got ${opts.images}`, '--images');
   const gen = generateRtl({ config: cfg });
-  checkCost(cfg, { images: opts.costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: null, compareNeurosim: false });
+  const costImages = Math.min(opts.costImages, opts.images);
+  checkCost(cfg, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: null, compareNeurosim: false });
   // A named simulator must exist; with `auto` and none installed, the report says so and the rest runs.
   let cosimSkipped: string | null = opts.cosimLayers.length ? null : 'not asked for (--no-cosim)';
   let simulator: Simulator | null = null;
@@ -172,8 +173,13 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     if (opts.cosimSimulator === 'auto' && !detectAll().some((d) => d.detection.available)) cosimSkipped = `no HDL simulator installed (${INSTALL_HINT})`;
     else simulator = chooseSimulator(opts.cosimSimulator);
   }
+  const runCfg: Config = { ...cfg, experiment: { ...cfg.experiment, images: opts.images } };
+  const inputs = loadInputs(runCfg); // network, images, fault map: read and checked in a second
+  for (const l of opts.cosimLayers) resolveLayer(inputs, l);
   const outState = checkOutDir(opts.out);
-  const createdOut = !outState.exists;
+  // The folders this run creates (the out folder and missing parents), removed again if it fails.
+  const created: string[] = [];
+  for (let d = resolve(opts.out); !existsSync(d) && dirname(d) !== d; d = dirname(d)) created.push(d);
   ensureOutDir(opts.out);
   const stage = join(opts.out, `.staging-${process.pid}-${Date.now()}`);
   mkdirSync(stage);
@@ -187,9 +193,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     return r;
   };
   try {
-    const runCfg: Config = { ...cfg, experiment: { ...cfg.experiment, images: opts.images } };
-    const p = await step('prepare: network, images, calibration', () => prepare(runCfg, progress));
-    for (const l of opts.cosimLayers) resolveLayer(p, l); // unknown layer names refused before the long steps
+    const p = await step('prepare: network, images, calibration', () => prepare(runCfg, progress, inputs));
 
     // ---- RTL now, synthesis in Yosys worker threads while the main thread runs the sweep.
     await step('generate the tile RTL', () => writeRtl(join(stage, 'rtl'), gen));
@@ -267,7 +271,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     }
 
     const cost = await step('energy, latency, area', () =>
-      runCost(p, { images: opts.costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
+      runCost(p, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
     );
     writeAllAtomic(join(stage, 'cost'), await costFiles(cost));
 
@@ -311,7 +315,14 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     return report;
   } catch (e) {
     rmSync(stage, { recursive: true, force: true });
-    if (createdOut) rmSync(opts.out, { recursive: true, force: true });
+    if (created.length) rmSync(created[0]!, { recursive: true, force: true });
+    for (const d of created.slice(1)) {
+      try {
+        if (readdirSync(d).length === 0) rmSync(d, { recursive: true });
+      } catch {
+        /* left in place */
+      }
+    }
     throw e;
   }
 }

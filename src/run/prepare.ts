@@ -4,6 +4,7 @@
  * command (eval, sweep, cosim, cost, run) sees the same integers.
  */
 import type { Config } from '../config/schema.ts';
+import { loadFaultMap, networkLayerShapes } from '../crossbar/faults.ts';
 import { DataError } from '../errors.ts';
 import { CIFAR10_TEST_SAMPLE, CIFAR10_TRAIN_SAMPLE, preprocess, readCifar10, type Cifar10Batch } from '../data/cifar10.ts';
 import type { Network } from '../nn/graph.ts';
@@ -26,7 +27,19 @@ export interface Prepared {
   activity?: import('../mitigation/activity.ts').RowActivity[];
 }
 
-export function prepare(cfg: Config, progress: Progress = silentProgress): Prepared {
+/** What `prepare` reads before any long work. */
+export interface Inputs {
+  net: Network;
+  test: Cifar10Batch;
+  cal: Cifar10Batch;
+}
+
+/**
+ * The quick first part of `prepare`: read and check the network, the test and calibration
+ * images and the fault map (faults.mapFile), so that bad input is refused in a second —
+ * before calibration, and before a command makes its output folder.
+ */
+export function loadInputs(cfg: Config): Inputs {
   const net = loadNetwork(cfg.network);
   const testPath = cfg.experiment.dataPath ?? CIFAR10_TEST_SAMPLE;
   const test = readCifar10(testPath, { limit: cfg.experiment.images });
@@ -38,6 +51,12 @@ export function prepare(cfg: Config, progress: Progress = silentProgress): Prepa
   if (cal.count < cfg.quant.calibrationImages) {
     throw new DataError(`asked for ${cfg.quant.calibrationImages} calibration images but the file holds ${cal.count}`, `quant.calibrationImages (${calPath})`);
   }
+  if (cfg.faults.mapFile) loadFaultMap(cfg.faults.mapFile, networkLayerShapes(net, cfg), cfg.faults.naming);
+  return { net, test, cal };
+}
+
+export function prepare(cfg: Config, progress: Progress = silentProgress, inputs: Inputs = loadInputs(cfg)): Prepared {
+  const { net, test, cal } = inputs;
   const calibration = Array.from({ length: cal.count }, (_, i) => preprocess(cal.pixels, i, net.input));
   progress.start('calibrating activations', calibration.length);
   const qn = quantizeNetwork(net, {

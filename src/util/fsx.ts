@@ -3,14 +3,35 @@
  * folders are checked before any work, and nothing the user had is deleted.
  */
 import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../errors.ts';
+
+/**
+ * `mkdir -p` one folder at a time from the nearest existing ancestor. Node's own
+ * `recursive: true` loops forever where mkdir fails with ENOENT under an existing parent
+ * (e.g. anywhere in /proc); this fails with that error instead.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // Made meanwhile by another process (shards writing to one folder): fine.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(d).isDirectory()) throw e;
+    }
+  }
+}
 
 /** Create `dir` if needed and check it is a writable folder; throws DataError naming it. */
 export function ensureOutDir(dir: string): string {
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new DataError('exists and is not a folder', `--out ${dir}`);
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     if (e instanceof DataError) throw e;
@@ -41,7 +62,7 @@ export function writeAllAtomic(dir: string, files: Record<string, string | Uint8
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     writeAtomic(path, content);
     written.push(path);
   }

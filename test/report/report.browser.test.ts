@@ -103,12 +103,13 @@ describe('memxbar run', () => {
     expect(readFileSync(join(dir, 'thesis.tex'), 'utf8')).toBe('mine');
   });
 
-  it('a run that fails midway leaves no folder behind, and a previous report intact', async () => {
-    const fresh = join(tempDir('run-fail'), 'new');
+  it('a refused run leaves no folder behind, and a previous report intact', async () => {
+    const parent = tempDir('run-fail');
+    const fresh = join(parent, 'a', 'b', 'new');
     const r = await runCli('run', '--out', fresh, ...SMALL, '--cosim-layers', 'conv9');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^memxbar: error: --layer: no compute layer "conv9"/);
-    expect(existsSync(fresh)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]); // the folders it made are gone too
     const before = readFileSync(join(out, 'report.json'), 'utf8');
     const again = await runCli('run', '--out', out, ...SMALL, '--cosim-layers', 'conv9');
     expect(again.code).toBe(2);
@@ -117,7 +118,7 @@ describe('memxbar run', () => {
   });
 
   it('a re-run into its own folder replaces what the previous run wrote, and only that', async () => {
-    const r = await runCli('run', '--out', out, ...SMALL, '--no-synth', '--no-cosim');
+    const r = await runCli('run', '--out', out, ...SMALL, '--rates', '0', '--mitigations', 'none', '--no-synth', '--no-cosim');
     expect(r.code).toBe(0);
     expect(existsSync(join(out, 'synth'))).toBe(false);
     expect(existsSync(join(out, 'cosim'))).toBe(false);

@@ -9,6 +9,7 @@ import { Option } from 'commander';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
 import { cosimLayerTile } from '../../cosim/cosim.ts';
 import { SIMULATOR_NAMES, detectAll, type SimulatorName } from '../../cosim/simulators/index.ts';
+import { DEFAULT_MAX_VECS } from '../../cosim/testbench.ts';
 import { addConfigOptions, configFromOptions, out, parseIntList, progressFor, type CommonOptions } from '../common.ts';
 
 /** The tile computed something else than the reference model (the report says what). */
@@ -25,10 +26,10 @@ interface CosimOptions extends CommonOptions {
   listSimulators?: boolean;
 }
 
-function intOption(v: string | undefined, what: string, min: number): number | null {
+function intOption(v: string | undefined, what: string, min: number, max = 2 ** 31 - 1): number | null {
   if (v === undefined) return null;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`must be an integer >= ${min}, got ${JSON.stringify(v)}`, what);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`must be an integer ${min}..${max}, got ${JSON.stringify(v)}`, what);
   return n;
 }
 
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       .description('co-simulate one tile of a layer: generated RTL + behavioural array vs the reference model, word for word, on real images')
       .option('--layer <name|index>', 'compute layer: its name (/7/Conv), index (2), or kind and rank (conv3, fc1)')
       .option('--tile <rt,ct>', 'row tile and column tile of the layer', '0,0')
-      .option('--patches <k>', 'a seeded sample of k patches (default: every patch of the images)')
+      .option('--patches <k>', `a seeded sample of k patches, at most ${DEFAULT_MAX_VECS} (one simulation run; default: every patch of the images)`)
       .option('--sample-seed <n>', 'seed of the patch sample', '1')
       .addOption(new Option('--simulator <name>', 'HDL simulator').choices(['auto', ...SIMULATOR_NAMES]).default('auto'))
       .option('--out <dir>', 'write the vectors, outputs, report and (on a mismatch) failing.vcd here', 'cosim-out')
@@ -56,7 +57,7 @@ export function register(program: Command): void {
     // Co-simulation runs few images: 1 unless --images says otherwise.
     o.images ??= '1';
     const cfg = configFromOptions(o);
-    const patches = intOption(o.patches, '--patches', 1);
+    const patches = intOption(o.patches, '--patches', 1, DEFAULT_MAX_VECS);
     const sampleSeed = intOption(o.sampleSeed, '--sample-seed', 0)!;
     const r = await cosimLayerTile({
       cfg,

@@ -7,7 +7,7 @@ import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
 import { costFiles, costMarkdown } from '../../cost/report.ts';
 import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/run.ts';
-import { prepare } from '../../run/prepare.ts';
+import { loadInputs, prepare } from '../../run/prepare.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
@@ -76,11 +76,12 @@ export function register(program: Command): void {
       synthReport: o.synthReport ?? null,
       compareNeurosim: !!o.compareNeurosim,
     };
-    // Refuse what cannot run before any work: engine, synthesis report, output folder.
+    // Refuse what cannot run before any work: engine, synthesis report, inputs, output folder.
     checkCost(cfg, opts);
+    const inputs = loadInputs(cfg);
     ensureOutDir(o.out);
     const progress = progressFor(o);
-    const p = prepare(cfg, progress);
+    const p = prepare(cfg, progress, inputs);
     const report = runCost(p, opts, progress);
     const written = writeAllAtomic(o.out, await costFiles(report));
     out(costMarkdown(report));

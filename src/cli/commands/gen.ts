@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { parseOverride, resolveConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
 import { RtlDriftError, checkRtl, generateRtl, writeRtl } from '../../rtl/generate.ts';
+import { ensureOutDir } from '../../util/fsx.ts';
 
 interface GenOptions {
   preset?: string;
@@ -43,7 +44,7 @@ export function register(program: Command): void {
         process.stdout.write(`${opts.check}: up to date (${r.message}; ${what})\n`);
         return;
       }
-      const written = writeRtl(opts.out, gen);
+      const written = writeRtl(ensureOutDir(opts.out), gen);
       process.stdout.write(`wrote ${written.length} files to ${opts.out} (${what}):\n`);
       for (const f of written) process.stdout.write(`  ${f}\n`);
     });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
 import { ConfigError, DataError } from '../../errors.ts';
 import { checkEngine } from '../../run/eval.ts';
-import { prepare } from '../../run/prepare.ts';
+import { loadInputs, prepare } from '../../run/prepare.ts';
 import { mergeSweeps, parseShard, priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
@@ -22,6 +22,17 @@ function parseMitigations(v: string): Mitigation[] {
     if (!(MITIGATIONS as readonly string[]).includes(s)) throw new ConfigError(`unknown mitigation ${JSON.stringify(s)}; known: ${MITIGATIONS.join(', ')}`, '--mitigation');
     return s as Mitigation;
   });
+}
+
+/** A shard file holds what merging and writing read (a foreign or hand-edited file is refused, naming it). */
+function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepResult {
+  const list = (v: unknown) => Array.isArray(v);
+  const ok =
+    typeof r === 'object' && r !== null && typeof r.key === 'string' && typeof r.config?.network?.model === 'string' &&
+    list(r.spec?.rates) && list(r.spec?.ratios) && list(r.spec?.seeds) && list(r.spec?.mitigations) &&
+    list(r.points) && r.points!.every((pt) => typeof pt === 'object' && pt !== null && typeof pt.top1 === 'number' && typeof pt.price === 'object' && pt.price !== null);
+  if (!ok) throw new DataError('not a memxbar sweep result (key, config, spec, points)', file);
+  return r as SweepResult;
 }
 
 /** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
@@ -70,9 +81,10 @@ export function register(program: Command): void {
     };
     const shard = o.shard ? parseShard(o.shard) : { index: 0, count: 1 };
     for (const m of spec.mitigations) checkEngine({ ...cfg, mitigation: { ...cfg.mitigation, method: m } });
+    const inputs = loadInputs(cfg);
     ensureOutDir(o.out);
     const progress = progressFor(o);
-    const p = prepare(cfg, progress);
+    const p = prepare(cfg, progress, inputs);
     const r = runSweep(p, spec, shard, progress);
     const files = await writeSweep(o.out, r);
     if (shard.count === 1) out(summaryMarkdown(summarize(r)));
@@ -92,8 +104,7 @@ export function register(program: Command): void {
         } catch (e) {
           throw new DataError(`not a readable sweep result: ${(e as Error).message}`, f);
         }
-        if (!result || typeof result.key !== 'string' || !Array.isArray(result.points)) throw new DataError('not a memxbar sweep result (no key / points)', f);
-        return { result, source: f };
+        return { result: checkSweepResult(result, f), source: f };
       });
       const merged = mergeSweeps(parts);
       ensureOutDir(o.out);

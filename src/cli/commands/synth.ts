@@ -4,8 +4,10 @@
  */
 import type { Command } from 'commander';
 import { writeFilesAtomic } from '../../rtl/atomic.ts';
+import { readManifest } from '../../rtl/generate.ts';
 import { DEFAULT_EXACT_MEMORY_BITS, reportMarkdown, synthesizeDir } from '../../synth/report.ts';
 import { ConfigError } from '../../errors.ts';
+import { ensureOutDir } from '../../util/fsx.ts';
 
 interface SynthCliOptions {
   json?: boolean;
@@ -30,6 +32,9 @@ export function register(program: Command): void {
       if (!Number.isInteger(exactMemoryBits) || exactMemoryBits < 16) {
         throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
       }
+      // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
+      readManifest(dir);
+      if (opts.out) ensureOutDir(opts.out);
       const report = await synthesizeDir(dir, { exactMemoryBits, onProgress: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       const md = reportMarkdown(report);
