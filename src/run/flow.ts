@@ -25,7 +25,7 @@ import { costFiles } from '../cost/report.ts';
 import { checkCost, runCost, type CostReport } from '../cost/run.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/report.ts';
-import { ensureOutDir, writeAllAtomic } from '../util/fsx.ts';
+import { ensureOutDir, OWNED_LIST, writeAllAtomic } from '../util/fsx.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from './eval.ts';
 import { loadInputs, prepare } from './prepare.ts';
@@ -330,6 +330,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
 function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === OWNED_LIST) continue; // the stage's own bookkeeping
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...listFiles(join(dir, e.name), rel));
     else out.push(rel);

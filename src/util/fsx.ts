@@ -2,7 +2,7 @@
  * Safe output: files are written whole or not at all (temp file + rename), output
  * folders are checked before any work, and nothing the user had is deleted.
  */
-import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../errors.ts';
 
@@ -56,9 +56,35 @@ export function writeAtomic(path: string, content: string | Uint8Array): void {
   }
 }
 
-/** Write several files: all are rendered first by the caller; each lands atomically. */
+/**
+ * The list of files memxbar wrote into a folder (one JSON list per folder). A file that
+ * exists and is not on it is the user's: memxbar refuses to overwrite it.
+ */
+export const OWNED_LIST = '.memxbar-files.json';
+
+function ownedFiles(dir: string): Set<string> {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, OWNED_LIST), 'utf8')) as unknown;
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Write several files: all are rendered first by the caller; each lands atomically. Files
+ * already in the folder that memxbar did not write are never overwritten: the whole write
+ * is refused, before any file is touched, naming them.
+ */
 export function writeAllAtomic(dir: string, files: Record<string, string | Uint8Array>): string[] {
   ensureOutDir(dir);
+  const owned = ownedFiles(dir);
+  const names = Object.keys(files);
+  const foreign = names.filter((n) => existsSync(join(dir, n)) && !owned.has(n));
+  if (foreign.length) {
+    const list = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} files)` : '');
+    throw new DataError(`would overwrite ${list}, which memxbar did not write; choose another output folder or move ${foreign.length > 1 ? 'them' : 'it'}`, `--out ${dir}`);
+  }
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);
@@ -66,5 +92,7 @@ export function writeAllAtomic(dir: string, files: Record<string, string | Uint8
     writeAtomic(path, content);
     written.push(path);
   }
+  for (const n of names) owned.add(n);
+  writeAtomic(join(dir, OWNED_LIST), JSON.stringify([...owned].sort()) + '\n');
   return written;
 }

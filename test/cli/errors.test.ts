@@ -114,7 +114,7 @@ describe('CLI happy paths', () => {
     const common = ['--rates', '0,10', '--ratios', '5:1', '--seeds', '2', '--images', '2', '--set', 'quant.calibrationImages=8', '-q'];
     const whole = join(dir, 'whole');
     expect(run(['sweep', ...common, '--out', whole]).code).toBe(0);
-    expect(readdirSync(whole).sort()).toEqual(['accuracy.svg', 'price.md', 'summary.md', 'sweep.csv', 'sweep.json']);
+    expect(readdirSync(whole).sort()).toEqual(['.memxbar-files.json', 'accuracy.svg', 'price.md', 'summary.md', 'sweep.csv', 'sweep.json']);
     expect(readFileSync(join(whole, 'accuracy.svg'), 'utf8')).toMatch(/^<svg/);
     const s0 = join(dir, 's0');
     const s1 = join(dir, 's1');
