@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { parseOverride, resolveConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { MITIGATIONS, type Config, type Mitigation } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { silentProgress, terminalProgress, type Progress } from '../util/progress.ts';
 
@@ -79,4 +79,34 @@ export function parseIntList(v: string, what: string): number[] {
 
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
+}
+
+function listOf(v: string): string[] {
+  return v.split(',').map((s) => s.trim());
+}
+
+/** `--rates`: fault rates in percent of cells ("0,2.5,10"; "none" or "" for none when `allowNone`) → fractions. */
+export function parseRatesPercent(v: string, allowNone = false): number[] {
+  if (allowNone && (v.trim() === '' || v.trim() === 'none')) return [];
+  return listOf(v).map((s) => {
+    const n = Number(s.replace(/%$/, ''));
+    if (s === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(s)}`, '--rates');
+    return n / 100;
+  });
+}
+
+/** `--ratios`: SA1:SA0 ratios "a:b,…". */
+export function parseRatios(v: string): string[] {
+  return listOf(v).map((r) => {
+    if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
+    return r;
+  });
+}
+
+/** `--mitigations`: names from MITIGATIONS. */
+export function parseMitigations(v: string): Mitigation[] {
+  return listOf(v).map((m) => {
+    if (!(MITIGATIONS as readonly string[]).includes(m)) throw new ConfigError(`unknown mitigation ${JSON.stringify(m)}; known: ${MITIGATIONS.join(', ')}`, '--mitigations');
+    return m as Mitigation;
+  });
 }

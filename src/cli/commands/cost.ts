@@ -3,13 +3,13 @@
  * stuck-at faults and MT priced in (docs/cost.md). JSON, Markdown and SVG charts.
  */
 import type { Command } from 'commander';
-import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
+import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
 import { costFiles, costMarkdown } from '../../cost/report.ts';
 import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/run.ts';
 import { loadInputs, prepare } from '../../run/prepare.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
-import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
+import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
 interface CostCliOptions extends CommonOptions {
   images: string;
@@ -21,34 +21,10 @@ interface CostCliOptions extends CommonOptions {
   out: string;
 }
 
-/** Fault rates in percent of cells ("1,5,10"; "none" or "" for no fault study) → fractions. */
-export function parseRatesPercent(v: string): number[] {
-  if (v.trim() === '' || v.trim() === 'none') return [];
-  return v.split(',').map((s) => {
-    const n = Number(s.trim().replace(/%$/, ''));
-    if (s.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(s)}`, '--rates');
-    return n / 100;
-  });
-}
-
 function parseImages(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 10000) throw new ConfigError(`must be a whole number 1..10000, got ${JSON.stringify(v)}`, '--images');
   return n;
-}
-
-function parseRatios(v: string): string[] {
-  return v.split(',').map((r) => {
-    if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r.trim())) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
-    return r.trim();
-  });
-}
-
-function parseMitigations(v: string): Mitigation[] {
-  return v.split(',').map((s) => {
-    if (!(MITIGATIONS as readonly string[]).includes(s.trim())) throw new ConfigError(`unknown mitigation ${JSON.stringify(s)}; known: ${MITIGATIONS.join(', ')}`, '--mitigations');
-    return s.trim() as Mitigation;
-  });
 }
 
 export function register(program: Command): void {
@@ -70,7 +46,7 @@ export function register(program: Command): void {
     const cfg = { ...base, experiment: { ...base.experiment, images } };
     const opts: CostOptions = {
       images,
-      rates: parseRatesPercent(o.rates),
+      rates: parseRatesPercent(o.rates, true),
       ratios: parseRatios(o.ratios),
       mitigations: parseMitigations(o.mitigations),
       synthReport: o.synthReport ?? null,

@@ -7,11 +7,11 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
+import { MITIGATIONS } from '../../config/schema.ts';
 import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/index.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
 import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow, type FlowOptions } from '../../run/flow.ts';
-import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
+import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 import { VERSION } from '../../version.ts';
 
 
@@ -40,22 +40,10 @@ function list(v: string): string[] {
 }
 
 export function flowOptionsFrom(o: RunCliOptions, faultSeed: number): FlowOptions {
-  const rates = list(o.rates).map((s) => {
-    const n = Number(s.replace(/%$/, ''));
-    if (!Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(s)}`, '--rates');
-    return n / 100;
-  });
-  if (rates.length === 0) throw new ConfigError('give at least one fault rate', '--rates');
-  const ratios = list(o.ratios).map((r) => {
-    if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
-    return r;
-  });
-  if (ratios.length === 0) throw new ConfigError('give at least one ratio', '--ratios');
-  const mitigations = list(o.mitigations).map((m) => {
-    if (!(MITIGATIONS as readonly string[]).includes(m)) throw new ConfigError(`unknown mitigation ${JSON.stringify(m)}; known: ${MITIGATIONS.join(', ')}`, '--mitigations');
-    return m as Mitigation;
-  });
-  if (mitigations.length === 0) throw new ConfigError('give at least one mitigation', '--mitigations');
+  const rates = parseRatesPercent(o.rates);
+  const ratios = parseRatios(o.ratios);
+  const mitigations = parseMitigations(o.mitigations);
+  if (rates.length === 0 || ratios.length === 0 || mitigations.length === 0) throw new ConfigError('give at least one rate, ratio and mitigation', '--rates / --ratios / --mitigations');
   const seeds = wholeNumber(o.seeds, '--seeds', 1, 100);
   return {
     out: o.out,

@@ -1,28 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { MITIGATIONS, type Mitigation } from '../../config/schema.ts';
+import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError, DataError } from '../../errors.ts';
 import { checkEngine } from '../../run/eval.ts';
 import { loadInputs, prepare } from '../../run/prepare.ts';
 import { mergeSweeps, parseShard, priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
-import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
-
-function parseRates(v: string): number[] {
-  return v.split(',').map((s) => {
-    const n = Number(s.replace(/%$/, ''));
-    if (!Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(s)}`, '--rates');
-    return n / 100;
-  });
-}
-
-function parseMitigations(v: string): Mitigation[] {
-  return v.split(',').map((s) => {
-    if (!(MITIGATIONS as readonly string[]).includes(s)) throw new ConfigError(`unknown mitigation ${JSON.stringify(s)}; known: ${MITIGATIONS.join(', ')}`, '--mitigation');
-    return s as Mitigation;
-  });
-}
+import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
 /** A shard file holds what merging and writing read (a foreign or hand-edited file is refused, naming it). */
 function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepResult {
@@ -70,11 +55,8 @@ export function register(program: Command): void {
     const seedsN = Number(o.seeds);
     if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 1000) throw new ConfigError(`must be a whole number 1..1000, got ${JSON.stringify(o.seeds)}`, '--seeds');
     const spec: SweepSpec = {
-      rates: parseRates(o.rates),
-      ratios: o.ratios.split(',').map((r) => {
-        if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
-        return r;
-      }),
+      rates: parseRatesPercent(o.rates),
+      ratios: parseRatios(o.ratios),
       seeds: Array.from({ length: seedsN }, (_, i) => cfg.faults.seed + i),
       mitigations: parseMitigations(o.mitigations ?? cfg.mitigation.method),
       images: cfg.experiment.images,
