@@ -30,11 +30,14 @@ export function regCapacity(gen: GeneratedRtl): number {
   return 16 + d.rows + d.weightCols * 2 ** d.termIndexBits;
 }
 
-/** Testbench parameters for a generated tile, from its design and manifest (analogModel). */
-export function tbParameters(gen: GeneratedRtl, cap: TbCapacity): Record<string, number> {
+/**
+ * The tile-interface parameters both testbenches (memxbar_tile_tb, memxbar_cosim_tb) take,
+ * from the tile's design and its manifest's analogModel.
+ */
+export function tileTbParameters(gen: GeneratedRtl): Record<string, number> {
   const d = gen.design;
   const am = gen.manifest.analogModel;
-  const num = (k: string) => Number(am[k]);
+  const fromModel = ['U', 'DIFF', 'S', 'CPA', 'N_ADC', 'CW', 'SIGNED', 'QW', 'MW', 'TH', 'FLASH', 'GW', 'DG'] as const;
   return {
     ROWS: d.rows,
     COLS: d.cols,
@@ -43,22 +46,13 @@ export function tbParameters(gen: GeneratedRtl, cap: TbCapacity): Record<string,
     WB: d.weightColBits,
     WC: d.weightCols,
     RAW: d.regAddrBits,
-    U: num('U'),
-    DIFF: num('DIFF'),
-    S: num('S'),
-    CPA: num('CPA'),
-    N_ADC: num('N_ADC'),
-    CW: num('CW'),
-    SIGNED: num('SIGNED'),
-    QW: num('QW'),
-    MW: num('MW'),
-    TH: num('TH'),
-    FLASH: num('FLASH'),
-    GW: num('GW'),
-    DG: num('DG'),
-    MAX_REGS: cap.maxRegs,
-    MAX_VECS: cap.maxVecs,
+    ...Object.fromEntries(fromModel.map((k) => [k, Number(am[k])])),
   };
+}
+
+/** Co-simulation testbench parameters: the tile interface and the buffer capacity. */
+export function tbParameters(gen: GeneratedRtl, cap: TbCapacity): Record<string, number> {
+  return { ...tileTbParameters(gen), MAX_REGS: cap.maxRegs, MAX_VECS: cap.maxVecs };
 }
 
 /** `define`s the testbench needs (a flash tile has other ADC ports). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { GeneratedRtl } from '../../src/rtl/generate.ts';
 import type { RegWrite } from '../../src/rtl/tables.ts';
 import { icarusCompile, materialize, run, TESTBENCH_DIR, verilogFiles } from './tools.ts';
+import { tileTbParameters } from '../../src/cosim/testbench.ts';
 
 export interface SimInput {
   g: readonly (readonly number[])[];
@@ -56,26 +57,7 @@ export function runTileSim(gen: GeneratedRtl, input: SimInput): SimOutput {
     writeFileSync(join(dir, 'psin.hex'), words.join('\n') + '\n');
   }
   const params: Record<string, number | string> = {
-    ROWS: d.rows,
-    COLS: d.cols,
-    A: d.actBits,
-    PW: d.psumBits,
-    WB: d.weightColBits,
-    WC: d.weightCols,
-    RAW: d.regAddrBits,
-    U: am.U!,
-    DIFF: am.DIFF!,
-    S: am.S!,
-    CPA: am.CPA!,
-    N_ADC: am.N_ADC!,
-    CW: am.CW!,
-    SIGNED: am.SIGNED!,
-    QW: am.QW!,
-    MW: am.MW!,
-    TH: am.TH!,
-    FLASH: am.FLASH!,
-    GW: am.GW!,
-    DG: am.DG!,
+    ...tileTbParameters(gen),
     N_REGS: regs.length,
     N_VECS: input.vectors.length,
     N_READS: reads.length,
