@@ -7,11 +7,11 @@
  * - linear device, lossless ADC: the layer is exactly linear in its inputs, an integer GEMM
  *   with effective weights (fault-overridden cell levels through the recombination terms)
  *   plus a term in F[n] for single-ended units (AMX tiles, AVX-512 VNNI, or int64);
- * - linear device, 1-bit cells, single-ended units, fixed ADC: that GEMM minus a correction
- *   computed on bit planes: the shift's remainder (the parity of the active rows for m = 1)
- *   and the clamp of the reads that can clamp;
- * - anything else (multi-bit cells or differential pairs with a fixed ADC, nonlinear devices,
- *   current histograms of other layers): read by read, column by column, with popcounts.
+ * - linear device, 1-bit cells, fixed ADC (single-ended units or differential pairs): that
+ *   GEMM minus a correction computed on bit planes: the shift's remainder (the parity of the
+ *   active rows for m = 1) and the clamp of the reads that can clamp (at either end for pairs);
+ * - anything else (multi-bit cells with a fixed ADC, nonlinear devices, current histograms of
+ *   other layers): read by read, column by column, with popcounts.
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';

@@ -5,9 +5,9 @@
  *
  * Paths: the exact GEMM of a linear lossless layer (AMX / AVX-512 VNNI u8×s8 with a sparse
  * residual / VNNI s16 / int64), the GEMM minus a bit-sliced correction for 1-bit cells with a
- * fixed ADC (light reads, clamping "heavy" reads, shifts m = 0, 1, ≥ 2), and the general
- * read-by-read path (multi-bit cells or differential pairs with a fixed ADC, nonlinear
- * devices, current histograms).
+ * fixed ADC (single-ended units or differential pairs; light reads, clamping "heavy" reads,
+ * shifts m = 0, 1, ≥ 2), and the general read-by-read path (multi-bit cells with a fixed ADC,
+ * nonlinear devices, current histograms).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -151,6 +151,14 @@ describe.skipIf(!kernels)('fast engine paths equal the reference model exactly',
     );
   });
 
+  it('on 1-bit differential pairs with a fixed ADC: light reads and reads clamping at either end, shifts 0, 1 and more', () => {
+    const pairs = cases.map((c) => ({ ...c, cellBits: 1, nl: 0, signedScheme: 'differential' as const, adcMode: 'fixed-calibrated' as const }));
+    fc.assert(
+      fc.property(pairs, (c) => runCase(c, seen)),
+      { numRuns: 80, seed: 20261130 },
+    );
+  });
+
   it('records the same current histograms (ADC calibration) as the reference model', () => {
     const hist = cases.map((c) => ({ ...c, adcMode: 'lossless' as const, cellBits: c.seed % 3 === 0 ? 2 : 1 }));
     fc.assert(
@@ -186,9 +194,9 @@ describe.skipIf(!kernels)('fast engine paths equal the reference model exactly',
   });
 
   it('took every path', () => {
-    const want = ['gemm-s8', 'gemm-s16', 'gemm-int64', 'gemm-s8+bitsliced', 'general'];
-    if (features.amx) want.push('gemm-amx', 'gemm-amx+bitsliced');
-    if (!features.avx512vnni) want.splice(0, want.length, 'gemm-int64', 'gemm-int64+bitsliced', 'general');
+    const want = ['gemm-s8', 'gemm-s16', 'gemm-int64', 'gemm-s8+bitsliced', 'gemm-s8+bitsliced-differential', 'general'];
+    if (features.amx) want.push('gemm-amx', 'gemm-amx+bitsliced', 'gemm-amx+bitsliced-differential');
+    if (!features.avx512vnni) want.splice(0, want.length, 'gemm-int64', 'gemm-int64+bitsliced', 'gemm-int64+bitsliced-differential', 'general');
     for (const p of want) expect([...seen], p).toContain(p);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The fast engine equals the reference model on the shipped VGG8-w0.5, preset neurosim-v1.4
  * (1-bit cells, 8 input bits, 5-bit fixed-calibrated ADC) with 5% stuck-at faults, on the
- * real activations of 20 CIFAR-10 test images.
+ * real activations of 20 CIFAR-10 test images; and the same preset with differential pairs
+ * (their own bit-sliced path) on 8 images.
  *
  * The reference model takes ~20 s per image, so it runs per layer on the real input vectors
  * of 12 of each image's patches (spread over the feature map, different for every image);
@@ -19,13 +20,16 @@ import { forwardInt, type QuantLayer } from '../../src/nn/quant.ts';
 import { programCrossbar } from '../../src/run/eval.ts';
 import { inputCodes, prepare } from '../../src/run/prepare.ts';
 
-const IMAGES = 20;
 const PATCHES = 12;
 const FC_EVERY = 4;
 
-describe.skipIf(!native())('fast engine on VGG8-w0.5, neurosim-v1.4 with 5% faults, 20 real images', () => {
+describe.skipIf(!native()).each([
+  { scheme: 'offset', IMAGES: 20, path: '+bitsliced' },
+  { scheme: 'differential', IMAGES: 8, path: '+bitsliced-differential' },
+])('fast engine on VGG8-w0.5, neurosim-v1.4 ($scheme) with 5% faults, $IMAGES real images', ({ scheme, IMAGES, path: wantPath }) => {
   it('equals the reference model on every sampled patch of every layer', () => {
-    const cfg = resolveConfig({ preset: 'neurosim-v1.4', overrides: ['faults.rate=0.05', `experiment.images=${IMAGES}`].map(parseOverride) });
+    const overrides = ['faults.rate=0.05', `experiment.images=${IMAGES}`, `tile.signedScheme="${scheme}"`];
+    const cfg = resolveConfig({ preset: 'neurosim-v1.4', overrides: overrides.map(parseOverride) });
     const p = prepare(cfg);
     const xb = programCrossbar(p, cfg);
     expect(xb.adc.every((a) => a.mode === 'fixed')).toBe(true);
@@ -36,7 +40,7 @@ describe.skipIf(!native())('fast engine on VGG8-w0.5, neurosim-v1.4 with 5% faul
       calibratedFullScale: xb.adc.map((a) => (a.mode === 'fixed' ? a.fullScale : 0)),
     });
     expect(ref.adc).toEqual(xb.adc);
-    expect(fastEnginePaths(xb).slice(0, 6).every((path) => path.endsWith('+bitsliced'))).toBe(true);
+    expect(fastEnginePaths(xb).slice(0, 6).every((path) => path.endsWith(wantPath))).toBe(true);
     const fast = fastEngine(xb);
     const snapshot = (s: LayerStats[], i: number) => ({ ...s[i]! });
     const delta = (a: LayerStats, b: LayerStats) => ({ reads: b.reads - a.reads, conversions: b.conversions - a.conversions, currentSum: b.currentSum - a.currentSum });

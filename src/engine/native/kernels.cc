@@ -456,7 +456,8 @@ static_assert(sizeof(Blk) == 64 && sizeof(V) == 64, "512-bit vectors");
 // Three ways to compute a layer, all giving the integers of docs/model.md §4-5 exactly:
 //   - GEMM (linear device, lossless ADC, no current histogram): the layer is exactly linear
 //     in its inputs (proof at gemmPlan below), an integer matrix product;
-//   - bit-sliced (linear 1-bit cells, single-ended units, fixed ADC): every read, lane by lane;
+//   - bit-sliced (linear 1-bit cells, fixed ADC; single-ended units or differential pairs):
+//     the GEMM minus a correction computed every read, lane by lane;
 //   - general: every read, column by column (any device, scheme, ADC, with a histogram).
 struct Plan {
   int64_t R, C, bits, rowTiles, G, PR, tileRows, W, J, U, physRows, nUnits;
@@ -466,6 +467,14 @@ struct Plan {
   std::vector<uint64_t> masks;
   std::vector<double> planeWeight;
   std::vector<int64_t> F;
+  // F terms of the decomposed paths (buildGemm, buildBitsliced): Fg[n] is what the GEMM adds
+  // per read with n active rows and unit coefficient, Fbs[n] the constant the bit-sliced
+  // correction adds to a unit's count. Single-ended units: both F. Differential units (fixed
+  // ADC): Fg[n] = h for n > 0 (h = 2^(m-1), 0 for m = 0), Fbs[n] = (h - n) mod 2^m.
+  std::vector<int64_t> Fg, Fbs;
+  // Differential clamping reads (bit-sliced): per n, the clamp bounds of u = t >> m.
+  std::vector<int64_t> diffHi, diffLo;
+  std::vector<int64_t> cAll;  // differential: sum of the coefficients of the terms of (rt, o)
   // Per physical row: sum over all physical columns of the cell level (linear devices).
   std::vector<int64_t> rowLevelSum;
   // physToLogical is the identity on [0, R) (and -1 beyond): the plain row map.
@@ -489,7 +498,12 @@ struct Plan {
   std::vector<uint8_t> termKind;      // [variant][block][slot]: 0 consecutive, 1 two values, 2 gather
   std::vector<int32_t> termAlt;       // kind 1: the second value's position
   std::vector<uint16_t> termAltMask;  // kind 1: the lanes that read it
-  std::vector<Blk> rowVec;  // [rowTiles][tileRows + 1][nch]: bit l = cell of unit 512*ch + l (row tileRows: zeros)
+  // [rowTiles][rowsV][nch]: bit l = cell of unit 512*ch + l. Single-ended: rowsV = tileRows + 1
+  // (row tileRows: zeros). Differential: rowsV = 2*tileRows + 1, row i the G+ cell, row
+  // tileRows + i the complement of the G- cell (so a unit's count over both is V+ + n - V-).
+  std::vector<Blk> rowVec;
+  int64_t rowsV = 0;
+  int64_t listMul = 1;      // row-vector entries per active row: 1, or 2 for differential units
 
   // ---- GEMM path
   bool gemmOk = false;
@@ -564,6 +578,19 @@ Napi::Value PrepareLayer(const Napi::CallbackInfo& info) {
   pl->tUnit = copyOf<int32_t>(a.Get("termsUnit"));
   pl->tCoef = copyOf<int32_t>(a.Get("termsCoef"));
   Plan& p = *pl;
+  {
+    const int64_t h = p.m >= 1 ? int64_t(1) << (p.m - 1) : 0, mod = int64_t(1) << p.m;
+    p.Fg.assign(p.PR + 1, 0);
+    p.Fbs.assign(p.PR + 1, 0);
+    for (int64_t n = 0; n <= p.PR; n++) {
+      if (!p.differential) {
+        p.Fg[n] = p.Fbs[n] = p.F[n];
+        continue;
+      }
+      p.Fg[n] = !p.lossless && n > 0 ? h : 0;
+      p.Fbs[n] = ((h - n) % mod + mod) % mod;
+    }
+  }
   for (int64_t pr = 0; pr < p.physRows; pr++) {
     const int32_t want = pr < p.R ? static_cast<int32_t>(pr) : -1;
     if (p.p2l[pr] != want) p.identityRows = false;
@@ -795,9 +822,12 @@ void buildGemm(Plan& p, const std::vector<uint8_t>& lev) {
       p.weff[o * R + r] = static_cast<int32_t>(w);
     }
   }
+  // The F term's coefficient: single-ended units always; differential units when Fg is nonzero.
+  bool fgAny = false;
+  for (int64_t v : p.Fg) fgAny = fgAny || v != 0;
   for (int64_t t = 0; t < p.rowTiles * C; t++)
     for (int32_t e = p.tStart[t]; e < p.tStart[t + 1]; e++)
-      if (p.unitNeg[p.tUnit[e]] < 0) p.cSE[t] += p.tCoef[e];
+      if (p.unitNeg[p.tUnit[e]] < 0 || (p.differential && fgAny)) p.cSE[t] += p.tCoef[e];
   for (int64_t t = 0; t < p.rowTiles * C; t++)
     if (p.cSE[t] != 0) p.anyC = true;
   p.gemmOk = true;
@@ -1055,7 +1085,7 @@ void gemmPatches(const Plan& p, const int32_t* x, int64_t P, int64_t pb, int64_t
               v &= v - 1;
             }
           }
-          for (int64_t k = 0; k < p.bits; k++) sum += p.F[n[k]] << k;
+          for (int64_t k = 0; k < p.bits; k++) sum += p.Fg[n[k]] << k;
         }
         Q[rt] = sum;
       }
@@ -1198,6 +1228,19 @@ void runGemm(const Plan& p, const int32_t* x, int64_t P, double* acc, int thread
 //     a ripple adder with a constant, corr = (t mod 2^m) + 2^m * ((t >> m) - maxCode if t >> m >
 //     maxCode);
 //   - other reads: (v + F[n]) mod 2^m from the low m planes of v;
+//
+// Differential units (1-bit cells): the unit reads d = V+ - V- (gMin cancels) and converts
+// code = clamp(floor((d + h) / 2^m), -maxCode, maxCode), h = 2^(m-1) (0 for m = 0); so
+//   num = 2^m code = (d + h) - corr,  corr = ((d + h) mod 2^m) + 2^m (q - code), q = floor((d + h) / 2^m).
+// The GEMM gives sum 2^k coef (d + h) over the active reads (Weff holds V+ - V-, the F term
+// Fg[n] = h). The count v = V+ + (n - V-) runs over the G+ row vectors and the complemented
+// G- row vectors of the active rows (2n entries), t = v + Fbs[n] with Fbs[n] = (h - n) mod 2^m,
+// so that t = d + h + K_n 2^m (K_n >= 0): t mod 2^m = (d + h) mod 2^m and u = t >> m = q + K_n.
+// Light reads (no clamp possible for this n) need t mod 2^m as above. Heavy reads clamp at
+// Hi = K_n + maxCode and, when K_n > maxCode, at Lo = K_n - maxCode:
+//   q - code = max(0, u - Hi) - max(0, Lo - u) = max(0, u - Hi) + min(u, Lo) - Lo,
+// computed on bit planes as the non-negative corr + 2^m Lo; the constant 2^(m+k) Lo times the
+// sum of the output's coefficients is added back per patch (Plan::cAll).
 //   - L = sum_k 2^k corr_k per sweep (rt, g) (for the light reads, k ascending: L < 2^(m+k)
 //     before adding corr_k 2^k < 2^(m+k), so the carry lands in the empty plane k + m);
 //   - A += L; at the end of a patch A is transposed to one integer per lane, and
@@ -1205,12 +1248,15 @@ void runGemm(const Plan& p, const int32_t* x, int64_t P, double* acc, int thread
 
 inline void bsTranspose(const V* A, int top, int32_t* lane);
 
-// Lanes of the bit-sliced paths: one per conversion unit (linear device, 1-bit cells,
-// single-ended units), row vectors of every tile. Also used for current histograms.
+// Lanes of the bit-sliced paths: one per conversion unit (linear device, 1-bit cells; all
+// units single-ended, or all differential with a fixed ADC), row vectors of every tile. Also
+// used for current histograms (single-ended only).
 void buildLanes(Plan& p, const std::vector<uint8_t>& lev) {
   if (!p.linear || p.U != 1 || p.bits > 16 || p.PR > 4096) return;
   for (int64_t u = 0; u < p.nUnits; u++)
-    if (p.unitNeg[u] >= 0) return;
+    if ((p.unitNeg[u] >= 0) != p.differential) return;
+  if (p.differential && p.lossless) return;  // exact GEMM: nothing to correct
+  p.listMul = p.differential ? 2 : 1;
   p.nch = (p.nUnits + LANES - 1) / LANES;
   // Where each unit's value ends up after bsTranspose: units in the order the terms read them
   // (slot by slot, output by output), so that most slots of 16 outputs are 16 consecutive
@@ -1237,16 +1283,20 @@ void buildLanes(Plan& p, const std::vector<uint8_t>& lev) {
     for (int64_t u = 0; u < p.nUnits; u++)
       if (p.slotOfUnit[u] < 0) p.slotOfUnit[u] = next++;
   }
-  const int64_t rowsV = p.tileRows + 1;
+  const int64_t rowsV = p.listMul * p.tileRows + 1;
+  p.rowsV = rowsV;
   p.rowVec.assign(p.rowTiles * rowsV * p.nch, Blk{});
+  auto setBit = [&](int64_t rt, int64_t row, int64_t u) {
+    const int64_t pos = p.slotOfUnit[u], lane = at[pos % LANES];
+    uint64_t* w = reinterpret_cast<uint64_t*>(&p.rowVec[(rt * rowsV + row) * p.nch + pos / LANES]);
+    w[lane >> 6] |= uint64_t(1) << (lane & 63);
+  };
   for (int64_t rt = 0; rt < p.rowTiles; rt++)
     for (int64_t i = 0; i < p.tileRows; i++) {
       const uint8_t* lr = lev.data() + (rt * p.tileRows + i) * p.J;
       for (int64_t u = 0; u < p.nUnits; u++) {
-        if (!lr[p.unitPos[u]]) continue;
-        const int64_t pos = p.slotOfUnit[u], lane = at[pos % LANES];
-        uint64_t* w = reinterpret_cast<uint64_t*>(&p.rowVec[(rt * rowsV + i) * p.nch + pos / LANES]);
-        w[lane >> 6] |= uint64_t(1) << (lane & 63);
+        if (lr[p.unitPos[u]]) setBit(rt, i, u);
+        if (p.differential && !lr[p.unitNeg[u]]) setBit(rt, p.tileRows + i, u);
       }
     }
   p.lanesOk = true;
@@ -1254,17 +1304,43 @@ void buildLanes(Plan& p, const std::vector<uint8_t>& lev) {
 
 void buildBitsliced(Plan& p) {
   if (!p.gemmOk || !p.lanesOk || p.lossless) return;
-  if (p.maxCode < 1 || ((p.maxCode + 1) & p.maxCode) != 0) return;
   if (p.bits > 16 || p.PR > 4096 || p.m > 20) return;
-  const int64_t maxT = p.PR + p.F[p.PR];
-  for (int64_t n = 0; n <= p.PR; n++)
-    if (p.F[n] < 0 || p.F[n] > p.F[p.PR]) return;
-  p.B = bitlen(static_cast<uint64_t>(p.maxCode));
-  p.NT = bitlen(static_cast<uint64_t>(maxT));
-  if (p.NT > 30) return;
-  p.heavyN = p.PR + 1;
-  for (int64_t n = p.PR; n >= 1; n--)
-    if (n + p.F[n] >= ((p.maxCode + 1) << p.m)) p.heavyN = n;
+  if (p.differential) {
+    // Differential units: t = (V+ + n - V-) + Fbs[n] = d + h + K_n 2^m (the count runs over
+    // the G+ rows and the complemented G- rows); u = t >> m = q + K_n with q = floor((d + h) / 2^m)
+    // the unclamped code. A read clamps only if q can leave [-maxCode, maxCode] for |d| <= n.
+    if (p.maxCode < 1) return;
+    const int64_t h = p.m >= 1 ? int64_t(1) << (p.m - 1) : 0, M = p.maxCode;
+    int64_t maxT = 0;
+    p.diffHi.assign(p.PR + 1, 0);
+    p.diffLo.assign(p.PR + 1, 0);
+    p.heavyN = p.PR + 1;
+    for (int64_t n = 0; n <= p.PR; n++) {
+      maxT = std::max(maxT, 2 * n + p.Fbs[n]);
+      const int64_t K = (p.Fbs[n] - h + n) >> p.m;  // exact: Fbs[n] = h - n + K 2^m
+      p.diffHi[n] = K + M;
+      p.diffLo[n] = std::max<int64_t>(0, K - M);
+    }
+    for (int64_t n = p.PR; n >= 1; n--)
+      if (floorDiv(n + h, int64_t(1) << p.m) > M || floorDiv(h - n, int64_t(1) << p.m) < -M) p.heavyN = n;
+    p.NT = bitlen(static_cast<uint64_t>(maxT));
+    if (p.NT > 30) return;
+    // Sum of the coefficients per (row tile, output): the heavy reads' constant offset.
+    p.cAll.assign(p.rowTiles * p.C, 0);
+    for (int64_t t = 0; t < p.rowTiles * p.C; t++)
+      for (int32_t e = p.tStart[t]; e < p.tStart[t + 1]; e++) p.cAll[t] += p.tCoef[e];
+  } else {
+    if (p.maxCode < 1 || ((p.maxCode + 1) & p.maxCode) != 0) return;
+    const int64_t maxT = p.PR + p.F[p.PR];
+    for (int64_t n = 0; n <= p.PR; n++)
+      if (p.F[n] < 0 || p.F[n] > p.F[p.PR]) return;
+    p.B = bitlen(static_cast<uint64_t>(p.maxCode));
+    p.NT = bitlen(static_cast<uint64_t>(maxT));
+    if (p.NT > 30) return;
+    p.heavyN = p.PR + 1;
+    for (int64_t n = p.PR; n >= 1; n--)
+      if (n + p.F[n] >= ((p.maxCode + 1) << p.m)) p.heavyN = n;
+  }
   // Corr per sweep < 2^NT * 2^bits (corr <= t < 2^NT).
   p.maxL = ((int64_t(1) << p.NT) - 1) * ((int64_t(1) << p.bits) - 1);
   // Terms identical in every row tile: accumulate over all tiles, one transpose per patch.
@@ -1341,7 +1417,7 @@ void buildBitsliced(Plan& p) {
 
 // Entries per row list: the rows of a group, the padding to a block of 8 and the slack of
 // a whole-vector store.
-inline int64_t listStride(const Plan& p) { return p.PR + 32; }
+inline int64_t listStride(const Plan& p) { return p.listMul * p.PR + 32; }
 
 // Scratch of the bit-sliced paths for a block of patches run together (so that a row tile's
 // row vectors stay in the L1 cache while every patch of the block reads them).
@@ -1352,11 +1428,12 @@ struct BsScratch {
   int64_t cur = 0;              // the patch of the block bsGroupBits reads
   std::vector<uint64_t> gb;     // [bits][W]: group input bits
   std::vector<uint32_t> offs;   // [bits][listStride]: byte offsets of active rows in a tile's row vectors
-  int64_t nAct[16], nPad[16];
+  int64_t nAct[16], nList[16], nPad[16];
   bool heavy[16];
   bool anyLight = false, anyHeavy = false;
   std::vector<Blk> A;           // [block][nch][NA]
   std::vector<int64_t> bound;   // [block]: bound of A
+  std::vector<int64_t> offAdd;  // [block]: differential heavy reads' constant, sum 2^(m+k) * Lo
   std::vector<int32_t> lane;    // [nch * 512]
   BsScratch(const Plan& p, int64_t blockSize) : block(blockSize) {
     xw = (p.R + 63) / 64 + 2;
@@ -1365,6 +1442,7 @@ struct BsScratch {
     offs.assign(p.bits * listStride(p), 0);
     A.assign(block * p.nch * p.NA, Blk{});
     bound.assign(block, 0);
+    offAdd.assign(block, 0);
     lane.assign(p.nch * LANES, 0);
   }
   uint64_t* bitsOf(const Plan& p, int64_t i) { return xbits.data() + i * p.bits * xw; }
@@ -1501,8 +1579,15 @@ inline void bsListRows(const Plan& p, BsScratch& s, int64_t g, int64_t k) {
     }
 #endif
   }
-  const uint32_t zeroRow = static_cast<uint32_t>(p.tileRows * strideBytes);
+  if (p.listMul == 2) {
+    // Differential units: every active row also counts its complemented G- vector.
+    const uint32_t delta = static_cast<uint32_t>(p.tileRows * strideBytes);
+    for (int64_t i = 0; i < cnt; i++) off[cnt + i] = off[i] + delta;
+    cnt *= 2;
+  }
+  const uint32_t zeroRow = static_cast<uint32_t>((p.rowsV - 1) * strideBytes);
   for (int i = 0; i < 8; i++) off[cnt + i] = zeroRow;
+  s.nList[k] = cnt;
   s.nPad[k] = (cnt + 7) & ~int64_t(7);
 }
 
@@ -1515,6 +1600,26 @@ inline void bsAddPlanes(V* A, const V* L, int nl, int top0, int top1) {
     vstore(A + i, vxor3(a, l, carry));
     carry = vmaj(a, l, carry);
   }
+}
+
+// u - c (mod 2^nu) into out; returns the lanes where u >= c (u: nu planes, c a constant).
+inline V bsSubConst(const V* u, int nu, uint64_t c, V* out) {
+  if (c == 0) {
+    for (int j = 0; j < nu; j++) out[j] = u[j];
+    return vones();
+  }
+  if (nu < 64 && c >= (uint64_t(1) << nu)) {
+    for (int j = 0; j < nu; j++) out[j] = vzero();
+    return vzero();
+  }
+  const uint64_t add = (uint64_t(1) << nu) - c;  // u + 2^nu - c carries out iff u >= c
+  V carry = vzero();
+  for (int j = 0; j < nu; j++) {
+    const V a = vsplat(0 - ((add >> j) & 1));
+    out[j] = vxor3(u[j], a, carry);
+    carry = vmaj(u[j], a, carry);
+  }
+  return carry;
 }
 
 // One sweep (row tile, group) of one chunk: A += sum_k 2^k corr_k. MM = m when 0 or 1 at
@@ -1532,11 +1637,11 @@ void bsCorrSweep(const Plan& p, const BsScratch& s, const char* base, V* A, int 
     for (int k = 0; k < bits; k++) {
       if (!s.nAct[k] || s.heavy[k]) continue;
       const uint32_t* off = s.offs.data() + k * stride;
-      const uint64_t f = static_cast<uint64_t>(p.F[s.nAct[k]]);
+      const uint64_t f = static_cast<uint64_t>(p.Fbs[s.nAct[k]]);
       if (m == 1) {
-        // v mod 2 = XOR of the active rows (the list is padded to 8 with the zero row).
+        // v mod 2 = XOR of the listed rows (the list is padded to 8 with the zero row).
         V a = zero, b = zero;
-        const int64_t n4 = (s.nAct[k] + 3) & ~int64_t(3);
+        const int64_t n4 = (s.nList[k] + 3) & ~int64_t(3);
         for (int64_t i = 0; i < n4; i += 4) {
           a = vxor3(a, vload(base + off[i]), vload(base + off[i + 1]));
           b = vxor3(b, vload(base + off[i + 2]), vload(base + off[i + 3]));
@@ -1576,7 +1681,7 @@ void bsCorrSweep(const Plan& p, const BsScratch& s, const char* base, V* A, int 
       V cp[32];
       const int ncp = bsCount(base, s.offs.data() + k * stride, s.nPad[k] >> 3, cp);
       for (int i = ncp; i < NT; i++) cp[i] = zero;
-      const uint64_t f = static_cast<uint64_t>(p.F[s.nAct[k]]);
+      const uint64_t f = static_cast<uint64_t>(p.Fbs[s.nAct[k]]);
       V t[32];
       V carry = zero;
       for (int i = 0; i < NT; i++) {
@@ -1584,17 +1689,34 @@ void bsCorrSweep(const Plan& p, const BsScratch& s, const char* base, V* A, int 
         t[i] = vxor3(cp[i], fm, carry);
         carry = vmaj(cp[i], fm, carry);
       }
-      V ovf = zero;
-      for (int i = m + B; i < NT; i++) ovf = vor(ovf, t[i]);
-      // e = (t >> m) - maxCode (mod 2^NU), kept where t >> m > maxCode
       V corr[32];
       for (int i = 0; i < m; i++) corr[i] = t[i];
-      carry = zero;
-      for (int j = 0; j < NU; j++) {
-        const V sm = vsplat(0 - ((sub >> j) & 1));
-        const V e = vxor3(t[m + j], sm, carry);
-        carry = vmaj(t[m + j], sm, carry);
-        corr[m + j] = vand(e, ovf);
+      if (p.differential) {
+        // corr + 2^m Lo = (t mod 2^m) + 2^m (max(0, u - Hi) + min(u, Lo)), u = t >> m (the
+        // caller adds the constant 2^(m+k) Lo back); max(0, u - Hi) + min(u, Lo) <= u.
+        const int64_t n = s.nAct[k];
+        V dh[32], dl[32];
+        const V geHi = bsSubConst(t + m, NU, static_cast<uint64_t>(p.diffHi[n]), dh);
+        const uint64_t lo = static_cast<uint64_t>(p.diffLo[n]);
+        const V geLo = bsSubConst(t + m, NU, lo, dl);
+        carry = zero;
+        for (int j = 0; j < NU; j++) {
+          const V ex = vand(dh[j], geHi);
+          const V mn = vor(vand(t[m + j], vxor(geLo, vones())), vand(vsplat(0 - ((lo >> j) & 1)), geLo));
+          corr[m + j] = vxor3(ex, mn, carry);
+          carry = vmaj(ex, mn, carry);
+        }
+      } else {
+        V ovf = zero;
+        for (int i = m + B; i < NT; i++) ovf = vor(ovf, t[i]);
+        // e = (t >> m) - maxCode (mod 2^NU), kept where t >> m > maxCode
+        carry = zero;
+        for (int j = 0; j < NU; j++) {
+          const V sm = vsplat(0 - ((sub >> j) & 1));
+          const V e = vxor3(t[m + j], sm, carry);
+          carry = vmaj(t[m + j], sm, carry);
+          corr[m + j] = vand(e, ovf);
+        }
       }
       // L += corr << k
       const int topB = bitlen(static_cast<uint64_t>(bound));
@@ -1709,7 +1831,7 @@ inline void bsTerms(const Plan& p, const int32_t* lane, int64_t rt, double* acc,
 // go to laneOut[flush][nch*512] (flush = row tile or 0; np = 1).
 void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_t P, int64_t ch0, int64_t ch1, BsScratch& s, bool doTerms, int32_t* laneOut,
                  double* acc) {
-  const int64_t bits = p.bits, W = p.W, rowsV = p.tileRows + 1, R = p.R;
+  const int64_t bits = p.bits, W = p.W, rowsV = p.rowsV, R = p.R;
   const int m = static_cast<int>(p.m);
   for (int64_t i = 0; i < np; i++) {
     if (p.identityRows) bsPatchBits(p, x + (q0 + i) * R, s, i);
@@ -1746,6 +1868,7 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
           if (s.heavy[k]) {
             s.anyHeavy = true;
             boundHeavy += ((int64_t(1) << p.NT) - 1) << k;
+            if (p.differential) s.offAdd[i] += p.diffLo[n] << (m + k);
           } else {
             s.anyLight = true;
             boundLight += ((int64_t(1) << std::min(m, p.NT)) - 1) << k;
@@ -1762,6 +1885,15 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
         s.bound[i] = bound + boundLight + boundHeavy;
       }
     }
+    if (p.differential) {
+      // The heavy reads' constant: acc += (sum of the coefficients) * sum 2^(m+k) Lo, once per patch.
+      for (int64_t i = 0; i < np; i++) {
+        const int64_t add = s.offAdd[i];
+        s.offAdd[i] = 0;
+        if (!add || ch0 != 0) continue;
+        for (int64_t o = 0; o < p.C; o++) acc[o * P + q0 + i] += static_cast<double>(p.cAll[rt * p.C + o] * add);
+      }
+    }
     if (p.bsFlushPerTile)
       for (int64_t i = 0; i < np; i++) flush(i, rt);
   }
@@ -1773,7 +1905,7 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
 // calibration): a unit reads I = gMin*n + dG*v, so its bin floor(I / dG) is v + floor(gMin*n / dG)
 // (v an integer). v comes from the bit-sliced count of the active rows, transposed to integers.
 void histPatch(const Plan& p, const int32_t* xp, BsScratch& s, double* h, int64_t bins, int64_t& active) {
-  const int64_t rowsV = p.tileRows + 1;
+  const int64_t rowsV = p.rowsV;
   s.cur = 0;
   if (p.identityRows) bsPatchBits(p, xp, s, 0);
   for (int64_t rt = 0; rt < p.rowTiles; rt++) {
@@ -1863,7 +1995,7 @@ Napi::Value RunLayer(const Napi::CallbackInfo& info) {
   const int64_t histBins = hist ? static_cast<int64_t>(info[5].As<Napi::TypedArray>().ElementLength()) : 0;
   double* stats = data<double>(info[6]);
   RunStats st;
-  if (hist && p.gemmOk && p.lanesOk && p.lossless) runHist(p, x, P, acc, threads, hist, histBins, st);
+  if (hist && p.gemmOk && p.lanesOk && p.lossless && !p.differential) runHist(p, x, P, acc, threads, hist, histBins, st);
   else if (!hist && p.gemmOk && p.lossless) runGemm(p, x, P, acc, threads, st);
   else if (!hist && p.bsOk) runDecomposed(p, x, P, acc, threads, st);
   else runGeneral(p, x, P, acc, threads, hist, histBins, st);
@@ -1898,7 +2030,9 @@ Napi::Value SetFeatures(const Napi::CallbackInfo& info) {
 Napi::Value LayerPath(const Napi::CallbackInfo& info) {
   const Plan& p = *info[0].As<Napi::External<Plan>>().Data();
   const char* kind = p.gemmKind == 3 ? "amx" : p.gemmKind == 1 ? "s8" : p.gemmKind == 2 ? "s16" : "int64";
-  const std::string s = p.gemmOk && p.lossless ? std::string("gemm-") + kind : p.bsOk ? std::string("gemm-") + kind + "+bitsliced" : "general";
+  const std::string s = p.gemmOk && p.lossless ? std::string("gemm-") + kind
+                       : p.bsOk                ? std::string("gemm-") + kind + (p.differential ? "+bitsliced-differential" : "+bitsliced")
+                                               : "general";
   return Napi::String::New(info.Env(), s);
 }
 
