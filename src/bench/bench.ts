@@ -88,6 +88,7 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     for (const [name, extra] of [
       ['(a) neurosim-v1.4, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
       ['(b) lossless ADC, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.adcMode="lossless"']],
+      ['(c) differential pairs, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.signedScheme="differential"']],
     ] as const) {
       const cfg = modelConfig(model, [...extra]);
       const xb = programCrossbar(p, cfg);

@@ -132,9 +132,22 @@ export interface MappingPlan {
    * complement 2^b − 1 − X; differential: its G+ and G− columns are swapped. Terms are negated.
    */
   inverted: Uint8Array;
-  /** differential: the stored pair (X+, X−) of weight [o·R + r], X+ − X− = w; null = plain (max(w,0), max(−w,0)). */
+  /**
+   * differential: the stored pair (X+, X−) of weight [o·R + r]; null = plain (max(w,0), max(−w,0)).
+   * Where cells are stuck the pair need not satisfy X+ − X− = w: a mitigation may store the pair
+   * whose stuck cells read nearest w (mt-map, docs/mt.md); without stuck cells mt-map still
+   * stores a pair with X+ − X− = w.
+   */
   pairPos: Int32Array | null;
   pairNeg: Int32Array | null;
+  /**
+   * offset: the stored value X of weight [o·R + r], overriding `offsetStored(w, z, inverted)`;
+   * null = that. The computed weight stays eff(X) − eff(Ref) (plain column) or
+   * −(eff(X) − eff(Ref)) + 2^b − 1 − 2z (flipped column), z = `zero` of the subarray.
+   */
+  stored: Int32Array | null;
+  /** offset: the reference column's stored value for logical row r, column tile ct [r·colTiles + ct], overriding z; null = z. */
+  refStored: Int32Array | null;
 }
 
 export function plainPlan(L: Layout): MappingPlan {
@@ -144,6 +157,8 @@ export function plainPlan(L: Layout): MappingPlan {
     inverted: new Uint8Array(L.rowTiles * L.C),
     pairPos: null,
     pairNeg: null,
+    stored: null,
+    refStored: null,
   };
 }
 
@@ -163,11 +178,22 @@ export function offsetStored(w: number, z: number, inverted: boolean, weightBits
  * The mapping a plan describes. Offset scheme, output o of row tile rt with zero point z:
  * plain: w = X − z → terms +2^s·unit(o,s) − 2^s·ref(s);
  * inverted (X' = 2^b − 1 − X): w = −(X' − z) + (2^b − 1 − 2z) → terms −2^s·unit(o,s) + 2^s·ref(s)
- * and the digital input-sum term (2^b − 1 − 2z)·Σ_r x_r over the tile's rows.
+ * and the digital input-sum term (2^b − 1 − 2z)·Σ_r x_r over the tile's rows. With
+ * `plan.stored` / `plan.refStored` the weight and reference cells hold those values instead
+ * (the terms are the same). Every stored value must be an integer in range.
  */
 export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): LayerMapping {
   const { R, C, S, physCols, cellBits } = L;
   const b = L.weightBits;
+  const pairTop = 2 ** (S * cellBits);
+  const sized = (name: string, a: Int32Array | null, n: number) => {
+    if (a && a.length !== n) throw new RangeError(`plan.${name} has ${a.length} entries, the layer needs ${n}`);
+  };
+  sized('pairPos', plan.pairPos, R * C);
+  sized('pairNeg', plan.pairNeg, R * C);
+  sized('stored', plan.stored, R * C);
+  sized('refStored', plan.refStored, R * L.colTiles);
+  const inRange = (X: number, top: number) => Number.isInteger(X) && X >= 0 && X < top;
   const levels = new Uint8Array(L.physRows * physCols);
   for (let r = 0; r < R; r++) {
     const rt = Math.floor(r / L.rows);
@@ -178,14 +204,20 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
       const w = q.qWeight[o * R + r]!;
       // Slices of one weight sit in consecutive physical columns (weightColumn(L, o, s, side) = base + s).
       if (L.scheme === 'offset') {
-        const X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!, plan.inverted[rt * C + o] === 1, b);
-        if (X < 0 || X >= 2 ** b) throw new RangeError(`weight ${w} of output ${o}, row ${r} does not fit its zero point`);
+        let X: number;
+        if (plan.stored) {
+          X = plan.stored[o * R + r]!;
+          if (!inRange(X, 2 ** b)) throw new RangeError(`stored value ${X} of weight ${w} (output ${o}, row ${r}) is not an integer in [0, 2^${b})`);
+        } else {
+          X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!, plan.inverted[rt * C + o] === 1, b);
+          if (!inRange(X, 2 ** b)) throw new RangeError(`weight ${w} of output ${o}, row ${r} does not fit its zero point`);
+        }
         const base = rowBase + weightColumn(L, o, 0, 0);
         for (let s = 0; s < S; s++) levels[base + s] = sliceLevel(X, s, cellBits);
       } else {
         const xp = plan.pairPos ? plan.pairPos[o * R + r]! : Math.max(w, 0);
         const xn = plan.pairNeg ? plan.pairNeg[o * R + r]! : Math.max(-w, 0);
-        if (xp - xn !== w || xp < 0 || xn < 0 || xp >= 2 ** (S * cellBits) || xn >= 2 ** (S * cellBits)) throw new RangeError(`pair (${xp}, ${xn}) does not encode weight ${w}`);
+        if (!inRange(xp, pairTop) || !inRange(xn, pairTop)) throw new RangeError(`pair (${xp}, ${xn}) of weight ${w} (output ${o}, row ${r}) is not two integers in [0, 2^${S * cellBits})`);
         // A flipped column holds the pair the other way round; its terms are negated.
         const flip = plan.inverted[rt * C + o] === 1 ? 1 : 0;
         const basePos = rowBase + weightColumn(L, o, 0, flip);
@@ -198,7 +230,8 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
     }
     if (L.scheme === 'offset') {
       for (let ct = 0; ct < L.colTiles; ct++) {
-        const z = plan.zero[rt * L.colTiles + ct]!;
+        const z = plan.refStored ? plan.refStored[r * L.colTiles + ct]! : plan.zero[rt * L.colTiles + ct]!;
+        if (!inRange(z, 2 ** b)) throw new RangeError(`reference value ${z} of row ${r}, column tile ${ct} is not an integer in [0, 2^${b})`);
         for (let s = 0; s < S; s++) levels[rowBase + referenceColumn(L, ct, s)] = sliceLevel(z, s, cellBits);
       }
     }

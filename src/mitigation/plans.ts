@@ -13,16 +13,23 @@ import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer } from '../nn/quant.ts';
 import type { RowActivity } from './activity.ts';
 
-/** Stuck masks of the S slices at physical row `pr`, physical columns col(s). */
-function stuckMasks(cells: Uint8Array, L: Layout, pr: number, col: (s: number) => number): { m: number; v: number } {
+const STUCK0: number = SA0; // local copies: the hot loops read them per cell
+const STUCK1: number = SA1;
+
+/**
+ * Stuck masks of the S slices at physical row `pr`, physical columns col0 + s (the slices of a
+ * weight side or of a reference sit in consecutive columns: weightColumn / referenceColumn).
+ */
+function stuckMasks(cells: Uint8Array, L: Layout, pr: number, col0: number): { m: number; v: number } {
   let m = 0;
   let v = 0;
   const ones = 2 ** L.cellBits - 1;
+  const base = pr * L.physCols + col0;
   for (let s = 0; s < L.S; s++) {
-    const f = cells[pr * L.physCols + col(s)];
-    if (f === SA0 || f === SA1) {
+    const f = cells[base + s];
+    if (f === STUCK0 || f === STUCK1) {
       m |= ones << (s * L.cellBits);
-      if (f === SA1) v |= ones << (s * L.cellBits);
+      if (f === STUCK1) v |= ones << (s * L.cellBits);
     }
   }
   return { m, v };
@@ -106,40 +113,221 @@ function expectedError(X: number, L: Layout, f: FaultStats, sign: number): { mea
 }
 
 // ---------------------------------------------------------------------------------------
-// Differential pairs: per-weight re-encoding (X+, X−) with X+ − X− = w
+// Differential pairs: per-weight re-encoding (X+, X−) around the stuck cells of both columns
 // ---------------------------------------------------------------------------------------
 
 /**
- * Best pair for weight w given the stuck masks of its two columns. Cost of a pair with signed
- * error e (what the cells read minus w): (bias + mean·e)² + variance·e² — the column's running
- * output bias and this row's input statistics — then energy (the cells' level sum), then the
- * smallest X+. With the defaults (mean 0, variance 1, bias 0) that is: least |e|, then energy.
+ * Scratch of the pair search (one search at a time; all values are int32). Slice s of the
+ * pair reads the level difference d_s = a_s − b_s, which ranges over [lo[s], hi[s]] (a free
+ * cell: any level 0…Lmax; a stuck cell: its stuck level), and contributes d_s·2^(s·cellBits)
+ * to eff(X+) − eff(X−).
  */
-export function bestPair(w: number, L: Layout, mp: number, vp: number, mn: number, vn: number, mean = 0, variance = 1, bias = 0): { xp: number; xn: number; error: number } {
-  const xMax = 2 ** (L.S * L.cellBits) - 1;
-  const sums = levelSums(L);
-  const keepP = ~mp;
-  const keepN = ~mn;
-  let bestXp = Math.max(w, 0);
-  let bestError = 0;
-  let bestCost = Infinity;
-  let bestEnergy = Infinity;
-  for (let xp = Math.max(0, w), last = Math.min(xMax, xMax + w); xp <= last; xp++) {
-    const ep = (xp & keepP) | vp;
-    const en = ((xp - w) & keepN) | vn;
-    const error = ep - en - w;
-    const c = bias + mean * error;
-    const cost = c * c + variance * error * error;
-    if (cost > bestCost) continue;
-    const energy = sums[ep]! + sums[en]!;
-    if (cost < bestCost || energy < bestEnergy) {
-      bestXp = xp;
-      bestError = error;
-      bestCost = cost;
-      bestEnergy = energy;
+const MAX_PAIR_BITS = 28;
+const pairLo = new Int32Array(MAX_PAIR_BITS);
+const pairHi = new Int32Array(MAX_PAIR_BITS);
+const stuckP = new Int32Array(MAX_PAIR_BITS); // stuck level of the G+ cell of slice s, −1 = free
+const stuckN = new Int32Array(MAX_PAIR_BITS);
+/** Σ_{j<s} lo[j]·2^(j·cellBits) and the same of hi: what the slices below s reach at most. */
+const belowLo = new Int32Array(MAX_PAIR_BITS + 1);
+const belowHi = new Int32Array(MAX_PAIR_BITS + 1);
+/** 1 = every integer of [belowLo[s], belowHi[s]] is reachable by the slices below s. */
+const belowFull = new Uint8Array(MAX_PAIR_BITS + 1);
+/** Σ_{j≥s} lo[j]·2^((j−s)·cellBits) and the same of hi: the range of slices s… in units of 2^(s·cellBits). */
+const aboveLo = new Int32Array(MAX_PAIR_BITS + 1);
+const aboveHi = new Int32Array(MAX_PAIR_BITS + 1);
+let pairBits = 1;
+const NONE_BELOW = -(2 ** 30);
+const NONE_ABOVE = 2 ** 30;
+
+/** Largest Σ_{j<s} d_j·2^(j·cellBits) ≤ r over the slices below s, or NONE_BELOW. */
+function maxAtMost(s: number, r: number): number {
+  if (r < belowLo[s]!) return NONE_BELOW;
+  if (r >= belowHi[s]!) return belowHi[s]!;
+  if (belowFull[s]) return r;
+  // The slices below s leave gaps (a slice with both cells stuck): branch on slice j = s − 1, from the top.
+  const j = s - 1;
+  const shift = j * pairBits;
+  let best = NONE_BELOW;
+  for (let d = Math.min(pairHi[j]!, (r - belowLo[j]!) >> shift); d >= pairLo[j]!; d--) {
+    const top = d << shift;
+    if (top + belowHi[j]! <= best) break;
+    const sub = maxAtMost(j, r - top);
+    if (sub !== NONE_BELOW && top + sub > best) {
+      best = top + sub;
+      if (best === r) break;
     }
   }
-  return { xp: bestXp, xn: bestXp - w, error: bestError };
+  return best;
+}
+
+/** Smallest Σ_{j<s} d_j·2^(j·cellBits) ≥ r over the slices below s, or NONE_ABOVE. */
+function minAtLeast(s: number, r: number): number {
+  if (r > belowHi[s]!) return NONE_ABOVE;
+  if (r <= belowLo[s]!) return belowLo[s]!;
+  if (belowFull[s]) return r;
+  const j = s - 1;
+  const shift = j * pairBits;
+  let best = NONE_ABOVE;
+  for (let d = Math.max(pairLo[j]!, -((belowHi[j]! - r) >> shift)); d <= pairHi[j]!; d++) {
+    const top = d << shift;
+    if (top + belowLo[j]! >= best) break;
+    const sub = minAtLeast(j, r - top);
+    if (sub !== NONE_ABOVE && top + sub < best) {
+      best = top + sub;
+      if (best === r) break;
+    }
+  }
+  return best;
+}
+
+/** States of the slice-by-slice pair construction: what is left, energy, X+, X− so far. */
+const dpR = new Int32Array(8);
+const dpE = new Int32Array(8);
+const dpXp = new Int32Array(8);
+const dpXn = new Int32Array(8);
+const nextR = new Int32Array(8);
+const nextE = new Int32Array(8);
+const nextXp = new Int32Array(8);
+const nextXn = new Int32Array(8);
+const cheapest = { xp: 0, xn: 0, energy: 0 };
+
+/**
+ * The cheapest pair reading exactly D = Σ_s d_s·2^(s·cellBits) (D reachable): least level sum,
+ * then smallest X+. From slice 0 up, d_s ≡ (what is left) mod 2^cellBits, so at most two d_s
+ * per state, and the states (what is left, in units of 2^(s·cellBits)) are at most three
+ * consecutive integers; paths reaching the same state share every completion, so each state
+ * keeps its best (energy, X+) only. Writes `cheapest`.
+ */
+function cheapestPair(S: number, D: number): void {
+  const B = 1 << pairBits;
+  const low = B - 1;
+  let n = 1;
+  dpR[0] = D;
+  dpE[0] = 0;
+  dpXp[0] = 0;
+  dpXn[0] = 0;
+  for (let s = 0; s < S; s++) {
+    const lo = pairLo[s]!;
+    const hi = pairHi[s]!;
+    const shift = s * pairBits;
+    const fp = stuckP[s]!;
+    const fn = stuckN[s]!;
+    const upLo = aboveLo[s + 1]!;
+    const upHi = aboveHi[s + 1]!;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const R = dpR[k]!;
+      for (let d = lo + ((R - lo) & low); d <= hi; d += B) {
+        const R2 = (R - d) >> pairBits; // exact: R − d is a multiple of B
+        if (R2 < upLo || R2 > upHi) continue;
+        // The levels of slice s's two cells reading d with the least a + b.
+        const a = fp >= 0 ? fp : fn >= 0 ? d + fn : d > 0 ? d : 0;
+        const b = fn >= 0 ? fn : fp >= 0 ? fp - d : d < 0 ? -d : 0;
+        const E = dpE[k]! + a + b;
+        const xp = dpXp[k]! + (a << shift);
+        let i = 0;
+        while (i < m && nextR[i] !== R2) i++;
+        if (i === m) m++;
+        else if (nextE[i]! < E || (nextE[i] === E && nextXp[i]! <= xp)) continue;
+        nextR[i] = R2;
+        nextE[i] = E;
+        nextXp[i] = xp;
+        nextXn[i] = dpXn[k]! + (b << shift);
+      }
+    }
+    n = m;
+    for (let i = 0; i < m; i++) {
+      dpR[i] = nextR[i]!;
+      dpE[i] = nextE[i]!;
+      dpXp[i] = nextXp[i]!;
+      dpXn[i] = nextXn[i]!;
+    }
+  }
+  // aboveLo[S] = aboveHi[S] = 0: the one state left is "nothing left".
+  if (n !== 1 || dpR[0] !== 0) throw new RangeError(`pair search: the reading ${D} is not reachable`);
+  cheapest.xp = dpXp[0]!;
+  cheapest.xn = dpXn[0]!;
+  cheapest.energy = dpE[0]!;
+}
+
+/** (bias + mean·e)² + variance·e²: the cost of a weight's error e in its column (docs/mt.md). */
+function pairCost(e: number, mean: number, variance: number, bias: number): number {
+  const c = bias + mean * e;
+  return c * c + variance * e * e;
+}
+
+/**
+ * Best pair for weight w given the stuck masks of its two columns, over all pairs (X+, X−) in
+ * [0, 2^(S·cellBits))². A pair reads e = eff+(X+) − eff−(X−) − w; its cost is
+ * (bias + mean·e)² + variance·e² — the column's running output bias and this row's input
+ * statistics — then energy (the level sum the cells actually hold), then the smallest X+, then
+ * the smallest X−.
+ * With the defaults (mean 0, variance 1, bias 0) that is: least |e|, then energy. A row with
+ * mean² + variance = 0 (never driven in calibration) is treated as mean 0, variance 1.
+ *
+ * The cost is a convex quadratic in e with its minimum at e* = −bias·mean/(mean² + variance),
+ * so the best reading D = w + e is the reachable sum nearest w + e* from below or from above;
+ * both are found by branch and bound from the top slice, compared exactly on the cost, and the
+ * cheapest pair reading that D is built slice by slice. Returns the values the cells hold:
+ * stuck slices carry their stuck levels.
+ */
+export function bestPair(w: number, L: Layout, mp: number, vp: number, mn: number, vn: number, mean = 0, variance = 1, bias = 0): { xp: number; xn: number; error: number } {
+  const { S, cellBits } = L;
+  if (S * cellBits > MAX_PAIR_BITS) throw new RangeError(`pair search: ${S} slices of ${cellBits} bits per side, at most ${MAX_PAIR_BITS} bits`);
+  const lmax = (1 << cellBits) - 1;
+  if (mean * mean + variance <= 0) {
+    mean = 0;
+    variance = 1;
+  }
+  pairBits = cellBits;
+  belowLo[0] = 0;
+  belowHi[0] = 0;
+  belowFull[0] = 1;
+  for (let s = 0; s < S; s++) {
+    const shift = s * cellBits;
+    const fp = (mp >>> shift) & lmax ? (vp >>> shift) & lmax : -1;
+    const fn = (mn >>> shift) & lmax ? (vn >>> shift) & lmax : -1;
+    stuckP[s] = fp;
+    stuckN[s] = fn;
+    // d = a − b: a free cell spans 0…lmax, a stuck one holds its level.
+    const lo = (fp >= 0 ? fp : 0) - (fn >= 0 ? fn : lmax);
+    const hi = (fp >= 0 ? fp : lmax) - (fn >= 0 ? fn : 0);
+    pairLo[s] = lo;
+    pairHi[s] = hi;
+    belowLo[s + 1] = belowLo[s]! + (lo << shift);
+    belowHi[s + 1] = belowHi[s]! + (hi << shift);
+    // Adding slice s keeps the reachable set an interval if it was one and its steps 2^shift leave no gap.
+    belowFull[s + 1] = belowFull[s]! && (lo === hi || belowHi[s]! - belowLo[s]! + 1 >= 1 << shift) ? 1 : 0;
+  }
+  aboveLo[S] = 0;
+  aboveHi[S] = 0;
+  for (let s = S - 1; s >= 0; s--) {
+    aboveLo[s] = (aboveLo[s + 1]! << cellBits) + pairLo[s]!;
+    aboveHi[s] = (aboveHi[s + 1]! << cellBits) + pairHi[s]!;
+  }
+  const eStar = -(bias * mean) / (mean * mean + variance);
+  // The target, kept within one step of the reachable range (floor and ceil stay int32).
+  const target = Math.min(belowHi[S]! + 1, Math.max(belowLo[S]! - 1, w + eStar));
+  const below = maxAtMost(S, Math.floor(target) | 0); // | 0: no −0
+  const above = minAtLeast(S, Math.ceil(target) | 0);
+  const costBelow = below === NONE_BELOW ? Infinity : pairCost(below - w, mean, variance, bias);
+  const costAbove = above === NONE_ABOVE || above === below ? Infinity : pairCost(above - w, mean, variance, bias);
+  // The cheaper reading wins; on equal cost, the cheaper pair (least energy, then X+, then X−).
+  const D = costAbove < costBelow ? above : below;
+  cheapestPair(S, D);
+  let xp = cheapest.xp;
+  let xn = cheapest.xn;
+  let error = D - w;
+  if (costAbove === costBelow) {
+    const energy = cheapest.energy;
+    cheapestPair(S, above);
+    if (cheapest.energy < energy || (cheapest.energy === energy && (cheapest.xp < xp || (cheapest.xp === xp && cheapest.xn < xn)))) {
+      xp = cheapest.xp;
+      xn = cheapest.xn;
+      error = above - w;
+    }
+  }
+  return { xp, xn, error };
 }
 
 /** Statistics-only pair per weight value: the (X+, X−) with least expected squared error. */
@@ -181,6 +369,132 @@ export function offsetEffective(w: number, z: number, inv: boolean, L: Layout, m
   const X = offsetStored(w, z, inv, L.weightBits);
   const diff = eff(X, m, v) - eff(z, mr, vr);
   return inv ? -diff + (2 ** L.weightBits - 1 - 2 * z) : diff;
+}
+
+// ---------------------------------------------------------------------------------------
+// Offset scheme: re-encoding of each weight and of the reference around their stuck cells
+// ---------------------------------------------------------------------------------------
+
+/** Largest integer y ≤ t with y < 2^bits and (y & m) = v, or −1 (t an integer, 0 ≤ v ≤ m). */
+function maskedAtMost(t: number, m: number, v: number, bits: number): number {
+  const top = v | (((1 << bits) - 1) & ~m); // the largest readable value
+  if (t >= top) return top;
+  if (t < v) return -1; // v, all free bits 0, is the smallest
+  // Follow t from the MSB while the stuck bits match it; `branch` = the lowest free bit seen
+  // where t has a 1 (setting it to 0 there leaves every lower bit free to be as high as it can).
+  let branch = -1;
+  for (let i = bits - 1; i >= 0; i--) {
+    const bit = 1 << i;
+    const tb = t & bit;
+    if (m & bit) {
+      const vb = v & bit;
+      if (vb === tb) continue;
+      // vb < tb: below t from here on; vb > tb: back to the branch point (there is one: t ≥ v).
+      const at = vb < tb ? i : branch;
+      const low = (1 << at) - 1;
+      return (t & ~((low << 1) | 1)) | (low & ~m) | (v & low); // bit `at` of y is 0
+    }
+    if (tb) branch = i;
+  }
+  return t;
+}
+
+/** Smallest integer y ≥ t with y < 2^bits and (y & m) = v, or −1 (t an integer, 0 ≤ v ≤ m). */
+function maskedAtLeast(t: number, m: number, v: number, bits: number): number {
+  const top = v | (((1 << bits) - 1) & ~m);
+  if (t > top) return -1;
+  if (t <= v) return v;
+  // `branch` = the lowest free bit seen where t has a 0 (setting it to 1 there leaves every
+  // lower bit free to be as low as it can).
+  let branch = -1;
+  for (let i = bits - 1; i >= 0; i--) {
+    const bit = 1 << i;
+    const tb = t & bit;
+    if (m & bit) {
+      const vb = v & bit;
+      if (vb === tb) continue;
+      const at = vb > tb ? i : branch;
+      const low = (1 << at) - 1;
+      return (t & ~((low << 1) | 1)) | (1 << at) | (v & low);
+    }
+    if (!tb) branch = i;
+  }
+  return t;
+}
+
+/**
+ * The values a group of cells with stuck masks (m, v) can read — y < 2^bits with (y & m) = v,
+ * a free bit taking either value — nearest a real t: the largest ≤ t (`below`) and the
+ * smallest ≥ t (`above`), −1 where there is none. Exact, O(bits): from the MSB, y follows t as
+ * long as the stuck bits match it; at the first mismatch y leaves t either there (a stuck bit
+ * on the right side) or at the last free bit that could leave t on that side, and every lower
+ * bit goes as high (below) or as low (above) as the stuck bits allow.
+ */
+export function nearestWithMask(t: number, m: number, v: number, bits: number): { below: number; above: number } {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 30) throw new RangeError(`nearestWithMask: bits must be an integer in 1…30, got ${bits}`);
+  const all = 2 ** bits - 1;
+  if (!Number.isInteger(m) || !Number.isInteger(v) || m < 0 || m > all || (v & ~m) !== 0 || v < 0) throw new RangeError(`nearestWithMask: stuck masks m = ${m}, v = ${v} must be ${bits}-bit values with v ⊆ m`);
+  if (Number.isNaN(t)) throw new RangeError('nearestWithMask: the target is NaN');
+  const c = Math.min(all + 1, Math.max(-1, t));
+  return { below: maskedAtMost(Math.floor(c) | 0, m, v, bits), above: maskedAtLeast(Math.ceil(c) | 0, m, v, bits) }; // | 0: no −0
+}
+
+/**
+ * Stuck masks of an offset value over all S·cellBits bits: the bits ≥ weightBits that a stored
+ * value (< 2^weightBits) leaves at 0 count as stuck at 0 unless their cell is SA1.
+ */
+function offsetMask(m: number, L: Layout): number {
+  return m | ((2 ** (L.S * L.cellBits) - 1) & ~(2 ** L.weightBits - 1));
+}
+
+/**
+ * The reference cells' stored value for zero point z given their stuck masks: the one whose
+ * reading is nearest z, ties by the least level sum, then the smaller. `read` is what the cells
+ * hold (the stored value carries the stuck levels below bit weightBits).
+ */
+export function bestReference(z: number, L: Layout, mr: number, vr: number): { x: number; read: number } {
+  const { below, above } = nearestWithMask(z, offsetMask(mr, L), vr, L.S * L.cellBits);
+  const sums = levelSums(L);
+  let read = below;
+  if (below < 0 || (above >= 0 && (z - below > above - z || (z - below === above - z && sums[above]! < sums[below]!)))) read = above;
+  return { x: read & (2 ** L.weightBits - 1), read };
+}
+
+/**
+ * Best stored value of an offset weight w given its cells' stuck masks, the reference reading
+ * `ref` of its row and the subarray's zero point z. The hardware computes eff(X) − ref (plain
+ * column) or −(eff(X) − ref) + 2^b − 1 − 2z (flipped column), error e = that − w; cost
+ * (bias + mean·e)² + variance·e² (as for pairs: the column's running bias, the row's input
+ * statistics; mean² + variance = 0 counts as mean 0, variance 1), then the least level sum of
+ * what the cells hold, then the smaller X. The reading nearest the cost's minimum
+ * e* = −bias·mean/(mean² + variance) from below or above (`nearestWithMask`) wins. Returns X with
+ * the stuck levels in place.
+ */
+export function bestStored(w: number, z: number, inv: boolean, ref: number, L: Layout, m: number, v: number, mean = 0, variance = 1, bias = 0): { x: number; error: number } {
+  if (mean * mean + variance <= 0) {
+    mean = 0;
+    variance = 1;
+  }
+  const K = 2 ** L.weightBits - 1 - 2 * z;
+  const eStar = -(bias * mean) / (mean * mean + variance);
+  const target = inv ? ref + K - w - eStar : w + ref + eStar;
+  const { below, above } = nearestWithMask(target, offsetMask(m, L), v, L.S * L.cellBits);
+  const sums = levelSums(L);
+  let best = -1;
+  let bestError = 0;
+  let bestCost = Infinity;
+  for (let k = 0; k < 2; k++) {
+    const y = k === 0 ? below : above;
+    if (y < 0) continue;
+    const e = (inv ? ref - y + K : y - ref) - w;
+    const cost = pairCost(e, mean, variance, bias);
+    if (best < 0 || cost < bestCost || (cost === bestCost && (sums[y]! < sums[best]! || (sums[y] === sums[best] && y < best)))) {
+      best = y;
+      bestError = e;
+      bestCost = cost;
+    }
+  }
+  return { x: best & (2 ** L.weightBits - 1), error: bestError };
 }
 
 export interface OffsetChoice {
@@ -273,7 +587,12 @@ export function mtStatsPlan({ q, L, activity, stats }: PlanInput): MappingPlan {
   return plan;
 }
 
-/** MT with the fault map: row permutation by activity, then per-weight pairs or per-column polarity and zero point. */
+/**
+ * MT with the fault map: row permutation by activity, then every weight with a stuck cell
+ * re-encoded around it — differential: the best pair over all (X+, X−) (`bestPair`); offset:
+ * the best stored value per weight and reference, with the zero point per subarray and the
+ * polarity per column (`mtMapOffset`). Weights without a stuck cell keep their exact encoding.
+ */
 export function mtMapPlan(input: PlanInput): MappingPlan {
   const { q, L, activity } = input;
   const cells = input.cells!;
@@ -293,8 +612,8 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
         for (const r of rows) {
           const pr = plan.rowMap[r]!;
           const w = q.qWeight[o * L.R + r]!;
-          const p = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
-          const n = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 1));
+          const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
+          const n = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
           const best = p.m === 0 && n.m === 0 ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, activity.mean[r]!, variance[r]!, bias);
           bias += activity.mean[r]! * best.error;
           plan.pairPos[o * L.R + r] = best.xp;
@@ -304,8 +623,101 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
     }
     return plan;
   }
-  chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, rowVariance(activity), activity.mean));
+  mtMapOffset(q, L, cells, activity, plan);
   return plan;
+}
+
+/**
+ * mt-map, offset scheme: every weight and every reference cell group is re-encoded around its
+ * stuck cells. Per subarray and candidate zero point z, each row's reference stores the value
+ * whose reading is nearest z (`bestReference`); per column and polarity, a greedy over the
+ * column's rows, most active first, gives each weight with a stuck cell (or a reference that
+ * does not read z) the stored value with the least running column cost (`bestStored`) — the
+ * others keep X = w + z (or its complement) exactly. The zero point per subarray and the
+ * polarity per column then follow from the column cost (Σ E[x]·e)² + Σ Var(x)·e², then energy,
+ * as `chooseOffsetPlan` compares them; `plan.stored` and `plan.refStored` hold the result.
+ */
+function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowActivity, plan: MappingPlan): void {
+  const { R, C, colTiles } = L;
+  const b = L.weightBits;
+  const variance = rowVariance(activity);
+  const { mean } = activity;
+  // Stuck masks of every weight's cells and of every row's reference cells, at their physical rows.
+  const masks = new Int32Array(2 * R * C);
+  const refMasks = new Int32Array(2 * R * colTiles);
+  for (let r = 0; r < R; r++) {
+    const pr = plan.rowMap[r]!;
+    for (let o = 0; o < C; o++) {
+      const c = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
+      masks[2 * (o * R + r)] = c.m;
+      masks[2 * (o * R + r) + 1] = c.v;
+    }
+    for (let ct = 0; ct < colTiles; ct++) {
+      const c = stuckMasks(cells, L, pr, referenceColumn(L, ct, 0));
+      refMasks[2 * (r * colTiles + ct)] = c.m;
+      refMasks[2 * (r * colTiles + ct) + 1] = c.v;
+    }
+  }
+  const order = Array.from({ length: L.rowTiles }, (_, rt) => {
+    const rows = Array.from({ length: Math.min(L.rows, R - rt * L.rows) }, (_, i) => rt * L.rows + i);
+    return rows.sort((a, c) => activity.meanSquare[c]! - activity.meanSquare[a]! || a - c);
+  });
+  // References per (row tile, column tile, zero point): stored value and reading of each row.
+  const refs = new Map<string, { x: Int32Array; read: Int32Array }>();
+  const refsOf = (rt: number, ct: number, z: number) => {
+    const key = `${rt},${ct},${z}`;
+    let ref = refs.get(key);
+    if (!ref) {
+      const n = Math.min(L.rows, R - rt * L.rows);
+      ref = { x: new Int32Array(n), read: new Int32Array(n) };
+      for (let i = 0; i < n; i++) {
+        const k = 2 * ((rt * L.rows + i) * colTiles + ct);
+        const best = bestReference(z, L, refMasks[k]!, refMasks[k + 1]!);
+        ref.x[i] = best.x;
+        ref.read[i] = best.read;
+      }
+      refs.set(key, ref);
+    }
+    return ref;
+  };
+  // The greedy over one column of one row tile; writes the stored values to `out` when given.
+  const column = (o: number, rt: number, z: number, inv: boolean, out: Int32Array | null) => {
+    const ref = refsOf(rt, Math.floor(o / L.Wc), z);
+    let bias = 0;
+    let spread = 0;
+    let energy = 0;
+    for (const r of order[rt]!) {
+      const k = o * R + r;
+      const w = q.qWeight[k]!;
+      const m = masks[2 * k]!;
+      const v = masks[2 * k + 1]!;
+      const read = ref.read[r - rt * L.rows]!;
+      let X: number;
+      let e = 0;
+      if (m === 0 && read === z) X = offsetStored(w, z, inv, b);
+      else {
+        const best = bestStored(w, z, inv, read, L, m, v, mean[r]!, variance[r]!, bias);
+        X = best.x;
+        e = best.error;
+      }
+      bias += mean[r]! * e;
+      spread += variance[r]! * e * e;
+      energy += mean[r]! * levelSum(eff(X, m, v), L);
+      if (out) out[k] = X;
+    }
+    return { cost: bias * bias + spread, energy };
+  };
+  chooseOffsetPlan(L, plan, { cost: (o, rt, z, inv) => column(o, rt, z, inv, null) });
+  plan.stored = new Int32Array(R * C);
+  plan.refStored = new Int32Array(R * colTiles);
+  for (let rt = 0; rt < L.rowTiles; rt++) {
+    for (let ct = 0; ct < colTiles; ct++) {
+      const z = plan.zero[rt * colTiles + ct]!;
+      const ref = refsOf(rt, ct, z);
+      for (let i = 0; i < ref.x.length; i++) plan.refStored[(rt * L.rows + i) * colTiles + ct] = ref.x[i]!;
+      for (let o = ct * L.Wc; o < Math.min(C, (ct + 1) * L.Wc); o++) column(o, rt, z, plan.inverted[rt * C + o] === 1, plan.stored);
+    }
+  }
 }
 
 /**
@@ -323,8 +735,8 @@ function offsetMapCost(q: QuantLayer, L: Layout, cells: Uint8Array, rowMap: Int3
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
         const pr = rowMap[r]!;
         const w = q.qWeight[o * L.R + r]!;
-        const c = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
-        const ref = stuckMasks(cells, L, pr, (s) => referenceColumn(L, ct, s));
+        const c = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
+        const ref = stuckMasks(cells, L, pr, referenceColumn(L, ct, 0));
         const e = offsetEffective(w, z, inv, L, c.m, c.v, ref.m, ref.v) - w;
         bias += mean[r]! * e;
         spread += variance[r]! * e * e;
@@ -368,8 +780,8 @@ export function zhangPlan(input: PlanInput): MappingPlan {
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
         const pr = plan.rowMap[r]!;
         const w = q.qWeight[o * L.R + r]!;
-        const p = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 0));
-        const n = stuckMasks(cells, L, pr, (s) => weightColumn(L, o, s, 1));
+        const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
+        const n = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
         plainErr += Math.abs(eff(Math.max(w, 0), p.m, p.v) - eff(Math.max(-w, 0), n.m, n.v) - w);
         swapErr += Math.abs(eff(Math.max(-w, 0), p.m, p.v) - eff(Math.max(w, 0), n.m, n.v) + w);
       }

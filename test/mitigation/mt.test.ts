@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Config, Mitigation } from '../../src/config/schema.ts';
-import { drawFaults, networkLayerShapes, noFaults } from '../../src/crossbar/faults.ts';
-import { layerLayout } from '../../src/crossbar/layout.ts';
+import { drawFaults, networkLayerShapes, noFaults, SA0, SA1 } from '../../src/crossbar/faults.ts';
+import { buildMapping, layerLayout, plainPlan, referenceColumn, weightColumn, type LayerMapping, type Layout } from '../../src/crossbar/layout.ts';
 import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts';
 import { fastEngine } from '../../src/engine/fast.ts';
 import { rowActivity } from '../../src/mitigation/activity.ts';
 import { mitigatedMappings } from '../../src/mitigation/index.ts';
-import { bestPair, offsetEffective, permuteRows } from '../../src/mitigation/plans.ts';
-import { forwardInt, quantizeImage } from '../../src/nn/quant.ts';
+import { bestPair, bestReference, bestStored, mtMapPlan, nearestWithMask, offsetEffective, permuteRows } from '../../src/mitigation/plans.ts';
+import { forwardInt, quantizeImage, type QuantLayer } from '../../src/nn/quant.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { config, tinyQuant } from '../helpers.ts';
 
 const METHODS: Mitigation[] = ['none', 'mt-stats', 'mt-map', 'pytorx', 'zhang'];
@@ -31,8 +32,9 @@ describe('every transformation is exact when there are no faults', () => {
       it(`${method}, ${scheme}: the mapping changes, the computed result does not`, () => {
         const { cfg, qn, pixels, size, shapes, activity } = setup(scheme, method, scheme === 'offset' ? 1 : 2);
         // Plans are chosen for a fault map with 20 % stuck cells (PytorX's correction is for the
-        // faults it compensates, so it is planned on the fault-free map)…
-        const planFaults = method === 'pytorx' ? noFaults(shapes) : drawFaults(shapes, 0.2, '5:1', 9);
+        // faults it compensates, and mt-map stores around the stuck cells what they will read,
+        // so both are planned on the fault-free map)…
+        const planFaults = method === 'pytorx' || method === 'mt-map' ? noFaults(shapes) : drawFaults(shapes, 0.2, '5:1', 9);
         const mappings = mitigatedMappings(qn, cfg, planFaults, () => activity);
         // …and run on a fault-free array: the result is the exact integer product.
         const xb = buildCrossbar(qn, cfg, { mappings, faults: noFaults(shapes) });
@@ -119,5 +121,190 @@ describe('MT cost pieces, worked by hand', () => {
     const stuck = [3, 0, 1, 2];
     stuck.forEach((n, pr) => { for (let j = 0; j < n; j++) cells[pr * L.physCols + j] = 2; });
     expect(Array.from(permuteRows(L, cells, Float64Array.from([1, 5, 0, 2])))).toEqual([3, 1, 0, 2]);
+  });
+});
+
+/** Hardware weights of a mapping on a fault map, read linearly (a lossless ADC): W[o·R + r]. */
+function computedWeights(m: LayerMapping, cells: Uint8Array): Int32Array {
+  const L = m.layout;
+  const top = 2 ** L.cellBits - 1;
+  const read = (pr: number, j: number) => {
+    const f = cells[pr * L.physCols + j];
+    return f === SA1 ? top : f === SA0 ? 0 : m.levels[pr * L.physCols + j]!;
+  };
+  const W = new Int32Array(L.R * L.C);
+  for (let r = 0; r < L.R; r++) {
+    const rt = Math.floor(r / L.rows);
+    const pr = m.rowMap[r]!;
+    for (let o = 0; o < L.C; o++) {
+      const t = rt * L.C + o;
+      let v = m.inputSum ? m.inputSum[t]! : 0;
+      for (let e = m.terms.start[t]!; e < m.terms.start[t + 1]!; e++) {
+        const u = m.terms.unit[e]!;
+        const neg = m.units.neg[u]!;
+        v += m.terms.coef[e]! * (read(pr, m.units.pos[u]!) - (neg >= 0 ? read(pr, neg) : 0));
+      }
+      W[o * L.R + r] = v;
+    }
+  }
+  return W;
+}
+
+/** A hand-made layer of R × C integer weights (weight [o·R + r]). */
+function handLayer(R: number, C: number, weights: number[]): QuantLayer {
+  return { index: 0, layer: { name: 'hand' }, rows: R, cols: C, qWeight: Int32Array.from(weights) } as unknown as QuantLayer;
+}
+
+/** Random stuck masks over S slices of cellBits bits (each cell stuck with probability p, half SA1). */
+function randomMasks(rng: Rng, S: number, cellBits: number, p: number): { m: number; v: number } {
+  const ones = 2 ** cellBits - 1;
+  let m = 0;
+  let v = 0;
+  for (let s = 0; s < S; s++) {
+    if (rng.float() < p) {
+      m |= ones << (s * cellBits);
+      if (rng.float() < 0.5) v |= ones << (s * cellBits);
+    }
+  }
+  return { m, v };
+}
+
+describe('mt-map re-encodes around the stuck cells', () => {
+  const L7 = layerLayout(4, 2, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1, signedScheme: 'differential' } }));
+  it('differential, opposite stuck MSBs: w = 0 with G+ MSB at 1 and G− MSB at 0 reads 64 − 63, error 1 (not 64)', () => {
+    expect(bestPair(0, L7, 64, 64, 64, 0)).toEqual({ xp: 64, xn: 63, error: 1 });
+  });
+  it('differential, a running column bias is paid back: bias 4, mean 1, variance 1 → e* = −2, (8, 10)', () => {
+    expect(bestPair(0, L7, 8, 8, 0, 0, 1, 1, 4)).toEqual({ xp: 8, xn: 10, error: -2 });
+  });
+  it('differential: the search finds the least cost, then the least energy, then the smallest X+ (brute force)', () => {
+    const rng = new Rng(5, 1);
+    for (const [cellBits, weightBits] of [[1, 5], [2, 7], [3, 7]] as const) {
+      const L = layerLayout(4, 2, config({ quant: { weightBits }, tile: { rows: 4, cols: 64, parallelRead: 4, cellBits, signedScheme: 'differential' } }));
+      const n = 2 ** (L.S * cellBits);
+      const levels = (X: number) => { let t = 0; for (let s = 0; s < L.S; s++) t += Math.floor(X / 2 ** (s * cellBits)) % 2 ** cellBits; return t; };
+      for (let k = 0; k < 300; k++) {
+        const p = randomMasks(rng, L.S, cellBits, 0.5);
+        const q = randomMasks(rng, L.S, cellBits, 0.5);
+        const wMax = 2 ** (weightBits - 1) - 1;
+        const w = rng.int(2 * wMax + 1) - wMax;
+        // Integer statistics make exact ties (equal cost from both sides) common.
+        const [mean, variance, bias] = k % 2 ? [rng.int(3), rng.int(2), rng.int(41) - 20] : [rng.float() * 2, rng.float(), (rng.float() - 0.5) * 100];
+        const cost = (e: number) => (mean * mean + variance > 0 ? (bias + mean * e) ** 2 + variance * e * e : bias ** 2 + e * e);
+        let best = { cost: Infinity, energy: Infinity, xp: -1, xn: -1 };
+        for (let xp = 0; xp < n; xp++) {
+          for (let xn = 0; xn < n; xn++) {
+            const a = (xp & ~p.m) | p.v;
+            const b = (xn & ~q.m) | q.v;
+            const c = cost(a - b - w);
+            const energy = levels(a) + levels(b);
+            if (c < best.cost || (c === best.cost && (energy < best.energy || (energy === best.energy && (a < best.xp || (a === best.xp && b < best.xn)))))) best = { cost: c, energy, xp: a, xn: b };
+          }
+        }
+        const got = bestPair(w, L, p.m, p.v, q.m, q.v, mean, variance, bias);
+        expect({ xp: got.xp, xn: got.xn }).toEqual({ xp: best.xp, xn: best.xn });
+        expect(got.error).toBe(best.xp - best.xn - w);
+      }
+    }
+  });
+  it('differential: a pair without stuck cells still encodes w exactly', () => {
+    for (const w of [-127, -5, 0, 7, 127]) {
+      const { xp, xn, error } = bestPair(w, L7, 0, 0, 0, 0);
+      expect([xp - xn, error]).toEqual([w, 0]);
+    }
+  });
+
+  const L8 = layerLayout(4, 2, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1 } }));
+  it('offset, a stuck high bit: w = 3, z = 128, bit 6 stuck at 1 → X = 127 (error −4), not 195 (error 64)', () => {
+    expect(offsetEffective(3, 128, false, L8, 64, 64, 0, 0) - 3).toBe(64); // 1000 0011 reads 1100 0011
+    expect(bestStored(3, 128, false, 128, L8, 64, 64)).toEqual({ x: 127, error: -4 }); // 0111 1111: bit 6 is 1 anyway
+  });
+  it('offset, a stuck reference MSB: bit 7 stuck at 0 → the reference reads 127, the row is stored around it', () => {
+    expect(bestReference(128, L8, 128, 0)).toEqual({ x: 127, read: 127 });
+    for (const w of [-127, -3, 0, 3, 127]) {
+      expect(bestStored(w, 128, false, 127, L8, 0, 0)).toEqual({ x: w + 127, error: 0 });
+      // Flipped column: −(X − 127) + (255 − 256) = w, X = 126 − w: every w but 127 fits.
+      expect(bestStored(w, 128, true, 127, L8, 0, 0)).toEqual(w < 127 ? { x: 126 - w, error: 0 } : { x: 0, error: -1 });
+    }
+  });
+  it('offset, a whole layer: a reference stuck at 0 in its MSB shifts its row by 128 without MT, not with mt-map', () => {
+    const L = layerLayout(4, 2, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1 } }));
+    const weights = [5, -7, 0, 127, -127, 1, 64, -64];
+    const q = handLayer(4, 2, weights);
+    const cells = new Uint8Array(L.physRows * L.physCols);
+    cells[2 * L.physCols + referenceColumn(L, 0, 7)] = SA0; // physical row 2, reference MSB
+    const activity = { mean: new Float64Array(4), meanSquare: new Float64Array(4).fill(1) };
+    const plain = computedWeights(buildMapping(q, L, plainPlan(L)), cells);
+    expect(Array.from(plain, (v, k) => v - weights[k]!).filter((e) => e !== 0)).toEqual([128, 128]);
+    const plan = mtMapPlan({ q, L, activity, cells, stats: { rate: 0.1, sa1Share: 0.5 } });
+    expect(plan.refStored).not.toBeNull();
+    expect(Array.from(computedWeights(buildMapping(q, L, plan), cells))).toEqual(weights);
+  });
+  it('offset, a whole column where no polarity helps: bit 6 stuck at 1 under w = 3, stuck at 0 under w = 5', () => {
+    const L = layerLayout(4, 1, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1 } }));
+    const q = handLayer(4, 1, [9, -20, 3, 5]);
+    const cells = new Uint8Array(L.physRows * L.physCols);
+    cells[0 * L.physCols + weightColumn(L, 0, 6, 0)] = SA1;
+    cells[3 * L.physCols + weightColumn(L, 0, 6, 0)] = SA0;
+    const activity = { mean: new Float64Array(4), meanSquare: Float64Array.from([4, 3, 2, 1]) };
+    const plan = mtMapPlan({ q, L, activity, cells, stats: { rate: 0.1, sa1Share: 0.5 } });
+    // The least important rows go to the faulty physical rows: w = 3 to row 0, w = 5 to row 3.
+    expect(Array.from(plan.rowMap)).toEqual([1, 2, 0, 3]);
+    // Plain, w = 3 stores 1000 0011 (z = 128) or 1000 0010 (z = 127), bit 6 reads 1: error 64;
+    // flipped, w = 5 stores 0111 1010 or 0111 1011, bit 6 reads 0: error 64. Re-encoded: z = 127,
+    // plain, w = 3 stored as 127 = 0111 1111 (error −3) — the least Σ Var(x)·e² of the four choices
+    // (z = 128 plain: X = 127, error −4; flipped: w = 5 errs by −6 (z = 128) or −5 (z = 127)).
+    expect([plan.zero[0], plan.inverted[0]]).toEqual([127, 0]);
+    expect(Array.from(plan.stored!)).toEqual([136, 107, 127, 132]);
+    expect(Array.from(computedWeights(buildMapping(q, L, plan), cells))).toEqual([9, -20, 0, 5]);
+  });
+  it('buildMapping takes re-encoded values as they are, and refuses values out of range', () => {
+    const q = handLayer(4, 2, [5, -7, 0, 127, -127, 1, 64, -64]);
+    const off = layerLayout(4, 2, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1 } }));
+    const plan = { ...plainPlan(off), stored: new Int32Array(8).fill(200), refStored: new Int32Array(4).fill(3) };
+    expect(buildMapping(q, off, plan).levels[weightColumn(off, 0, 7, 0)]).toBe(1); // 200 = 1100 1000
+    expect(() => buildMapping(q, off, { ...plan, stored: new Int32Array(8).fill(256) })).toThrow(/stored value 256 of weight 5 \(output 0, row 0\) is not an integer in \[0, 2\^8\)/);
+    expect(() => buildMapping(q, off, { ...plan, refStored: new Int32Array(4).fill(-1) })).toThrow(/reference value -1 of row 0, column tile 0/);
+    expect(() => buildMapping(q, off, { ...plan, stored: new Int32Array(7) })).toThrow(/plan.stored has 7 entries, the layer needs 8/);
+    const dif = layerLayout(4, 2, config({ quant: { weightBits: 8 }, tile: { rows: 4, cols: 32, parallelRead: 4, cellBits: 1, signedScheme: 'differential' } }));
+    const pairs = { ...plainPlan(dif), pairPos: new Int32Array(8).fill(64), pairNeg: new Int32Array(8).fill(63) };
+    expect(() => buildMapping(q, dif, pairs)).not.toThrow(); // X+ − X− need not be w
+    expect(() => buildMapping(q, dif, { ...pairs, pairNeg: new Int32Array(8).fill(128) })).toThrow(/pair \(64, 128\) of weight 5 \(output 0, row 0\) is not two integers in \[0, 2\^7\)/);
+  });
+  it('nearestWithMask: the largest reading ≤ t and the smallest ≥ t (brute force, every t)', () => {
+    const rng = new Rng(8, 2);
+    for (let k = 0; k < 400; k++) {
+      const bits = 1 + rng.int(7);
+      const all = 2 ** bits - 1;
+      const m = rng.int(all + 1);
+      const v = rng.int(all + 1) & m;
+      const readable = Array.from({ length: all + 1 }, (_, y) => y).filter((y) => (y & m) === v);
+      for (let t2 = -4; t2 <= 2 * all + 4; t2++) {
+        const t = t2 / 2;
+        const below = readable.filter((y) => y <= t);
+        const above = readable.filter((y) => y >= t);
+        expect(nearestWithMask(t, m, v, bits)).toEqual({ below: below.length ? below[below.length - 1] : -1, above: above.length ? above[0] : -1 });
+      }
+    }
+    expect(() => nearestWithMask(3, 2, 1, 4)).toThrow(RangeError);
+  });
+  it('mt-map programs every stuck cell to the level it is stuck at (the pair or value it stores is what the cells read)', () => {
+    for (const scheme of ['offset', 'differential'] as const) {
+      const { cfg, qn, shapes, activity } = setup(scheme, 'mt-map', 2);
+      const faults = drawFaults(shapes, 0.3, '1:1', 4);
+      const mappings = mitigatedMappings(qn, cfg, faults, () => activity);
+      let stuck = 0;
+      mappings.forEach((m, i) => {
+        const L: Layout = m.layout;
+        const rows = new Set(m.rowMap); // physical rows holding a logical row
+        const cols = new Set([...m.units.pos, ...m.units.neg].filter((j) => j >= 0)); // columns holding weights or references
+        faults[i]!.cells.forEach((f, k) => {
+          if (f === 0 || !rows.has(Math.floor(k / L.physCols)) || !cols.has(k % L.physCols)) return;
+          stuck++;
+          expect(m.levels[k]).toBe(f === SA1 ? 2 ** L.cellBits - 1 : 0);
+        });
+      });
+      expect(stuck).toBeGreaterThan(50);
+    }
   });
 });

@@ -44,7 +44,7 @@ function mtMapping(q: QuantLayer, cfg: Config, seed: number): LayerMapping {
       pairNeg[i] = Math.max(-w, 0) + extra;
     }
   }
-  return buildMapping(q, L, { rowMap, zero, inverted, pairPos, pairNeg });
+  return buildMapping(q, L, { rowMap, zero, inverted, pairPos, pairNeg, stored: null, refStored: null });
 }
 
 function layer(cfg: Config, R: number, C: number, seed: number, mt: boolean) {
