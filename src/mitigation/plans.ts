@@ -399,27 +399,14 @@ function maskedAtMost(t: number, m: number, v: number, bits: number): number {
   return t;
 }
 
-/** Smallest integer y ≥ t with y < 2^bits and (y & m) = v, or −1 (t an integer, 0 ≤ v ≤ m). */
+/**
+ * Smallest integer y ≥ t with y < 2^bits and (y & m) = v, or −1: `maskedAtMost` on the
+ * complements (y ≥ t ⟺ ~y ≤ ~t, and ~y holds the stuck bits m & ~v).
+ */
 function maskedAtLeast(t: number, m: number, v: number, bits: number): number {
-  const top = v | (((1 << bits) - 1) & ~m);
-  if (t > top) return -1;
-  if (t <= v) return v;
-  // `branch` = the lowest free bit seen where t has a 0 (setting it to 1 there leaves every
-  // lower bit free to be as low as it can).
-  let branch = -1;
-  for (let i = bits - 1; i >= 0; i--) {
-    const bit = 1 << i;
-    const tb = t & bit;
-    if (m & bit) {
-      const vb = v & bit;
-      if (vb === tb) continue;
-      const at = vb > tb ? i : branch;
-      const low = (1 << at) - 1;
-      return (t & ~((low << 1) | 1)) | (1 << at) | (v & low);
-    }
-    if (!tb) branch = i;
-  }
-  return t;
+  const full = (1 << bits) - 1;
+  const y = maskedAtMost(full - t, m, m & ~v, bits);
+  return y < 0 ? -1 : full - y;
 }
 
 /**
