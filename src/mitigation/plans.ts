@@ -606,12 +606,70 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
           plan.pairPos[o * L.R + r] = best.xp;
           plan.pairNeg[o * L.R + r] = best.xn;
         }
+        if (activity.moments) refinePairs(q, L, cells, plan, activity.moments, rt, o, rows);
       }
     }
     return plan;
   }
   mtMapOffset(q, L, cells, activity, plan);
   return plan;
+}
+
+/** Passes of `refinePairs` at most (each lowers the cost or stops it). */
+const REFINE_PASSES = 12;
+
+/**
+ * Differential mt-map, second stage: coordinate descent on the tile's exact cost
+ * E[(Σ_r x_r·e_r)²] = eᵀ·M·e with M the rows' second moments (RowActivity.moments), starting
+ * from the greedy's pairs. Visiting each re-encodable weight (one with a stuck cell) in turn,
+ * the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s: `bestPair`
+ * with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair. The cost never
+ * rises; correlated rows (the pixels of one channel in a kernel window) learn to cancel each
+ * other's errors, which the greedy's independent-rows cost cannot see.
+ */
+function refinePairs(q: QuantLayer, L: Layout, cells: Uint8Array, plan: MappingPlan, moments: Float64Array, rt: number, o: number, rows: number[]): void {
+  const n = L.rows;
+  const off = rt * n * n;
+  const first = rt * n;
+  const pos = plan.pairPos!;
+  const neg = plan.pairNeg!;
+  const e = new Float64Array(n);
+  const stuck: { r: number; mp: number; vp: number; mn: number; vn: number }[] = [];
+  for (const r of rows) {
+    const pr = plan.rowMap[r]!;
+    const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
+    const m = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
+    const k = o * L.R + r;
+    e[r - first] = eff(pos[k]!, p.m, p.v) - eff(neg[k]!, m.m, m.v) - q.qWeight[k]!;
+    if (p.m !== 0 || m.m !== 0) stuck.push({ r, mp: p.m, vp: p.v, mn: m.m, vn: m.v });
+  }
+  if (stuck.length === 0) return;
+  const g = new Float64Array(n); // g = M·e
+  for (let i = 0; i < n; i++) {
+    if (e[i] === 0) continue;
+    for (let j = 0; j < n; j++) g[j] += moments[off + j * n + i]! * e[i]!;
+  }
+  for (let pass = 0; pass < REFINE_PASSES; pass++) {
+    let changed = false;
+    for (const c of stuck) {
+      const i = c.r - first;
+      const mii = moments[off + i * n + i]!;
+      if (mii <= 0) continue; // a row never driven: its error costs nothing
+      const k = o * L.R + c.r;
+      const w = q.qWeight[k]!;
+      const others = g[i]! - mii * e[i]!;
+      const root = Math.sqrt(mii);
+      const best = bestPair(w, L, c.mp, c.vp, c.mn, c.vn, root, 0, others / root);
+      const d = best.error - e[i]!;
+      if (d === 0) continue;
+      for (let j = 0; j < n; j++) g[j] += moments[off + j * n + i]! * d;
+      e[i] = best.error;
+      pos[k] = best.xp;
+      neg[k] = best.xn;
+      changed = true;
+    }
+    if (!changed) break;
+  }
 }
 
 /**

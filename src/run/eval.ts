@@ -81,7 +81,7 @@ export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (
 
 /** Row activity of every layer on the calibration images (computed once per prepared network). */
 export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
-  p.activity ??= rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages);
+  p.activity ??= rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, cfg.tile.rows);
   return p.activity;
 }
 
