@@ -615,16 +615,17 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
   return plan;
 }
 
-/** Passes of `refinePairs` at most (each lowers the cost or stops it). */
-const REFINE_PASSES = 12;
+/** Passes of `refinePairs` at most; it stops earlier when a pass changes nothing (the usual case). */
+const REFINE_PASSES = 64;
 
 /**
  * Differential mt-map, second stage: coordinate descent on the tile's exact cost
  * E[(Σ_r x_r·e_r)²] = eᵀ·M·e with M the rows' second moments (RowActivity.moments), starting
  * from the greedy's pairs. Visiting each re-encodable weight (one with a stuck cell) in turn,
  * the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s: `bestPair`
- * with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair. The cost never
- * rises; correlated rows (the pixels of one channel in a kernel window) learn to cancel each
+ * with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair, taken only when it
+ * lowers the cost, so the descent ends (at a pass that changes nothing: no single weight can
+ * then do better); correlated rows (the pixels of one channel in a kernel window) learn to cancel each
  * other's errors, which the greedy's independent-rows cost cannot see.
  */
 function refinePairs(q: QuantLayer, L: Layout, cells: Uint8Array, plan: MappingPlan, moments: Float64Array, rt: number, o: number, rows: number[]): void {
@@ -661,7 +662,8 @@ function refinePairs(q: QuantLayer, L: Layout, cells: Uint8Array, plan: MappingP
       const root = Math.sqrt(mii);
       const best = bestPair(w, L, c.mp, c.vp, c.mn, c.vn, root, 0, others / root);
       const d = best.error - e[i]!;
-      if (d === 0) continue;
+      // Only a strictly lower cost counts (ties could cycle): Δ = M_ii·(e'² − e²) + 2·g_r·(e' − e).
+      if (d === 0 || mii * (best.error * best.error - e[i]! * e[i]!) + 2 * others * d >= 0) continue;
       for (let j = 0; j < n; j++) g[j] += moments[off + j * n + i]! * d;
       e[i] = best.error;
       pos[k] = best.xp;

@@ -22,7 +22,7 @@ function setup(scheme: 'offset' | 'differential', method: Mitigation, cellBits =
   });
   const { qn, pixels, size } = tinyQuant(4, 6, 8);
   const shapes = networkLayerShapes(qn.net, cfg);
-  const activity = rowActivity(qn, pixels, size, 3);
+  const activity = rowActivity(qn, pixels, size, 3, cfg.tile.rows);
   return { cfg, qn, pixels, size, shapes, activity };
 }
 
@@ -306,5 +306,73 @@ describe('mt-map re-encodes around the stuck cells', () => {
       });
       expect(stuck).toBeGreaterThan(50);
     }
+  });
+});
+
+describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ·M·e', () => {
+  /** Stuck masks of one side of weight (o, r) at its physical row (as src/mitigation/plans.ts reads them). */
+  const masksOf = (cells: Uint8Array, L: Layout, pr: number, o: number, side: 0 | 1) => {
+    let m = 0;
+    let v = 0;
+    const ones = 2 ** L.cellBits - 1;
+    for (let s = 0; s < L.S; s++) {
+      const f = cells[pr * L.physCols + weightColumn(L, o, s, side)];
+      if (f === SA0 || f === SA1) m |= ones << (s * L.cellBits);
+      if (f === SA1) v |= ones << (s * L.cellBits);
+    }
+    return { m, v };
+  };
+  const read = (X: number, k: { m: number; v: number }) => (X & ~k.m) | k.v;
+
+  it('ends where no single re-encoded weight can lower the cost (brute force over every pair), below the greedy alone', () => {
+    const { cfg, qn, shapes, activity } = setup('differential', 'mt-map', 2);
+    const faults = drawFaults(shapes, 0.3, '5:1', 11);
+    let checked = 0;
+    let improved = 0;
+    qn.layers.forEach((q, li) => {
+      const L = layerLayout(q.rows, q.cols, cfg, 'test');
+      const cells = faults[li]!.cells;
+      const a = activity[li]!;
+      const M = a.moments!;
+      const n = L.rows;
+      const refined = mtMapPlan({ q, L, activity: a, cells, stats: { rate: 0.3, sa1Share: 5 / 6 } });
+      const greedy = mtMapPlan({ q, L, activity: { mean: a.mean, meanSquare: a.meanSquare }, cells, stats: { rate: 0.3, sa1Share: 5 / 6 } });
+      const top = 2 ** (L.S * L.cellBits);
+      for (let rt = 0; rt < L.rowTiles; rt++) {
+        for (let o = 0; o < L.C; o++) {
+          const rows = Array.from({ length: Math.min(n, L.R - rt * n) }, (_, i) => rt * n + i);
+          const errors = (plan: typeof refined) =>
+            rows.map((r) => {
+              const pr = plan.rowMap[r]!;
+              const k = o * L.R + r;
+              return read(plan.pairPos![k]!, masksOf(cells, L, pr, o, 0)) - read(plan.pairNeg![k]!, masksOf(cells, L, pr, o, 1)) - q.qWeight[k]!;
+            });
+          const cost = (e: number[]) => e.reduce((sum, ei, i) => sum + e.reduce((t, ej, j) => t + M[rt * n * n + i * n + j]! * ei * ej, 0), 0);
+          const e = errors(refined);
+          const c = cost(e);
+          expect(c).toBeLessThanOrEqual(cost(errors(greedy)) + 1e-9);
+          if (c < cost(errors(greedy)) - 1e-9) improved++;
+          // Coordinate-wise optimal: no other pair of a weight with a stuck cell lowers the cost.
+          rows.forEach((r, i) => {
+            const pr = refined.rowMap[r]!;
+            const p = masksOf(cells, L, pr, o, 0);
+            const m = masksOf(cells, L, pr, o, 1);
+            if (p.m === 0 && m.m === 0) return;
+            checked++;
+            let best = Infinity;
+            for (let xp = 0; xp < top; xp++) {
+              for (let xn = 0; xn < top; xn++) {
+                const trial = e.slice();
+                trial[i] = read(xp, p) - read(xn, m) - q.qWeight[o * L.R + r]!;
+                best = Math.min(best, cost(trial));
+              }
+            }
+            expect(c).toBeLessThanOrEqual(best + 1e-6 * Math.max(1, Math.abs(best)));
+          });
+        }
+      }
+    });
+    expect(checked).toBeGreaterThan(20);
+    expect(improved).toBeGreaterThan(0);
   });
 });
