@@ -596,17 +596,22 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
         // Greedy over the column's rows, most active first: each weight takes the pair that
         // minimizes the column's running cost (Σ E[x]·e)² + Σ Var(x)·e², then energy.
         let bias = 0;
+        const stuck: StuckPair[] = [];
+        const errors = new Float64Array(L.rows);
         for (const r of rows) {
           const pr = plan.rowMap[r]!;
           const w = q.qWeight[o * L.R + r]!;
           const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
           const n = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
-          const best = p.m === 0 && n.m === 0 ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, activity.mean[r]!, variance[r]!, bias);
+          const clean = p.m === 0 && n.m === 0;
+          const best = clean ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, activity.mean[r]!, variance[r]!, bias);
           bias += activity.mean[r]! * best.error;
           plan.pairPos[o * L.R + r] = best.xp;
           plan.pairNeg[o * L.R + r] = best.xn;
+          errors[r - rt * L.rows] = best.error;
+          if (!clean) stuck.push({ r, mp: p.m, vp: p.v, mn: n.m, vn: n.v });
         }
-        if (activity.moments) refinePairs(q, L, cells, plan, activity.moments, rt, o, rows);
+        if (activity.moments && stuck.length > 0) refinePairs(q, L, plan, activity.moments, rt, o, stuck, errors);
       }
     }
     return plan;
@@ -615,36 +620,35 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
   return plan;
 }
 
+/** A weight whose pair has a stuck cell: its logical row and the stuck masks of its G+ and G− cells. */
+interface StuckPair {
+  r: number;
+  mp: number;
+  vp: number;
+  mn: number;
+  vn: number;
+}
+
 /** Passes of `refinePairs` at most; it stops earlier when a pass changes nothing (the usual case). */
 const REFINE_PASSES = 64;
 
 /**
  * Differential mt-map, second stage: coordinate descent on the tile's exact cost
  * E[(Σ_r x_r·e_r)²] = eᵀ·M·e with M the rows' second moments (RowActivity.moments), starting
- * from the greedy's pairs. Visiting each re-encodable weight (one with a stuck cell) in turn,
+ * from the greedy's pairs and errors `e` (indexed by row within the tile). Visiting each weight
+ * with a stuck cell (`stuck`) in turn,
  * the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s: `bestPair`
  * with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair, taken only when it
  * lowers the cost, so the descent ends (at a pass that changes nothing: no single weight can
  * then do better); correlated rows (the pixels of one channel in a kernel window) learn to cancel each
  * other's errors, which the greedy's independent-rows cost cannot see.
  */
-function refinePairs(q: QuantLayer, L: Layout, cells: Uint8Array, plan: MappingPlan, moments: Float64Array, rt: number, o: number, rows: number[]): void {
+function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, moments: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
   const n = L.rows;
   const off = rt * n * n;
   const first = rt * n;
   const pos = plan.pairPos!;
   const neg = plan.pairNeg!;
-  const e = new Float64Array(n);
-  const stuck: { r: number; mp: number; vp: number; mn: number; vn: number }[] = [];
-  for (const r of rows) {
-    const pr = plan.rowMap[r]!;
-    const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
-    const m = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
-    const k = o * L.R + r;
-    e[r - first] = eff(pos[k]!, p.m, p.v) - eff(neg[k]!, m.m, m.v) - q.qWeight[k]!;
-    if (p.m !== 0 || m.m !== 0) stuck.push({ r, mp: p.m, vp: p.v, mn: m.m, vn: m.v });
-  }
-  if (stuck.length === 0) return;
   const g = new Float64Array(n); // g = M·e
   for (let i = 0; i < n; i++) {
     if (e[i] === 0) continue;
