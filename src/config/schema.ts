@@ -97,7 +97,7 @@ export const FaultSchema = z
 export const MitigationSchema = z
   .strictObject({
     method: oneOf(MITIGATIONS).default('none').describe('none, mt-stats (MT from the expected fault statistics), mt-map (MT from the fault map), pytorx (digital correction with the fault map), zhang (row permutation and column flipping).'),
-    activityImages: intIn(1, 10000).default(16).describe('Calibration images used to measure each row\'s input activity (MT weighs errors by it).'),
+    activityImages: intIn(1, 10000).default(500).describe('Calibration images used to measure each row\'s input activity (MT weighs errors by it).'),
   })
   .describe('Fault mitigation.');
 

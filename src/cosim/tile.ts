@@ -15,7 +15,7 @@
  */
 import { UnsupportedError } from '../errors.ts';
 import type { Layout } from '../crossbar/layout.ts';
-import { crossbarMatmul, type Crossbar } from '../crossbar/reference.ts';
+import { addColumnOffsets, crossbarMatmul, type Crossbar } from '../crossbar/reference.ts';
 import type { Design } from '../rtl/design.ts';
 import { tileFromMapping, type TileContent } from '../rtl/program.ts';
 import { programWrites, type RegWrite } from '../rtl/tables.ts';
@@ -77,6 +77,8 @@ export function rowTileProduct(xb: Crossbar, layerIndex: number, x: Int32Array, 
   for (let v = 0; v < P; v++) masked.set(x.subarray(v * L.R + lo, v * L.R + hi), v * L.R + lo);
   const acc = new Float64Array(L.C * P);
   crossbarMatmul(xb, m.q, masked, P, acc);
+  // MT's column offsets belong to the layer's bias, added after the tiles' sums: not a tile's.
+  if (m.columnOffset) addColumnOffsets(Int32Array.from(m.columnOffset, (v) => -v), P, acc);
   return acc;
 }
 

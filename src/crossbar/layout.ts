@@ -96,6 +96,12 @@ export interface LayerMapping {
    * beside the array (PytorX-style oracle compensation of stuck cells, docs/mt.md).
    */
   correction?: Int32Array | null;
+  /**
+   * Digital output offset per weight column o, or null: acc[o] += columnOffset[o] for every
+   * output (an integer, folded into the layer's bias register, which the digital periphery
+   * adds after the matrix product anyway; MT's mean-error correction, docs/mt.md).
+   */
+  columnOffset?: Int32Array | null;
 }
 
 /** Physical column of weight column `o`, slice `s`, side 0 (offset / G+) or 1 (G−). */
@@ -148,6 +154,8 @@ export interface MappingPlan {
   stored: Int32Array | null;
   /** offset: the reference column's stored value for logical row r, column tile ct [r·colTiles + ct], overriding z; null = z. */
   refStored: Int32Array | null;
+  /** Per weight column o, an integer added to every output digitally (LayerMapping.columnOffset); null = none. */
+  columnOffset?: Int32Array | null;
 }
 
 export function plainPlan(L: Layout): MappingPlan {
@@ -193,6 +201,7 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
   sized('pairNeg', plan.pairNeg, R * C);
   sized('stored', plan.stored, R * C);
   sized('refStored', plan.refStored, R * L.colTiles);
+  sized('columnOffset', plan.columnOffset ?? null, C);
   const inRange = (X: number, top: number) => Number.isInteger(X) && X >= 0 && X < top;
   const levels = new Uint8Array(L.physRows * physCols);
   for (let r = 0; r < R; r++) {
@@ -265,7 +274,7 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
     }
   }
   start[L.rowTiles * C] = n;
-  return { name: q.layer.name, q, layout: L, levels, rowMap: plan.rowMap, units, terms: { start, unit, coef }, inputSum, correction: null };
+  return { name: q.layer.name, q, layout: L, levels, rowMap: plan.rowMap, units, terms: { start, unit, coef }, inputSum, correction: null, columnOffset: plan.columnOffset ?? null };
 }
 
 /**

@@ -183,6 +183,15 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: nu
   if (m.inputSum) addInputSums(m, x, P, T, D);
   for (let v = 0; v < T.length; v++) acc[v] += D === 1 ? T[v]! : rdiv(T[v]!, D);
   if (m.correction) gemm(m.correction, x, L.R, P, L.C, acc);
+  if (m.columnOffset) addColumnOffsets(m.columnOffset, P, acc);
+}
+
+/** acc[o·P + p] += offset[o]: MT's per-column output offset, folded into the layer's bias (digital, exact). */
+export function addColumnOffsets(offset: Int32Array, P: number, acc: Float64Array): void {
+  for (let o = 0; o < offset.length; o++) {
+    const v = offset[o]!;
+    if (v !== 0) for (let p = 0; p < P; p++) acc[o * P + p] += v;
+  }
 }
 
 /** T[o·P + p] += scale · Σ_rt inputSum[rt·C + o] · Σ_{r in row tile rt} x[p·R + r] (digital, exact). */

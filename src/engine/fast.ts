@@ -15,7 +15,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
-import { addInputSums, type Crossbar } from '../crossbar/reference.ts';
+import { addColumnOffsets, addInputSums, type Crossbar } from '../crossbar/reference.ts';
 import { gemm } from '../nn/ops.ts';
 import { UnsupportedError } from '../errors.ts';
 import type { MatrixEngine, QuantLayer } from '../nn/quant.ts';
@@ -132,6 +132,7 @@ export function fastEngine(xb: Crossbar, threads = kernelThreads()): MatrixEngin
       const mapping = xb.mappings[i]!;
       if (mapping.inputSum) addInputSums(mapping, x, P, acc); // digital input-sum term (polarity inversion)
       if (mapping.correction) gemm(mapping.correction, x, mapping.layout.R, P, mapping.layout.C, acc); // digital correction (PytorX)
+      if (mapping.columnOffset) addColumnOffsets(mapping.columnOffset, P, acc); // MT's output offsets (layer bias)
       const L = mapping.layout;
       const units = mapping.units.pos.length;
       // Reads with no active row (skipped by the kernel) have I = 0 on every unit.

@@ -576,9 +576,12 @@ export function mtStatsPlan({ q, L, activity, stats }: PlanInput): MappingPlan {
 
 /**
  * MT with the fault map: row permutation by activity, then every weight with a stuck cell
- * re-encoded around it — differential: the best pair over all (X+, X−) (`bestPair`); offset:
- * the best stored value per weight and reference, with the zero point per subarray and the
- * polarity per column (`mtMapOffset`). Weights without a stuck cell keep their exact encoding.
+ * re-encoded around it — differential: the best pair over all (X+, X−) (`bestPair`), then a
+ * coordinate descent on each tile's output error variance (`refinePairs`), and the mean output
+ * error of each column cancelled by a digital offset folded into the layer's bias
+ * (`plan.columnOffset`); offset: the best stored value per weight and reference, with the zero
+ * point per subarray and the polarity per column (`mtMapOffset`). Weights without a stuck cell
+ * keep their exact encoding.
  */
 export function mtMapPlan(input: PlanInput): MappingPlan {
   const { q, L, activity } = input;
@@ -589,31 +592,32 @@ export function mtMapPlan(input: PlanInput): MappingPlan {
     plan.pairPos = new Int32Array(q.qWeight.length);
     plan.pairNeg = new Int32Array(q.qWeight.length);
     const variance = rowVariance(activity);
+    const meanError = new Float64Array(L.C); // E[Σ_r x_r·e_r] per column, over all row tiles
     for (let rt = 0; rt < L.rowTiles; rt++) {
-      const rows = Array.from({ length: Math.min(L.rows, L.R - rt * L.rows) }, (_, i) => rt * L.rows + i);
-      rows.sort((a, b) => activity.meanSquare[b]! - activity.meanSquare[a]! || a - b);
+      const first = rt * L.rows;
+      const count = Math.min(L.rows, L.R - first);
       for (let o = 0; o < L.C; o++) {
-        // Greedy over the column's rows, most active first: each weight takes the pair that
-        // minimizes the column's running cost (Σ E[x]·e)² + Σ Var(x)·e², then energy.
-        let bias = 0;
+        // First each weight alone: the pair with the least Var(x_r)·e², then energy (the mean
+        // error is the column offset's: it costs nothing here).
         const stuck: StuckPair[] = [];
         const errors = new Float64Array(L.rows);
-        for (const r of rows) {
+        for (let r = first; r < first + count; r++) {
           const pr = plan.rowMap[r]!;
           const w = q.qWeight[o * L.R + r]!;
           const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
           const n = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
           const clean = p.m === 0 && n.m === 0;
-          const best = clean ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, activity.mean[r]!, variance[r]!, bias);
-          bias += activity.mean[r]! * best.error;
+          const best = clean ? { xp: Math.max(w, 0), xn: Math.max(-w, 0), error: 0 } : bestPair(w, L, p.m, p.v, n.m, n.v, 0, variance[r]!, 0);
           plan.pairPos[o * L.R + r] = best.xp;
           plan.pairNeg[o * L.R + r] = best.xn;
-          errors[r - rt * L.rows] = best.error;
+          errors[r - first] = best.error;
           if (!clean) stuck.push({ r, mp: p.m, vp: p.v, mn: n.m, vn: n.v });
         }
-        if (activity.moments && stuck.length > 0) refinePairs(q, L, plan, activity.moments, rt, o, stuck, errors);
+        if (activity.covariance && stuck.length > 0) refinePairs(q, L, plan, activity.covariance, rt, o, stuck, errors);
+        for (let i = 0; i < count; i++) meanError[o] += activity.mean[first + i]! * errors[i]!;
       }
     }
+    plan.columnOffset = Int32Array.from(meanError, (m) => -Math.round(m) || 0); // || 0: no −0
     return plan;
   }
   mtMapOffset(q, L, cells, activity, plan);
@@ -634,16 +638,16 @@ const REFINE_PASSES = 64;
 
 /**
  * Differential mt-map, second stage: coordinate descent on the tile's exact cost
- * E[(Σ_r x_r·e_r)²] = eᵀ·M·e with M the rows' second moments (RowActivity.moments), starting
- * from the greedy's pairs and errors `e` (indexed by row within the tile). Visiting each weight
- * with a stuck cell (`stuck`) in turn,
- * the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s: `bestPair`
- * with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair, taken only when it
- * lowers the cost, so the descent ends (at a pass that changes nothing: no single weight can
- * then do better); correlated rows (the pixels of one channel in a kernel window) learn to cancel each
- * other's errors, which the greedy's independent-rows cost cannot see.
+ * Var(Σ_r x_r·e_r) = eᵀ·M·e with M the rows' covariances (RowActivity.covariance; the mean
+ * error is cancelled by the column offset), starting from the first stage's pairs and errors
+ * `e` (indexed by row within the tile). Visiting each weight with a stuck cell (`stuck`) in
+ * turn, the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s:
+ * `bestPair` with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair, taken
+ * only when it lowers the cost, so the descent ends (at a pass that changes nothing: no single
+ * weight can then do better); correlated rows (the pixels of one channel in a kernel window)
+ * learn to cancel each other's errors, which a cost of independent rows cannot see.
  */
-function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, moments: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
+function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, M: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
   const n = L.rows;
   const off = rt * n * n;
   const first = rt * n;
@@ -652,13 +656,13 @@ function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, moments: Float
   const g = new Float64Array(n); // g = M·e
   for (let i = 0; i < n; i++) {
     if (e[i] === 0) continue;
-    for (let j = 0; j < n; j++) g[j] += moments[off + j * n + i]! * e[i]!;
+    for (let j = 0; j < n; j++) g[j] += M[off + j * n + i]! * e[i]!;
   }
   for (let pass = 0; pass < REFINE_PASSES; pass++) {
     let changed = false;
     for (const c of stuck) {
       const i = c.r - first;
-      const mii = moments[off + i * n + i]!;
+      const mii = M[off + i * n + i]!;
       if (mii <= 0) continue; // a row never driven: its error costs nothing
       const k = o * L.R + c.r;
       const w = q.qWeight[k]!;
@@ -668,7 +672,7 @@ function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, moments: Float
       const d = best.error - e[i]!;
       // Only a strictly lower cost counts (ties could cycle): Δ = M_ii·(e'² − e²) + 2·g_r·(e' − e).
       if (d === 0 || mii * (best.error * best.error - e[i]! * e[i]!) + 2 * others * d >= 0) continue;
-      for (let j = 0; j < n; j++) g[j] += moments[off + j * n + i]! * d;
+      for (let j = 0; j < n; j++) g[j] += M[off + j * n + i]! * d;
       e[i] = best.error;
       pos[k] = best.xp;
       neg[k] = best.xn;

@@ -79,9 +79,18 @@ export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (
   return buildCrossbar(p.qn, cfg, { mappings, faults, ...(calibratedFullScale ? { calibratedFullScale } : {}) });
 }
 
-/** Row activity of every layer on the calibration images (computed once per prepared network). */
+/**
+ * Row activity of every layer on the calibration images (computed once per prepared network
+ * and activity setting); with the rows' covariances per row tile only where MT-map uses them
+ * (differential pairs).
+ */
 export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
-  p.activity ??= rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, cfg.tile.rows);
+  const tileRows = cfg.tile.signedScheme === 'differential' ? cfg.tile.rows : undefined;
+  const key = `${cfg.mitigation.activityImages}/${tileRows ?? 0}`;
+  if (!p.activity || p.activityKey !== key) {
+    p.activity = rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows);
+    p.activityKey = key;
+  }
   return p.activity;
 }
 

@@ -23,8 +23,9 @@ export interface Prepared {
   calibration: Cifar10Batch;
   /** Calibrated ADC full scales, per (tile, device) config. */
   adcFullScaleCache: Map<string, number[]>;
-  /** Row activity on the calibration images (for MT), computed on first use. */
+  /** Row activity on the calibration images (for MT), computed on first use, and what it was measured for. */
   activity?: import('../mitigation/activity.ts').RowActivity[];
+  activityKey?: string;
 }
 
 /** What `prepare` reads before any long work. */

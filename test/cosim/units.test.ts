@@ -20,7 +20,9 @@ import { generateRtl } from '../../src/rtl/generate.ts';
 import { goldenConfig } from '../rtl/configs.ts';
 import { rng } from '../rtl/random.ts';
 import { icarusCompile, run, tempDir } from '../rtl/tools.ts';
-import { workload } from './workload.ts';
+import { drawFaults, noFaults } from '../../src/crossbar/faults.ts';
+import { programCrossbarWithFaults } from '../../src/run/eval.ts';
+import { workload, workloadConfig } from './workload.ts';
 
 describe('memxbar_analog column currents (bit planes), Icarus', () => {
   it('every row pattern of an 8-row array: I[j] = Σ row_in[r]·G[r][j], no carry between lanes at the largest sums; an X cell makes the currents unknown (seed 81)', () => {
@@ -221,5 +223,21 @@ describe('layers of the shipped VGG8-w0.5', () => {
     const words = expectedWords(gen.design, full, L.C, 2, 0);
     expect(words[1]!.slice(0, L.C)).toEqual(Array.from({ length: L.C }, (_, o) => BigInt(full[o * 2 + 1]!)));
     expect(words[1]!.slice(L.C).every((w) => w === 0n)).toBe(true);
+  });
+
+  it('MT\'s column offsets are the layer\'s, not a tile\'s: the row-tile products add up to the layer product without them (differential mt-map, fc2)', () => {
+    const { p } = workload('no faults');
+    // 30 % stuck cells (5:1, seed 7) in fc2 only: the other layers map quickly.
+    const cfg = workloadConfig('faults + MT', ['tile.signedScheme="differential"']);
+    const xb = programCrossbarWithFaults(p, cfg, (layers) => layers.map((l, i) => (i === 7 ? drawFaults([l], 0.3, '5:1', 7)[0]! : noFaults([l])[0]!)));
+    const m = xb.mappings[7]!;
+    const L = m.layout;
+    expect(m.columnOffset!.some((v) => v !== 0)).toBe(true);
+    const x = Int32Array.from({ length: 2 * L.R }, (_, i) => (i * 37) % 256);
+    const full = new Float64Array(L.C * 2);
+    crossbarMatmul(xb, m.q, x, 2, full);
+    const sum = new Float64Array(L.C * 2);
+    for (let rt = 0; rt < L.rowTiles; rt++) rowTileProduct(xb, 7, x, 2, rt).forEach((v, i) => (sum[i] += v));
+    expect([...sum].map((v, i) => v + m.columnOffset![Math.floor(i / 2)]!)).toEqual([...full]);
   });
 });

@@ -309,7 +309,7 @@ describe('mt-map re-encodes around the stuck cells', () => {
   });
 });
 
-describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ·M·e', () => {
+describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ·M·e, and the column offset', () => {
   /** Stuck masks of one side of weight (o, r) at its physical row (as src/mitigation/plans.ts reads them). */
   const masksOf = (cells: Uint8Array, L: Layout, pr: number, o: number, side: 0 | 1) => {
     let m = 0;
@@ -333,7 +333,7 @@ describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ
       const L = layerLayout(q.rows, q.cols, cfg, 'test');
       const cells = faults[li]!.cells;
       const a = activity[li]!;
-      const M = a.moments!;
+      const M = a.covariance!;
       const n = L.rows;
       const refined = mtMapPlan({ q, L, activity: a, cells, stats: { rate: 0.3, sa1Share: 5 / 6 } });
       const greedy = mtMapPlan({ q, L, activity: { mean: a.mean, meanSquare: a.meanSquare }, cells, stats: { rate: 0.3, sa1Share: 5 / 6 } });
@@ -374,5 +374,34 @@ describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ
     });
     expect(checked).toBeGreaterThan(20);
     expect(improved).toBeGreaterThan(0);
+  });
+  it('the column offset cancels each column\'s mean output error over the calibration inputs (first layer, lossless ADC)', () => {
+    const { cfg, qn, pixels, size, shapes, activity } = setup('differential', 'mt-map', 2);
+    const faults = drawFaults(shapes, 0.3, '5:1', 12);
+    const mappings = mitigatedMappings(qn, cfg, faults, () => activity);
+    const offset = mappings[0]!.columnOffset!;
+    expect(offset.some((v) => v !== 0)).toBe(true);
+    const layer0 = (engine: Parameters<typeof forwardInt>[2], n: number) => {
+      let out: number[] = [];
+      forwardInt(qn, quantizeImage(pixels, n * size, size, 8), engine, (q, acc) => {
+        if (q.index === 0) out = Array.from(acc);
+      });
+      return out;
+    };
+    const xb = buildCrossbar(qn, cfg, { mappings, faults });
+    const C = qn.layers[0]!.cols;
+    const withOffset = new Float64Array(C);
+    let P = 0;
+    for (let n = 0; n < 3; n++) { // the three images rowActivity measured
+      const got = layer0(referenceEngine(xb), n);
+      const exact = layer0(undefined, n);
+      const p = got.length / C;
+      P += p;
+      for (let o = 0; o < C; o++) {
+        for (let v = 0; v < p; v++) withOffset[o] += got[o * p + v]! - exact[o * p + v]!;
+      }
+    }
+    // The offset is the rounded mean error, so what is left of the mean is at most half a unit.
+    for (let o = 0; o < C; o++) expect(Math.abs(withOffset[o]! / P)).toBeLessThanOrEqual(0.5 + 1e-9);
   });
 });
