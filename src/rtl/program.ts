@@ -21,7 +21,8 @@ export interface TileContent extends Required<Pick<TileProgram, 'rowMap' | 'term
  * tile cannot hold: a row mapped into another row tile, a conversion unit the tile does
  * not have, a coefficient that is not a signed power of two within the table, more terms
  * per weight column than the table holds, or a digital correction matrix (PytorX), which
- * the tile does not implement.
+ * the tile does not implement. MT's column offsets (`m.columnOffset`) are not a tile's: they
+ * are added with the layer's bias after the tiles' sums.
  *
  * `d` must be an MT build when the mapping is not the plain one (row map, terms and the
  * input-sum term are MT tables).
