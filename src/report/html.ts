@@ -6,6 +6,7 @@
 import { num } from '../cost/report.ts';
 import type { FlowCharts } from './charts.ts';
 import type { FlowReport } from '../run/flow.ts';
+import { energyHeader, hasPlainBaseline } from '../run/sweep.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -127,11 +128,11 @@ ${configHtml}
 <h2 id="accuracy">Accuracy under stuck-at faults</h2>
 <p>${r.accuracy.images} test images: float32 ${pct(r.accuracy.float)}, integer path ${pct(r.accuracy.integer)}, crossbar ${pct(r.accuracy.crossbar)}.</p>
 ${figure(charts.accuracy, `Top-1 against the fraction of stuck cells, SA1:SA0 = ${r.sweep.result.spec.ratios.join(' and ')}, one line per mitigation (band: min–max over fault seeds). none: plain mapping; mt-stats: MT from the expected fault ratio; mt-map: MT with the chip's fault map.`)}
-${table(['mitigation', 'SA1:SA0', 'rate (%)', 'top-1 (%)', 'spread', 'seeds', 'read energy vs fault-free'], accRows, [false, false, true, true, false, true, true])}
+${table(['mitigation', 'SA1:SA0', 'rate (%)', 'top-1 (%)', 'spread', 'seeds', energyHeader(S)], accRows, [false, false, true, true, false, true, true])}
 
 <h2 id="price">Price of each mitigation (at ${worst * 100} % stuck cells)</h2>
-${table(['mitigation', 'SA1:SA0', 'table bits / subarray', 'extra cells', 'extra adds / read', 'cells / weight', 'read energy vs fault-free'], priceRows, [false, false, true, true, true, true, true])}
-<p class="note">Definitions: docs/mt.md. Read energy is the array's read-current sum over all reads, relative to the plain mapping without faults.</p>
+${table(['mitigation', 'SA1:SA0', 'table bits / subarray', 'extra cells', 'extra adds / read', 'cells / weight', energyHeader(S)], priceRows, [false, false, true, true, true, true, true])}
+<p class="note">Definitions: docs/mt.md. Read energy is the array's read-current sum over all reads, relative to ${hasPlainBaseline(S) ? 'the plain mapping without faults' : 'the same mitigation without faults (the sweep ran no plain mapping)'}.</p>
 
 <h2 id="area">Tile area by module, with and without MT</h2>
 ${figure(charts.area, 'Digital periphery of one tile, synthesized with and without the MT hardware (row remap, term tables, fault bitmap).')}

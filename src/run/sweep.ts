@@ -59,7 +59,7 @@ export interface SummaryRow {
   stdTop1: number;
   minTop1: number;
   maxTop1: number;
-  /** Mean read-energy figure relative to the plain mapping without faults (mitigation none, rate 0); 1 = unchanged. */
+  /** Mean read-energy figure relative to the plain mapping without faults (mitigation none, rate 0), or to this mitigation's own fault-free mapping when the sweep has no `none` (`energyHeader`); 1 = unchanged. */
   relativeReadEnergy: number | null;
   /** Mean price over the seeds (docs/mt.md). */
   price: Price;
@@ -176,7 +176,7 @@ function meanPrice(ps: Price[]): Price {
 
 /** The price table: one row per mitigation (storage, cells, ops at the sweep's largest rate; energy at each rate). */
 export function priceMarkdown(rows: SummaryRow[]): string {
-  const lines = ['| mitigation | SA1:SA0 | rate (%) | table bits / subarray | extra cells | extra adds / read | cells / weight | read energy vs fault-free plain |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const lines = [`| mitigation | SA1:SA0 | rate (%) | table bits / subarray | extra cells | extra adds / read | cells / weight | ${energyHeader(rows)} |`, '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const s of rows) {
     if (s.rate === 0) continue;
     lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${s.price.storageBitsPerSubarray.toFixed(0)} | ${s.price.extraCellsPerSubarray} | ${s.price.extraOpsPerRead.toFixed(1)} | ${s.price.cellsPerWeight.toFixed(3)} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
@@ -190,8 +190,21 @@ export function sweepCsv(r: SweepResult): string {
   return [head, ...lines].join('\n') + '\n';
 }
 
+/**
+ * What the read energy column is relative to (`summarize`): the plain mapping without faults
+ * when the sweep ran mitigation `none` (rate 0), else each mitigation's own fault-free mapping.
+ */
+export function energyHeader(rows: SummaryRow[]): string {
+  return hasPlainBaseline(rows) ? 'read energy vs fault-free plain' : 'read energy vs the same mitigation fault-free';
+}
+
+/** The sweep ran the plain mapping without faults (mitigation `none`, rate 0), the read energy's baseline. */
+export function hasPlainBaseline(rows: SummaryRow[]): boolean {
+  return rows.some((s) => s.mitigation === 'none' && s.rate === 0);
+}
+
 export function summaryMarkdown(rows: SummaryRow[]): string {
-  const lines = ['| mitigation | SA1:SA0 | rate (%) | top-1 mean (%) | spread (min–max) | seeds | read energy vs fault-free |', '|---|---|---:|---:|---|---:|---:|'];
+  const lines = [`| mitigation | SA1:SA0 | rate (%) | top-1 mean (%) | spread (min–max) | seeds | ${energyHeader(rows)} |`, '|---|---|---:|---:|---|---:|---:|'];
   for (const s of rows) {
     lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${(100 * s.meanTop1).toFixed(2)} | ${(100 * s.minTop1).toFixed(1)}–${(100 * s.maxTop1).toFixed(1)} | ${s.seeds} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
   }
