@@ -78,7 +78,7 @@ export function rowTileProduct(xb: Crossbar, layerIndex: number, x: Int32Array, 
   const acc = new Float64Array(L.C * P);
   crossbarMatmul(xb, m.q, masked, P, acc);
   // MT's column offsets belong to the layer's bias, added after the tiles' sums: not a tile's.
-  if (m.columnOffset) addColumnOffsets(Int32Array.from(m.columnOffset, (v) => -v), P, acc);
+  if (m.columnOffset) addColumnOffsets(m.columnOffset, P, acc, -1);
   return acc;
 }
 

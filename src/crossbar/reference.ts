@@ -186,10 +186,10 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: nu
   if (m.columnOffset) addColumnOffsets(m.columnOffset, P, acc);
 }
 
-/** acc[o·P + p] += offset[o]: MT's per-column output offset, folded into the layer's bias (digital, exact). */
-export function addColumnOffsets(offset: Int32Array, P: number, acc: Float64Array): void {
+/** acc[o·P + p] += sign·offset[o]: MT's per-column output offset, folded into the layer's bias (digital, exact). */
+export function addColumnOffsets(offset: Int32Array, P: number, acc: Float64Array, sign: 1 | -1 = 1): void {
   for (let o = 0; o < offset.length; o++) {
-    const v = offset[o]!;
+    const v = sign * offset[o]!;
     if (v !== 0) for (let p = 0; p < P; p++) acc[o * P + p] += v;
   }
 }
