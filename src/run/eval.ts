@@ -87,11 +87,8 @@ export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (
 export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
   const tileRows = cfg.tile.signedScheme === 'differential' ? cfg.tile.rows : undefined;
   const key = `${cfg.mitigation.activityImages}/${tileRows ?? 0}`;
-  if (!p.activity || p.activityKey !== key) {
-    p.activity = rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows);
-    p.activityKey = key;
-  }
-  return p.activity;
+  if (p.activity?.key !== key) p.activity = { key, rows: rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows) };
+  return p.activity.rows;
 }
 
 /** The calibrated ADC full scale of each layer for `cfg` (computed once per tile/device config). */

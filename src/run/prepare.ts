@@ -23,9 +23,8 @@ export interface Prepared {
   calibration: Cifar10Batch;
   /** Calibrated ADC full scales, per (tile, device) config. */
   adcFullScaleCache: Map<string, number[]>;
-  /** Row activity on the calibration images (for MT), computed on first use, and what it was measured for. */
-  activity?: import('../mitigation/activity.ts').RowActivity[];
-  activityKey?: string;
+  /** Row activity on the calibration images (for MT), computed on first use, with what it was measured for (`key`). */
+  activity?: { key: string; rows: import('../mitigation/activity.ts').RowActivity[] };
 }
 
 /** What `prepare` reads before any long work. */
