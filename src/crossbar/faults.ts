@@ -8,7 +8,7 @@ import type { Config, FaultConfig } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { isCompute, matrixCols, matrixRows, type Network } from '../nn/graph.ts';
 import { Rng } from '../util/rng.ts';
-import { layerLayout, type Layout } from './layout.ts';
+import { layerLayout, weightParts, type Layout } from './layout.ts';
 
 export const OK = 0;
 export const SA0 = 1; // stuck at Gmin
@@ -34,8 +34,9 @@ export interface LayerShape {
  * position here): what a fault map covers. Needs only layer shapes and the config, the
  * same layouts the plain mapping of the quantized network has.
  */
-export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'quant'>): LayerShape[] {
-  return net.layers.filter(isCompute).map((l) => ({ name: l.name, layout: layerLayout(matrixRows(l), matrixCols(l), cfg, `layer "${l.name}"`) }));
+export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'quant'> & Partial<Pick<Config, 'mitigation'>>): LayerShape[] {
+  const parts = weightParts(cfg);
+  return net.layers.filter(isCompute).map((l) => ({ name: l.name, layout: layerLayout(matrixRows(l), matrixCols(l), cfg, `layer "${l.name}"`, parts) }));
 }
 
 /** Draw a fault map: each cell stuck with probability `rate`, SA1 with the ratio's share. */
@@ -123,7 +124,7 @@ function checkLayersComment(list: string, byName: Map<string, LayerFaults>, wher
     const l = byName.get(name);
     if (!l) throw new DataError(`the map was made for a layer ${JSON.stringify(name)} that the network does not have (it has ${[...byName.keys()].join(', ')})`, where);
     if (Number(rows) !== l.physRows || Number(cols) !== l.physCols) {
-      throw new DataError(`the map was made for layer ${name} as a ${rows}x${cols} physical array, but the configured network maps it to ${l.physRows}x${l.physCols} (different tile or quantization settings?)`, where);
+      throw new DataError(`the map was made for layer ${name} as a ${rows}x${cols} physical array, but the configured network maps it to ${l.physRows}x${l.physCols} (different tile or quantization settings, or Zhang's value-range reduction, mitigation.valueRangeParts?)`, where);
     }
     listed.add(name);
   }

@@ -17,10 +17,22 @@ export interface Layout {
   C: number;
   rows: number;
   cols: number;
-  /** Slices per weight (per side for differential). */
+  /** Slices per weight column (per side for differential): per part when `parts` > 1. */
   S: number;
   /** Weight columns per subarray. */
   Wc: number;
+  /**
+   * Weight columns per output: 1, or k for Zhang et al.'s value-range reduction (docs/mt.md),
+   * which splits every stored value evenly into k parts of fewer slices, added by the shift-add.
+   */
+  parts: number;
+  /** Outputs per column tile: ⌊Wc / parts⌋ (each output's parts sit in one subarray). */
+  outputsPerTile: number;
+  /**
+   * Largest value one part holds: ⌈(2^bits − 1) / parts⌉, bits = weightBits (offset) or
+   * weightBits − 1 (differential magnitude). With one part, the plain value range.
+   */
+  partTop: number;
   rowTiles: number;
   colTiles: number;
   physRows: number;
@@ -32,21 +44,43 @@ export interface Layout {
   scheme: Config['tile']['signedScheme'];
 }
 
-export function layerLayout(R: number, C: number, cfg: Pick<Config, 'tile' | 'quant'>, where = 'layer'): Layout {
+/**
+ * Weight columns per output for a config: `mitigation.valueRangeParts` when the mitigation is
+ * Zhang et al.'s (their value-range reduction, docs/mt.md), else 1. The fault map covers the
+ * array this layout describes, so it depends on the mitigation too.
+ */
+export function weightParts(cfg: { mitigation?: Pick<Config['mitigation'], 'method' | 'valueRangeParts'> }): number {
+  return cfg.mitigation?.method === 'zhang' ? cfg.mitigation.valueRangeParts : 1;
+}
+
+/** What a layout depends on in a config. */
+export interface LayoutConfig {
+  tile: Pick<Config['tile'], 'rows' | 'cols' | 'cellBits' | 'parallelRead' | 'signedScheme'>;
+  quant: Pick<Config['quant'], 'weightBits'>;
+}
+
+export function layerLayout(R: number, C: number, cfg: LayoutConfig, where = 'layer', parts = 1): Layout {
   const { rows, cols, cellBits, parallelRead, signedScheme } = cfg.tile;
   const b = cfg.quant.weightBits;
-  const S = signedScheme === 'offset' ? Math.ceil(b / cellBits) : Math.ceil((b - 1) / cellBits);
-  const Wc = signedScheme === 'offset' ? Math.floor(cols / S) - 1 : Math.floor(cols / (2 * S));
-  if (Wc < 1) {
+  if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, not ${parts}`);
+  // The fewest slices whose `parts` columns together hold the largest value: 2^bits − 1.
+  const bits = signedScheme === 'offset' ? b : b - 1;
+  const partTop = Math.ceil((2 ** bits - 1) / parts);
+  let S = 1;
+  while (2 ** (S * cellBits) - 1 < partTop) S++;
+  const Wc = signedScheme === 'offset' ? Math.floor(cols / S) - parts : Math.floor(cols / (2 * S));
+  const outputsPerTile = Math.floor(Wc / parts);
+  if (outputsPerTile < 1) {
+    const split = parts > 1 ? `, split into ${parts} parts (mitigation.valueRangeParts)` : '';
     throw new ConfigError(
-      `a subarray of ${cols} columns cannot hold one ${signedScheme} weight of ${S} slices (${signedScheme === 'offset' ? `needs ${2 * S}: S weight + S reference` : `needs ${2 * S}: S per side`})`,
+      `a subarray of ${cols} columns cannot hold one ${signedScheme} weight of ${S} slices${split} (${signedScheme === 'offset' ? `needs ${2 * parts * S}: S weight + S reference per part` : `needs ${2 * parts * S}: S per side and part`})`,
       `tile.cols (${where})`,
     );
   }
   const rowTiles = Math.ceil(R / rows);
-  const colTiles = Math.ceil(C / Wc);
+  const colTiles = Math.ceil(C / outputsPerTile);
   return {
-    R, C, rows, cols, S, Wc, rowTiles, colTiles,
+    R, C, rows, cols, S, Wc, parts, outputsPerTile, partTop, rowTiles, colTiles,
     physRows: rowTiles * rows,
     physCols: colTiles * cols,
     parallelRead,
@@ -104,17 +138,30 @@ export interface LayerMapping {
   columnOffset?: Int32Array | null;
 }
 
-/** Physical column of weight column `o`, slice `s`, side 0 (offset / G+) or 1 (G−). */
-export function weightColumn(L: Layout, o: number, s: number, side: 0 | 1): number {
-  const ct = Math.floor(o / L.Wc);
-  const j = o % L.Wc;
+/**
+ * Physical column of output `o`, part `part`, slice `s`, side 0 (offset / G+) or 1 (G−). The
+ * parts of an output are consecutive weight columns of one subarray.
+ */
+export function weightColumn(L: Layout, o: number, s: number, side: 0 | 1, part = 0): number {
+  const ct = Math.floor(o / L.outputsPerTile);
+  const j = (o % L.outputsPerTile) * L.parts + part;
   const local = L.scheme === 'offset' ? j * L.S + s : j * 2 * L.S + side * L.S + s;
   return ct * L.cols + local;
 }
 
-/** Physical column of the reference column's slice `s` in column tile `ct` (offset scheme). */
-export function referenceColumn(L: Layout, ct: number, s: number): number {
-  return ct * L.cols + L.Wc * L.S + s;
+/** Physical column of slice `s` of the reference column (part `part`) in column tile `ct` (offset scheme). */
+export function referenceColumn(L: Layout, ct: number, s: number, part = 0): number {
+  return ct * L.cols + (L.Wc + part) * L.S + s;
+}
+
+/**
+ * What part `part` of the cells holding value X stores: X split evenly into `L.parts` parts (the
+ * first X mod k parts one larger), reflected in the part range (P − X_j, P = `L.partTop`) for an
+ * inverted offset column. One part: X itself, or its complement 2^b − 1 − X.
+ */
+export function storedPart(L: Layout, X: number, part: number, reflect: boolean): number {
+  const Xj = Math.floor(X / L.parts) + (part < X % L.parts ? 1 : 0);
+  return reflect ? L.partTop - Xj : Xj;
 }
 
 /** Level of slice s of an unsigned value. */
@@ -189,11 +236,17 @@ export function offsetStored(w: number, z: number, inverted: boolean, weightBits
  * and the digital input-sum term (2^b − 1 − 2z)·Σ_r x_r over the tile's rows. With
  * `plan.stored` / `plan.refStored` the weight and reference cells hold those values instead
  * (the terms are the same). Every stored value must be an integer in range.
+ *
+ * With `L.parts` = k > 1 (value-range reduction) every stored value — X, the reference z, or a
+ * differential pair's X+ and X− — is split evenly into k parts (`splitPart`), each in its own
+ * weight column, and the terms sum all parts. An inverted offset column stores each part
+ * reflected in the part range, P − X_j (P = `L.partTop`), so Σ_j X'_j = kP − X and the input-sum
+ * term is kP − 2z; with k = 1, P = 2^b − 1 and this is the rule above.
  */
 export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): LayerMapping {
-  const { R, C, S, physCols, cellBits } = L;
+  const { R, C, S, physCols, cellBits, parts } = L;
   const b = L.weightBits;
-  const pairTop = 2 ** (S * cellBits);
+  const pairTop = parts * (2 ** (S * cellBits) - 1) + 1;
   const sized = (name: string, a: Int32Array | null, n: number) => {
     if (a && a.length !== n) throw new RangeError(`plan.${name} has ${a.length} entries, the layer needs ${n}`);
   };
@@ -202,8 +255,17 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
   sized('stored', plan.stored, R * C);
   sized('refStored', plan.refStored, R * L.colTiles);
   sized('columnOffset', plan.columnOffset ?? null, C);
+  if (parts > 1 && (plan.stored || plan.refStored)) throw new RangeError('plan.stored and plan.refStored need a layout with one part per weight');
   const inRange = (X: number, top: number) => Number.isInteger(X) && X >= 0 && X < top;
   const levels = new Uint8Array(L.physRows * physCols);
+  // Slices of one weight part sit in consecutive physical columns (weightColumn(L, o, s, side, j) = base + s).
+  const put = (rowBase: number, col0: (j: number) => number, X: number, reflect: boolean) => {
+    for (let j = 0; j < parts; j++) {
+      const Xj = storedPart(L, X, j, reflect);
+      const base = rowBase + col0(j);
+      for (let s = 0; s < S; s++) levels[base + s] = sliceLevel(Xj, s, cellBits);
+    }
+  };
   for (let r = 0; r < R; r++) {
     const rt = Math.floor(r / L.rows);
     const pr = plan.rowMap[r]!;
@@ -211,42 +273,38 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
     const rowBase = pr * physCols;
     for (let o = 0; o < C; o++) {
       const w = q.qWeight[o * R + r]!;
-      // Slices of one weight sit in consecutive physical columns (weightColumn(L, o, s, side) = base + s).
+      const inv = plan.inverted[rt * C + o] === 1;
       if (L.scheme === 'offset') {
         let X: number;
         if (plan.stored) {
           X = plan.stored[o * R + r]!;
           if (!inRange(X, 2 ** b)) throw new RangeError(`stored value ${X} of weight ${w} (output ${o}, row ${r}) is not an integer in [0, 2^${b})`);
         } else {
-          X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!, plan.inverted[rt * C + o] === 1, b);
+          X = offsetStored(w, plan.zero[rt * L.colTiles + Math.floor(o / L.outputsPerTile)]!, false, b);
           if (!inRange(X, 2 ** b)) throw new RangeError(`weight ${w} of output ${o}, row ${r} does not fit its zero point`);
         }
-        const base = rowBase + weightColumn(L, o, 0, 0);
-        for (let s = 0; s < S; s++) levels[base + s] = sliceLevel(X, s, cellBits);
+        // plan.stored is what the cells hold; otherwise an inverted column stores X reflected.
+        put(rowBase, (j) => weightColumn(L, o, 0, 0, j), X, inv && !plan.stored);
       } else {
         const xp = plan.pairPos ? plan.pairPos[o * R + r]! : Math.max(w, 0);
         const xn = plan.pairNeg ? plan.pairNeg[o * R + r]! : Math.max(-w, 0);
-        if (!inRange(xp, pairTop) || !inRange(xn, pairTop)) throw new RangeError(`pair (${xp}, ${xn}) of weight ${w} (output ${o}, row ${r}) is not two integers in [0, 2^${S * cellBits})`);
+        if (!inRange(xp, pairTop) || !inRange(xn, pairTop)) throw new RangeError(`pair (${xp}, ${xn}) of weight ${w} (output ${o}, row ${r}) is not two integers in [0, ${parts === 1 ? `2^${S * cellBits}` : pairTop})`);
         // A flipped column holds the pair the other way round; its terms are negated.
-        const flip = plan.inverted[rt * C + o] === 1 ? 1 : 0;
-        const basePos = rowBase + weightColumn(L, o, 0, flip);
-        const baseNeg = rowBase + weightColumn(L, o, 0, (1 - flip) as 0 | 1);
-        for (let s = 0; s < S; s++) {
-          levels[basePos + s] = sliceLevel(xp, s, cellBits);
-          levels[baseNeg + s] = sliceLevel(xn, s, cellBits);
-        }
+        const flip = inv ? 1 : 0;
+        put(rowBase, (j) => weightColumn(L, o, 0, flip, j), xp, false);
+        put(rowBase, (j) => weightColumn(L, o, 0, (1 - flip) as 0 | 1, j), xn, false);
       }
     }
     if (L.scheme === 'offset') {
       for (let ct = 0; ct < L.colTiles; ct++) {
         const z = plan.refStored ? plan.refStored[r * L.colTiles + ct]! : plan.zero[rt * L.colTiles + ct]!;
         if (!inRange(z, 2 ** b)) throw new RangeError(`reference value ${z} of row ${r}, column tile ${ct} is not an integer in [0, 2^${b})`);
-        for (let s = 0; s < S; s++) levels[rowBase + referenceColumn(L, ct, s)] = sliceLevel(z, s, cellBits);
+        put(rowBase, (j) => referenceColumn(L, ct, 0, j), z, false);
       }
     }
   }
   const units = plainUnits(L);
-  const perOut = L.scheme === 'offset' ? 2 * S : S;
+  const perOut = (L.scheme === 'offset' ? 2 : 1) * parts * S;
   const start = new Int32Array(L.rowTiles * C + 1);
   const unit = new Int32Array(L.rowTiles * C * perOut);
   const coef = new Int32Array(L.rowTiles * C * perOut);
@@ -255,21 +313,24 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let o = 0; o < C; o++) {
       const t = rt * C + o;
+      const ct = Math.floor(o / L.outputsPerTile);
       start[t] = n;
       const inv = plan.inverted[t] === 1;
       const sign = inv ? -1 : 1;
-      for (let s = 0; s < S; s++) {
-        const sig = 2 ** (s * cellBits);
-        unit[n] = o * S + s;
-        coef[n++] = sign * sig;
-        if (L.scheme === 'offset') {
-          unit[n] = C * S + Math.floor(o / L.Wc) * S + s;
-          coef[n++] = -sign * sig;
+      for (let j = 0; j < parts; j++) {
+        for (let s = 0; s < S; s++) {
+          const sig = 2 ** (s * cellBits);
+          unit[n] = (o * parts + j) * S + s;
+          coef[n++] = sign * sig;
+          if (L.scheme === 'offset') {
+            unit[n] = (C + ct) * parts * S + j * S + s;
+            coef[n++] = -sign * sig;
+          }
         }
       }
       if (inv && L.scheme === 'offset') {
         inputSum ??= new Int32Array(L.rowTiles * C);
-        inputSum[t] = 2 ** b - 1 - 2 * plan.zero[rt * L.colTiles + Math.floor(o / L.Wc)]!;
+        inputSum[t] = parts * L.partTop - 2 * plan.zero[rt * L.colTiles + ct]!;
       }
     }
   }
@@ -278,27 +339,34 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
 }
 
 /**
- * Conversion units of the plain layout: unit o·S + s reads weight column o, slice s
- * (offset: its column; differential: its G+/G− pair); for offset, unit C·S + ct·S + s
- * reads the reference column of column tile ct, slice s.
+ * Conversion units of the plain layout: unit (o·k + j)·S + s reads output o's part j, slice s
+ * (offset: its column; differential: its G+/G− pair; k = L.parts); for offset, unit
+ * (C + ct)·k·S + j·S + s reads part j, slice s of the reference column of column tile ct.
  */
 export function plainUnits(L: Layout): Units {
-  const n = L.C * L.S + (L.scheme === 'offset' ? L.colTiles * L.S : 0);
+  const k = L.parts;
+  const n = (L.C + (L.scheme === 'offset' ? L.colTiles : 0)) * k * L.S;
   const pos = new Int32Array(n);
   const neg = new Int32Array(n).fill(-1);
   const slice = new Int8Array(n);
   for (let o = 0; o < L.C; o++) {
-    for (let s = 0; s < L.S; s++) {
-      pos[o * L.S + s] = weightColumn(L, o, s, 0);
-      if (L.scheme === 'differential') neg[o * L.S + s] = weightColumn(L, o, s, 1);
-      slice[o * L.S + s] = s;
+    for (let j = 0; j < k; j++) {
+      for (let s = 0; s < L.S; s++) {
+        const u = (o * k + j) * L.S + s;
+        pos[u] = weightColumn(L, o, s, 0, j);
+        if (L.scheme === 'differential') neg[u] = weightColumn(L, o, s, 1, j);
+        slice[u] = s;
+      }
     }
   }
   if (L.scheme === 'offset') {
     for (let ct = 0; ct < L.colTiles; ct++) {
-      for (let s = 0; s < L.S; s++) {
-        pos[L.C * L.S + ct * L.S + s] = referenceColumn(L, ct, s);
-        slice[L.C * L.S + ct * L.S + s] = s;
+      for (let j = 0; j < k; j++) {
+        for (let s = 0; s < L.S; s++) {
+          const u = (L.C + ct) * k * L.S + j * L.S + s;
+          pos[u] = referenceColumn(L, ct, s, j);
+          slice[u] = s;
+        }
       }
     }
   }

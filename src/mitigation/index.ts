@@ -6,7 +6,7 @@
 import { sa1Share } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { FaultMap } from '../crossbar/faults.ts';
-import { buildMapping, layerLayout, offsetStored, plainMapping, plainPlan, referenceColumn, weightColumn, type LayerMapping, type Layout } from '../crossbar/layout.ts';
+import { buildMapping, layerLayout, offsetStored, plainMapping, plainPlan, referenceColumn, weightColumn, weightParts, type LayerMapping, type Layout } from '../crossbar/layout.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer, QuantNetwork } from '../nn/quant.ts';
 import type { RowActivity } from './activity.ts';
@@ -30,7 +30,7 @@ function effectiveWeights(q: QuantLayer, L: Layout, cells: Uint8Array): Int32Arr
     for (let o = 0; o < L.C; o++) {
       const w = q.qWeight[o * L.R + r]!;
       if (L.scheme === 'offset') {
-        const ct = Math.floor(o / L.Wc);
+        const ct = Math.floor(o / L.outputsPerTile);
         out[o * L.R + r] = value(r, (s) => weightColumn(L, o, s, 0), offsetStored(w, z, false, L.weightBits)) - value(r, (s) => referenceColumn(L, ct, s), z);
       } else {
         out[o * L.R + r] = value(r, (s) => weightColumn(L, o, s, 0), Math.max(w, 0)) - value(r, (s) => weightColumn(L, o, s, 1), Math.max(-w, 0));
@@ -44,7 +44,7 @@ export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMa
   const method = cfg.mitigation.method;
   const stats = { rate: cfg.faults.rate, sa1Share: sa1Share(cfg.faults.sa1Sa0Ratio) };
   return qn.layers.map((q, i) => {
-    const L = layerLayout(q.rows, q.cols, cfg, `layer "${q.layer.name}"`);
+    const L = layerLayout(q.rows, q.cols, cfg, `layer "${q.layer.name}"`, weightParts(cfg));
     const cells = faults[i]!.cells;
     switch (method) {
       case 'none':

@@ -8,7 +8,7 @@
  * cells actually hold is `eff(X) = (X & ~m) | v` (an SA1 slice reads level L−1, SA0 level 0).
  */
 import type { Layout, MappingPlan } from '../crossbar/layout.ts';
-import { offsetStored, plainPlan, referenceColumn, weightColumn } from '../crossbar/layout.ts';
+import { offsetStored, plainPlan, referenceColumn, storedPart, weightColumn } from '../crossbar/layout.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer } from '../nn/quant.ts';
 import type { RowActivity } from './activity.ts';
@@ -494,7 +494,7 @@ export function chooseOffsetPlan(L: Layout, plan: MappingPlan, choice: OffsetCho
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let ct = 0; ct < L.colTiles; ct++) {
       let best: { z: number; inv: Uint8Array; cost: number; energy: number } | null = null;
-      const outs = Array.from({ length: Math.min(L.Wc, L.C - ct * L.Wc) }, (_, j) => ct * L.Wc + j);
+      const outs = Array.from({ length: Math.min(L.outputsPerTile, L.C - ct * L.outputsPerTile) }, (_, j) => ct * L.outputsPerTile + j);
       for (const z of zeros) {
         const inv = new Uint8Array(outs.length);
         let cost = 0;
@@ -737,7 +737,7 @@ function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowA
   };
   // The greedy over one column of one row tile; writes the stored values to `out` when given.
   const column = (o: number, rt: number, z: number, inv: boolean, out: Int32Array | null) => {
-    const ref = refsOf(rt, Math.floor(o / L.Wc), z);
+    const ref = refsOf(rt, Math.floor(o / L.outputsPerTile), z);
     let bias = 0;
     let spread = 0;
     let energy = 0;
@@ -770,36 +770,9 @@ function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowA
       const z = plan.zero[rt * colTiles + ct]!;
       const ref = refsOf(rt, ct, z);
       for (let i = 0; i < ref.x.length; i++) plan.refStored[(rt * L.rows + i) * colTiles + ct] = ref.x[i]!;
-      for (let o = ct * L.Wc; o < Math.min(C, (ct + 1) * L.Wc); o++) column(o, rt, z, plan.inverted[rt * C + o] === 1, plan.stored);
+      for (let o = ct * L.outputsPerTile; o < Math.min(C, (ct + 1) * L.outputsPerTile); o++) column(o, rt, z, plan.inverted[rt * C + o] === 1, plan.stored);
     }
   }
-}
-
-/**
- * Exact cost of offset choices given the map: the expected squared output error of the column,
- * (Σ_r E[x_r]·e_r)² + Σ_r Var(x_r)·e_r² (errors of one column add up through the non-negative
- * inputs), then the energy Σ_r E[x_r]·levels. With `mean` = 0 and `variance` = 1 it is Σ e².
- */
-function offsetMapCost(q: QuantLayer, L: Layout, cells: Uint8Array, rowMap: Int32Array, variance: Float64Array, mean: Float64Array): OffsetChoice {
-  return {
-    cost(o, rt, z, inv) {
-      const ct = Math.floor(o / L.Wc);
-      let bias = 0;
-      let spread = 0;
-      let energy = 0;
-      for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
-        const pr = rowMap[r]!;
-        const w = q.qWeight[o * L.R + r]!;
-        const c = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
-        const ref = stuckMasks(cells, L, pr, referenceColumn(L, ct, 0));
-        const e = offsetEffective(w, z, inv, L, c.m, c.v, ref.m, ref.v) - w;
-        bias += mean[r]! * e;
-        spread += variance[r]! * e * e;
-        energy += mean[r]! * levelSum(eff(offsetStored(w, z, inv, L.weightBits), c.m, c.v), L);
-      }
-      return { cost: bias * bias + spread, energy };
-    },
-  };
 }
 
 /** Var(x_r) = E[x_r²] − E[x_r]². */
@@ -807,11 +780,43 @@ export function rowVariance(a: RowActivity): Float64Array {
   return a.meanSquare.map((m2, r) => Math.max(0, m2 - a.mean[r]! ** 2));
 }
 
+/** What the `L.parts` parts of a stored value X read at physical row pr (part j in column col0(j) onwards). */
+function partsRead(cells: Uint8Array, L: Layout, pr: number, col0: (j: number) => number, X: number, reflect: boolean): number {
+  let read = 0;
+  for (let j = 0; j < L.parts; j++) {
+    const c = stuckMasks(cells, L, pr, col0(j));
+    read += eff(storedPart(L, X, j, reflect), c.m, c.v);
+  }
+  return read;
+}
+
+/**
+ * The weight that output o's cells at physical row pr compute under Zhang et al.'s mapping
+ * (zero point 2^(b−1), the stored values split over `L.parts` columns), plain or flipped:
+ * offset, the parts reflected and the input-sum term kP − 2z; differential, G+ and G− swapped.
+ */
+function zhangComputed(cells: Uint8Array, L: Layout, pr: number, o: number, w: number, flip: boolean): number {
+  if (L.scheme === 'offset') {
+    const z = 2 ** (L.weightBits - 1);
+    const ct = Math.floor(o / L.outputsPerTile);
+    const read = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 0, j), w + z, flip);
+    const ref = partsRead(cells, L, pr, (j) => referenceColumn(L, ct, 0, j), z, false);
+    return flip ? -(read - ref) + L.parts * L.partTop - 2 * z : read - ref;
+  }
+  const xp = Math.max(w, 0);
+  const xn = Math.max(-w, 0);
+  const side0 = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 0, j), flip ? xn : xp, false);
+  const side1 = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 1, j), flip ? xp : xn, false);
+  return flip ? side1 - side0 : side0 - side1;
+}
+
 /**
  * Zhang et al.'s matrix transformations, as memxbar implements them (docs/mt.md): row
- * permutation (rows with the largest weight magnitudes to the cleanest physical rows) and
- * column flipping (the complement stored, corrected digitally; offset scheme), chosen by the
- * unweighted count-of-errors cost. Differential pairs: flipping swaps a column's G+ and G−.
+ * permutation (rows with the largest weight magnitudes to the cleanest physical rows), column
+ * flipping (offset: each stored part reflected, corrected digitally; differential: G+ and G−
+ * swapped) chosen per column and row tile by the unweighted Σ e², and value-range reduction:
+ * the layout `L` splits every stored value over `L.parts` weight columns of fewer slices
+ * (`mitigation.valueRangeParts`), so a stuck cell's error is bounded by a smaller significance.
  */
 export function zhangPlan(input: PlanInput): MappingPlan {
   const { q, L } = input;
@@ -820,27 +825,17 @@ export function zhangPlan(input: PlanInput): MappingPlan {
   const magnitude = new Float64Array(L.R);
   for (let o = 0; o < L.C; o++) for (let r = 0; r < L.R; r++) magnitude[r] += Math.abs(q.qWeight[o * L.R + r]!);
   plan.rowMap = permuteRows(L, cells, magnitude);
-  const ones = new Float64Array(L.R).fill(1);
-  const zeros = new Float64Array(L.R);
-  if (L.scheme === 'offset') {
-    // Zhang et al. keep the zero point 2^(b−1); only the flips are chosen, by Σ e² (no activity).
-    chooseOffsetPlan(L, plan, offsetMapCost(q, L, cells, plan.rowMap, ones, zeros), [2 ** (L.weightBits - 1)]);
-    return plan;
-  }
-  // Differential: flipping a column swaps its G+ and G− columns (coefficients negated).
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let o = 0; o < L.C; o++) {
       let plainErr = 0;
-      let swapErr = 0;
+      let flipErr = 0;
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
         const pr = plan.rowMap[r]!;
         const w = q.qWeight[o * L.R + r]!;
-        const p = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 0));
-        const n = stuckMasks(cells, L, pr, weightColumn(L, o, 0, 1));
-        plainErr += Math.abs(eff(Math.max(w, 0), p.m, p.v) - eff(Math.max(-w, 0), n.m, n.v) - w);
-        swapErr += Math.abs(eff(Math.max(-w, 0), p.m, p.v) - eff(Math.max(w, 0), n.m, n.v) + w);
+        plainErr += (zhangComputed(cells, L, pr, o, w, false) - w) ** 2;
+        flipErr += (zhangComputed(cells, L, pr, o, w, true) - w) ** 2;
       }
-      plan.inverted[rt * L.C + o] = swapErr < plainErr ? 1 : 0;
+      plan.inverted[rt * L.C + o] = flipErr < plainErr ? 1 : 0;
     }
   }
   return plan;

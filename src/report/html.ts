@@ -72,7 +72,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
     : `<p>The config is preset <code>${esc(c.preset)}</code> unchanged.</p>`;
 
   const accRows = S.map((s) => [esc(s.mitigation), esc(s.ratio), `${+(s.rate * 100).toPrecision(3)}`, (100 * s.meanTop1).toFixed(1), `${(100 * s.minTop1).toFixed(1)}–${(100 * s.maxTop1).toFixed(1)}`, String(s.seeds), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
-  const priceRows = S.filter((s) => s.rate === worst).map((s) => [esc(s.mitigation), esc(s.ratio), s.price.storageBitsPerSubarray.toFixed(0), String(s.price.extraCellsPerSubarray), s.price.extraOpsPerRead.toFixed(1), s.price.cellsPerWeight.toFixed(3), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
+  const priceRows = S.filter((s) => s.rate === worst).map((s) => [esc(s.mitigation), esc(s.ratio), s.price.storageBitsPerSubarray.toFixed(0), s.price.extraCellsPerSubarray.toFixed(0), s.price.extraOpsPerRead.toFixed(1), s.price.cellsPerWeight.toFixed(3), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
 
   const areaHtml = r.synth
     ? table(

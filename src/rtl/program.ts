@@ -33,6 +33,7 @@ export function tileFromMapping(d: Design, m: LayerMapping, conductance: Int32Ar
   if (rt < 0 || rt >= L.rowTiles || ct < 0 || ct >= L.colTiles) throw new DataError(`tile (${rt}, ${ct}) outside ${L.rowTiles}x${L.colTiles}`, m.name);
   const where = `${m.name} tile (${rt}, ${ct})`;
   if (m.correction) throw new DataError('the mapping has a digital correction matrix (PytorX); the RTL tile does not implement it', where);
+  if (L.parts > 1) throw new DataError(`the mapping splits every weight over ${L.parts} weight columns (Zhang's value-range reduction); the RTL tile holds one weight column per output`, where);
 
   const g = Array.from({ length: d.rows }, (_, p) =>
     Array.from({ length: d.cols }, (_, j) => conductance[(rt * d.rows + p) * L.physCols + ct * d.cols + j]!),

@@ -179,7 +179,7 @@ export function priceMarkdown(rows: SummaryRow[]): string {
   const lines = [`| mitigation | SA1:SA0 | rate (%) | table bits / subarray | extra cells | extra adds / read | cells / weight | ${energyHeader(rows)} |`, '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const s of rows) {
     if (s.rate === 0) continue;
-    lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${s.price.storageBitsPerSubarray.toFixed(0)} | ${s.price.extraCellsPerSubarray} | ${s.price.extraOpsPerRead.toFixed(1)} | ${s.price.cellsPerWeight.toFixed(3)} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
+    lines.push(`| ${s.mitigation} | ${s.ratio} | ${+(s.rate * 100).toPrecision(3)} | ${s.price.storageBitsPerSubarray.toFixed(0)} | ${s.price.extraCellsPerSubarray.toFixed(0)} | ${s.price.extraOpsPerRead.toFixed(1)} | ${s.price.cellsPerWeight.toFixed(3)} | ${s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -26,6 +26,19 @@ describe('the layers a fault map covers', () => {
     expect(networkLayerShapes(qn.net, cfg)).toEqual(want);
     expect(want.map((l) => l.name)).toEqual(['conv1', 'fc1', 'fc2']);
   });
+  it("Zhang's value-range reduction is a wider array: its shapes, and a plain map refused with the shapes named", () => {
+    const { qn } = tinyQuant(2, 6, 4);
+    const base = config({ quant: { weightBits: 6, activationBits: 4 }, tile: { rows: 16, cols: 32, cellBits: 1, parallelRead: 16, colsPerAdc: 1 } });
+    const zhang = { ...base, mitigation: { ...base.mitigation, method: 'zhang' as const, valueRangeParts: 3 } };
+    const plain = networkLayerShapes(qn.net, base);
+    const split = networkLayerShapes(qn.net, zhang);
+    expect(split.map((l) => [l.layout.parts, l.layout.S])).toEqual(plain.map(() => [3, 5]));
+    expect(split[0]!.layout.physCols).toBeGreaterThan(plain[0]!.layout.physCols);
+    // valueRangeParts matters only to zhang.
+    expect(networkLayerShapes(qn.net, { ...zhang, mitigation: { ...zhang.mitigation, method: 'mt-map' as const } })).toEqual(plain);
+    const csv = faultMapToCsv(drawFaults(plain, 0.1, '5:1', 2));
+    expect(() => parseFaultMapCsv(csv, split, 'plain.csv')).toThrow(/layer conv1 as a 32x64 physical array, but the configured network maps it to 32x160 .*mitigation.valueRangeParts/);
+  });
 });
 
 describe('drawing a fault map', () => {

@@ -6,6 +6,7 @@ import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts'
 import { fastEngine } from '../../src/engine/fast.ts';
 import { rowActivity } from '../../src/mitigation/activity.ts';
 import { mitigatedMappings } from '../../src/mitigation/index.ts';
+import { priceOf } from '../../src/mitigation/price.ts';
 import { bestPair, bestReference, bestStored, mtMapPlan, nearestWithMask, offsetEffective, permuteRows } from '../../src/mitigation/plans.ts';
 import { forwardInt, quantizeImage, type QuantLayer } from '../../src/nn/quant.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -403,5 +404,93 @@ describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ
     }
     // The offset is the rounded mean error, so what is left of the mean is at most half a unit.
     for (let o = 0; o < C; o++) expect(Math.abs(withOffset[o]! / P)).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+});
+
+describe("Zhang et al.'s value-range reduction: every weight split over k weight columns of fewer slices", () => {
+  const tile = (scheme: 'offset' | 'differential', cellBits: number) => config({ quant: { weightBits: 8 }, tile: { rows: 8, cols: 64, parallelRead: 8, cellBits, signedScheme: scheme, adcMode: 'lossless', colsPerAdc: 1 } });
+  it('the layout: the fewest slices whose k parts hold the largest value, k columns per output', () => {
+    // Differential magnitude ≤ 127: k = 2 still needs 7 one-bit slices (2·63 < 127), k = 3 needs 6, k = 5 needs 5.
+    const dif = (k: number) => layerLayout(8, 10, tile('differential', 1), 'fc', k);
+    expect([1, 2, 3, 5].map((k) => [dif(k).S, dif(k).partTop, dif(k).Wc, dif(k).outputsPerTile])).toEqual([
+      [7, 127, 4, 4],
+      [7, 64, 4, 2],
+      [6, 43, 5, 1],
+      [5, 26, 6, 1],
+    ]);
+    // Offset X ≤ 255 with k reference columns per subarray: k = 3 → 7 slices, ⌊64/7⌋ − 3 = 6 weight columns, 2 outputs.
+    const off = layerLayout(8, 10, tile('offset', 1), 'fc', 3);
+    expect([off.S, off.partTop, off.Wc, off.outputsPerTile, off.colTiles]).toEqual([7, 85, 6, 2, 5]);
+    // 2-bit cells: k = 3 parts of ≤ 43 need 3 slices (6 bits).
+    expect(layerLayout(8, 10, tile('differential', 2), 'fc', 3).S).toBe(3);
+    expect(() => layerLayout(8, 10, config({ quant: { weightBits: 8 }, tile: { cols: 16, signedScheme: 'differential' } }), 'layer "fc"', 3)).toThrow(
+      /a subarray of 16 columns cannot hold one differential weight of 6 slices, split into 3 parts \(mitigation.valueRangeParts\)/,
+    );
+  });
+
+  for (const scheme of ['offset', 'differential'] as const) {
+    it(`${scheme}: exact without faults for k = 1..4, every column plain or flipped`, () => {
+      const rng = new Rng(21, 4);
+      const R = 12;
+      const C = 5;
+      const top = scheme === 'offset' ? 128 : 127;
+      const q = handLayer(R, C, Array.from({ length: R * C }, () => (rng.uint32() % (2 * top)) - top + (scheme === 'offset' ? 0 : 1)));
+      for (let k = 1; k <= 4; k++) {
+        const L = layerLayout(R, C, tile(scheme, 1), 'fc', k);
+        for (const flip of [0, 1]) {
+          const plan = plainPlan(L);
+          plan.inverted.fill(flip);
+          const m = buildMapping(q, L, plan);
+          expect(Array.from(computedWeights(m, new Uint8Array(L.physRows * L.physCols)))).toEqual(Array.from(q.qWeight));
+          // Every part fits its slices, and the parts of a weight are no further apart than 1.
+          expect(Math.max(...m.levels)).toBe(1);
+        }
+      }
+    });
+  }
+
+  it('one stuck cell costs at most the top slice of a part: 32 instead of 64 (differential, k = 3)', () => {
+    const q = handLayer(8, 4, [0, 1, -1, 5, -9, 30, -60, 127, -127, 64, -64, 3, 2, -2, 0, 0, 17, -17, 100, -100, 45, -45, 8, -8, 1, 1, 0, -3, 7, -7, 90, -90]);
+    const worst = (k: number) => {
+      const m = buildMapping(q, layerLayout(8, 4, tile('differential', 1), 'fc', k), plainPlan(layerLayout(8, 4, tile('differential', 1), 'fc', k)));
+      let err = 0;
+      for (let cell = 0; cell < m.levels.length; cell++) {
+        for (const code of [SA0, SA1]) {
+          const cells = new Uint8Array(m.levels.length);
+          cells[cell] = code;
+          const W = computedWeights(m, cells);
+          for (let i = 0; i < W.length; i++) err = Math.max(err, Math.abs(W[i]! - q.qWeight[i]!));
+        }
+      }
+      return err;
+    };
+    expect([worst(1), worst(3)]).toEqual([64, 32]);
+  });
+
+  it('zhang plans with k parts: flips chosen by Σ e² never lose to the plain mapping, and the price counts the extra cells and terms', () => {
+    for (const scheme of ['offset', 'differential'] as const) {
+      const cfg = config({ quant: { weightBits: 8 }, tile: { rows: 16, cols: 64, parallelRead: 16, cellBits: 1, signedScheme: scheme, adcMode: 'lossless', colsPerAdc: 1 }, mitigation: { method: 'zhang', valueRangeParts: 3 } });
+      const { qn, pixels, size } = tinyQuant(4, 6, 8);
+      const shapes = networkLayerShapes(qn.net, cfg);
+      expect(shapes.every((s) => s.layout.parts === 3)).toBe(true);
+      const faults = drawFaults(shapes, 0.1, '5:1', 12);
+      const activity = rowActivity(qn, pixels, size, 3, cfg.tile.rows);
+      const zhang = mitigatedMappings(qn, cfg, faults, () => activity);
+      zhang.forEach((m, i) => {
+        const unflipped = buildMapping(m.q, m.layout, { ...plainPlan(m.layout), rowMap: m.rowMap });
+        const sq = (a: Int32Array) => a.reduce((s, v, k) => s + (v - m.q.qWeight[k]!) ** 2, 0);
+        expect(sq(computedWeights(m, faults[i]!.cells))).toBeLessThanOrEqual(sq(computedWeights(unflipped, faults[i]!.cells)));
+      });
+      const price = priceOf(zhang);
+      const plainCfg = { ...cfg, mitigation: { ...cfg.mitigation, method: 'none' as const } };
+      const plain = priceOf(mitigatedMappings(qn, plainCfg, drawFaults(networkLayerShapes(qn.net, plainCfg), 0.1, '5:1', 12), () => activity));
+      // Differential: 2·3·6 = 36 cells per weight against 2·7 = 14; offset: 3·7 per weight plus 3·7 per reference row.
+      if (scheme === 'differential') expect([price.cellsPerWeight, plain.cellsPerWeight]).toEqual([36, 14]);
+      expect(price.cellsPerWeight).toBeGreaterThan(2 * plain.cellsPerWeight);
+      expect(price.extraCellsPerSubarray).toBeGreaterThan(0);
+      expect(plain.extraCellsPerSubarray).toBe(0);
+      // Per read: (3·6 − 7) more terms per output on differential pairs, (3·7 − 8)·2 on offset.
+      expect(price.extraOpsPerRead).toBeGreaterThan(plain.extraOpsPerRead);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { conductanceTable } from '../../src/crossbar/device.ts';
 import { SA0, SA1 } from '../../src/crossbar/faults.ts';
-import { buildMapping, layerLayout, plainMapping, type LayerMapping } from '../../src/crossbar/layout.ts';
+import { buildMapping, layerLayout, plainMapping, plainPlan, type LayerMapping } from '../../src/crossbar/layout.ts';
 import { cellConductances, crossbarMatmul, type Crossbar } from '../../src/crossbar/reference.ts';
 import type { QuantLayer } from '../../src/nn/quant.ts';
 import { DataError } from '../../src/errors.ts';
@@ -112,6 +112,8 @@ for (const [name, mt] of [['t16-offset-1b', false], ['t16-offset-1b', true], ['t
       expect(() => tileFromMapping(d, moved, G, 0, 0)).toThrow(/outside its row tile/);
       const corrected = { ...m, correction: new Int32Array(q.rows * q.cols) };
       expect(() => tileFromMapping(d, corrected, G, 0, 0)).toThrow(/correction/);
+      const split = buildMapping(q, layerLayout(q.rows, q.cols, cfg, 'fc-test', 2), plainPlan(layerLayout(q.rows, q.cols, cfg, 'fc-test', 2)));
+      expect(() => tileFromMapping(d, split, G, 0, 0)).toThrow(/splits every weight over 2 weight columns \(Zhang's value-range reduction\)/);
       if (m.inputSum) {
         const wide = { ...m, inputSum: Int32Array.from(m.inputSum, () => 3) };
         const t = tileFromMapping(d, wide, G, 0, 0);
