@@ -32,7 +32,8 @@ export interface LayerShape {
 /**
  * The physical arrays of a network's compute layers, in order (the layer index is the
  * position here): what a fault map covers. Needs only layer shapes and the config, the
- * same layouts the plain mapping of the quantized network has.
+ * same layouts the mappings of the quantized network have: the plain one, or with `zhang`
+ * the wider array of its value-range reduction (`weightParts`).
  */
 export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'quant'> & Partial<Pick<Config, 'mitigation'>>): LayerShape[] {
   const parts = weightParts(cfg);

@@ -90,3 +90,14 @@ it('runCost: fault points for none and mt-map, relative to the fault-free plain 
   expect(r.mt.tileOverheadUm2).toBeGreaterThan(r.mt.tileOverheadExclBitmapUm2);
   expect(r.mt.tableBitsUsedPerSubarray).toBeGreaterThan(0);
 });
+
+it("runCost prices Zhang's value-range reduction on its own, wider array", () => {
+  const r = runCost(p, { images: 1, rates: [0.05], ratios: ['5:1'], mitigations: ['none', 'mt-map', 'zhang'], synthReport: null, compareNeurosim: false });
+  const at = (m: string, rate: number) => r.faults.find((f) => f.mitigation === m && f.rate === rate)!;
+  const wider = { ...cfg, mitigation: { ...cfg.mitigation, method: 'zhang' as const } };
+  const tiles = (c: Config) => networkGeometry(p.net, c).reduce((s, g) => s + g.layout.rowTiles * g.layout.colTiles, 0);
+  expect(tiles(wider)).toBeGreaterThan(tiles(cfg));
+  // More subarrays: more area than MT-map, which has the same tile tables on the plain array, and more read energy.
+  expect(at('zhang', 0).areaMm2).toBeGreaterThan(at('mt-map', 0).areaMm2 * 1.5);
+  expect(at('zhang', 0).relativeArrayRead).toBeGreaterThan(1.5);
+});
