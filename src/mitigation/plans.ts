@@ -637,22 +637,19 @@ interface StuckPair {
 const REFINE_PASSES = 64;
 
 /**
- * Differential mt-map, second stage: coordinate descent on the tile's exact cost
- * Var(Σ_r x_r·e_r) = eᵀ·M·e with M the rows' covariances (RowActivity.covariance; the mean
- * error is cancelled by the column offset), starting from the first stage's pairs and errors
- * `e` (indexed by row within the tile). Visiting each weight with a stuck cell (`stuck`) in
- * turn, the rest fixed, the cost is M_rr·e² + 2·g_r·e + const with g_r = Σ_{s≠r} M_rs·e_s:
- * `bestPair` with mean √M_rr, variance 0 and bias g_r/√M_rr gives its least-cost pair, taken
- * only when it lowers the cost, so the descent ends (at a pass that changes nothing: no single
- * weight can then do better); correlated rows (the pixels of one channel in a kernel window)
- * learn to cancel each other's errors, which a cost of independent rows cannot see.
+ * mt-map, second stage: coordinate descent on a row tile's exact cost Var(Σ_r x_r·e_r) = eᵀ·M·e
+ * of one column, M the rows' covariances (RowActivity.covariance, tile rt's n×n block; the mean
+ * error is cancelled by the column offset), starting from the first stage's errors `e` (indexed
+ * by row within the tile). Visiting each re-encodable weight (`rows`, within the tile) in turn,
+ * the rest fixed, the cost is M_ii·e² + 2·g_i·e + const with g_i = Σ_{j≠i} M_ij·e_j: `best(i,
+ * √M_ii, g_i/√M_ii)` gives its least-cost encoding (cost (bias + mean·e)², as `bestPair` and
+ * `bestStored` compute it), taken only when it lowers the cost, so the descent ends (at a pass
+ * that changes nothing: no single weight can then do better); correlated rows (the pixels of one
+ * channel in a kernel window) learn to cancel each other's errors, which a cost of independent
+ * rows cannot see.
  */
-function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, M: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
-  const n = L.rows;
+function refineTile(M: Float64Array, n: number, rt: number, rows: number[], e: Float64Array, best: (i: number, mean: number, bias: number) => { error: number; take: () => void }): void {
   const off = rt * n * n;
-  const first = rt * n;
-  const pos = plan.pairPos!;
-  const neg = plan.pairNeg!;
   const g = new Float64Array(n); // g = M·e
   for (let i = 0; i < n; i++) {
     if (e[i] === 0) continue;
@@ -660,37 +657,54 @@ function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, M: Float64Arra
   }
   for (let pass = 0; pass < REFINE_PASSES; pass++) {
     let changed = false;
-    for (const c of stuck) {
-      const i = c.r - first;
+    for (const i of rows) {
       const mii = M[off + i * n + i]!;
       if (mii <= 0) continue; // a row never driven: its error costs nothing
-      const k = o * L.R + c.r;
-      const w = q.qWeight[k]!;
       const others = g[i]! - mii * e[i]!;
       const root = Math.sqrt(mii);
-      const best = bestPair(w, L, c.mp, c.vp, c.mn, c.vn, root, 0, others / root);
-      const d = best.error - e[i]!;
-      // Only a strictly lower cost counts (ties could cycle): Δ = M_ii·(e'² − e²) + 2·g_r·(e' − e).
-      if (d === 0 || mii * (best.error * best.error - e[i]! * e[i]!) + 2 * others * d >= 0) continue;
+      const b = best(i, root, others / root);
+      const d = b.error - e[i]!;
+      // Only a strictly lower cost counts (ties could cycle): Δ = M_ii·(e'² − e²) + 2·g_i·(e' − e).
+      if (d === 0 || mii * (b.error * b.error - e[i]! * e[i]!) + 2 * others * d >= 0) continue;
       for (let j = 0; j < n; j++) g[j] += M[off + j * n + i]! * d;
-      e[i] = best.error;
-      pos[k] = best.xp;
-      neg[k] = best.xn;
+      e[i] = b.error;
+      b.take();
       changed = true;
     }
     if (!changed) break;
   }
 }
 
+/** Differential pairs: `refineTile` over the weights of column o whose pairs have a stuck cell. */
+function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, M: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
+  const first = rt * L.rows;
+  const byRow = new Map(stuck.map((c) => [c.r - first, c]));
+  refineTile(M, L.rows, rt, [...byRow.keys()], e, (i, mean, bias) => {
+    const c = byRow.get(i)!;
+    const k = o * L.R + c.r;
+    const best = bestPair(q.qWeight[k]!, L, c.mp, c.vp, c.mn, c.vn, mean, 0, bias);
+    return {
+      error: best.error,
+      take: () => {
+        plan.pairPos![k] = best.xp;
+        plan.pairNeg![k] = best.xn;
+      },
+    };
+  });
+}
+
 /**
  * mt-map, offset scheme: every weight and every reference cell group is re-encoded around its
  * stuck cells. Per subarray and candidate zero point z, each row's reference stores the value
- * whose reading is nearest z (`bestReference`); per column and polarity, a greedy over the
- * column's rows, most active first, gives each weight with a stuck cell (or a reference that
- * does not read z) the stored value with the least running column cost (`bestStored`) — the
- * others keep X = w + z (or its complement) exactly. The zero point per subarray and the
- * polarity per column then follow from the column cost (Σ E[x]·e)² + Σ Var(x)·e², then energy,
- * as `chooseOffsetPlan` compares them; `plan.stored` and `plan.refStored` hold the result.
+ * whose reading is nearest z (`bestReference`); per column and polarity, each weight with a
+ * stuck cell (or whose reference does not read z) takes the stored value with the least error
+ * (`bestStored`) — the others keep X = w + z (or its complement) exactly. The zero point per
+ * subarray and the polarity per column follow from the column cost Σ Var(x)·e², then energy
+ * (`chooseOffsetPlan`; the mean error is the column offset's). Then, as on differential pairs,
+ * a coordinate descent on the tile's eᵀ·Cov·e (`refineTile`, when the activity has the rows'
+ * covariances) re-encodes those weights so that correlated rows cancel each other's errors,
+ * and the column offset −round(Σ_r E[x_r]·e_r) cancels the mean. `plan.stored`,
+ * `plan.refStored` and `plan.columnOffset` hold the result.
  */
 function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowActivity, plan: MappingPlan): void {
   const { R, C, colTiles } = L;
@@ -713,10 +727,6 @@ function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowA
       refMasks[2 * (r * colTiles + ct) + 1] = c.v;
     }
   }
-  const order = Array.from({ length: L.rowTiles }, (_, rt) => {
-    const rows = Array.from({ length: Math.min(L.rows, R - rt * L.rows) }, (_, i) => rt * L.rows + i);
-    return rows.sort((a, c) => activity.meanSquare[c]! - activity.meanSquare[a]! || a - c);
-  });
   // References per (row tile, column tile, zero point): stored value and reading of each row.
   const refs = new Map<string, { x: Int32Array; read: Int32Array }>();
   const refsOf = (rt: number, ct: number, z: number) => {
@@ -735,44 +745,62 @@ function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowA
     }
     return ref;
   };
-  // The greedy over one column of one row tile; writes the stored values to `out` when given.
-  const column = (o: number, rt: number, z: number, inv: boolean, out: Int32Array | null) => {
+  // One column of one row tile, each weight alone; writes the stored values to `out` and the
+  // errors (by row within the tile) to `errors` when given.
+  const column = (o: number, rt: number, z: number, inv: boolean, out: Int32Array | null, errors: Float64Array | null) => {
     const ref = refsOf(rt, Math.floor(o / L.outputsPerTile), z);
-    let bias = 0;
     let spread = 0;
     let energy = 0;
-    for (const r of order[rt]!) {
+    for (let i = 0; i < ref.read.length; i++) {
+      const r = rt * L.rows + i;
       const k = o * R + r;
       const w = q.qWeight[k]!;
       const m = masks[2 * k]!;
       const v = masks[2 * k + 1]!;
-      const read = ref.read[r - rt * L.rows]!;
       let X: number;
       let e = 0;
-      if (m === 0 && read === z) X = offsetStored(w, z, inv, b);
+      if (m === 0 && ref.read[i] === z) X = offsetStored(w, z, inv, b);
       else {
-        const best = bestStored(w, z, inv, read, L, m, v, mean[r]!, variance[r]!, bias);
+        const best = bestStored(w, z, inv, ref.read[i]!, L, m, v, 0, variance[r]!, 0);
         X = best.x;
         e = best.error;
       }
-      bias += mean[r]! * e;
       spread += variance[r]! * e * e;
       energy += mean[r]! * levelSum(eff(X, m, v), L);
       if (out) out[k] = X;
+      if (errors) errors[i] = e;
     }
-    return { cost: bias * bias + spread, energy };
+    return { cost: spread, energy };
   };
-  chooseOffsetPlan(L, plan, { cost: (o, rt, z, inv) => column(o, rt, z, inv, null) });
+  chooseOffsetPlan(L, plan, { cost: (o, rt, z, inv) => column(o, rt, z, inv, null, null) });
   plan.stored = new Int32Array(R * C);
   plan.refStored = new Int32Array(R * colTiles);
+  const meanError = new Float64Array(C); // E[Σ_r x_r·e_r] per column, over all row tiles
+  const errors = new Float64Array(L.rows);
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let ct = 0; ct < colTiles; ct++) {
       const z = plan.zero[rt * colTiles + ct]!;
       const ref = refsOf(rt, ct, z);
-      for (let i = 0; i < ref.x.length; i++) plan.refStored[(rt * L.rows + i) * colTiles + ct] = ref.x[i]!;
-      for (let o = ct * L.outputsPerTile; o < Math.min(C, (ct + 1) * L.outputsPerTile); o++) column(o, rt, z, plan.inverted[rt * C + o] === 1, plan.stored);
+      const first = rt * L.rows;
+      for (let i = 0; i < ref.x.length; i++) plan.refStored[(first + i) * colTiles + ct] = ref.x[i]!;
+      for (let o = ct * L.outputsPerTile; o < Math.min(C, (ct + 1) * L.outputsPerTile); o++) {
+        const inv = plan.inverted[rt * C + o] === 1;
+        errors.fill(0);
+        column(o, rt, z, inv, plan.stored, errors);
+        if (activity.covariance) {
+          const rows: number[] = [];
+          for (let i = 0; i < ref.read.length; i++) if (masks[2 * (o * R + first + i)] !== 0 || ref.read[i] !== z) rows.push(i);
+          refineTile(activity.covariance, L.rows, rt, rows, errors, (i, m, bias) => {
+            const k = o * R + first + i;
+            const best = bestStored(q.qWeight[k]!, z, inv, ref.read[i]!, L, masks[2 * k]!, masks[2 * k + 1]!, m, 0, bias);
+            return { error: best.error, take: () => (plan.stored![k] = best.x) };
+          });
+        }
+        for (let i = 0; i < ref.read.length; i++) meanError[o] += mean[first + i]! * errors[i]!;
+      }
     }
   }
+  plan.columnOffset = Int32Array.from(meanError, (m) => -Math.round(m) || 0); // || 0: no −0
 }
 
 /** Var(x_r) = E[x_r²] − E[x_r]². */

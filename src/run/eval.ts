@@ -81,12 +81,11 @@ export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (
 
 /**
  * Row activity of every layer on the calibration images (computed once per prepared network
- * and activity setting); with the rows' covariances per row tile only where MT-map uses them
- * (differential pairs).
+ * and activity setting), with the rows' covariances per row tile (MT-map's descent).
  */
 export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
-  const tileRows = cfg.tile.signedScheme === 'differential' ? cfg.tile.rows : undefined;
-  const key = `${cfg.mitigation.activityImages}/${tileRows ?? 0}`;
+  const tileRows = cfg.tile.rows;
+  const key = `${cfg.mitigation.activityImages}/${tileRows}`;
   if (p.activity?.key !== key) p.activity = { key, rows: rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows) };
   return p.activity.rows;
 }

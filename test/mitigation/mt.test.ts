@@ -310,7 +310,7 @@ describe('mt-map re-encodes around the stuck cells', () => {
   });
 });
 
-describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ·M·e, and the column offset', () => {
+describe('mt-map: coordinate descent on the tile cost eᵀ·M·e, and the column offset', () => {
   /** Stuck masks of one side of weight (o, r) at its physical row (as src/mitigation/plans.ts reads them). */
   const masksOf = (cells: Uint8Array, L: Layout, pr: number, o: number, side: 0 | 1) => {
     let m = 0;
@@ -376,8 +376,61 @@ describe('mt-map on differential pairs: coordinate descent on the tile cost eᵀ
     expect(checked).toBeGreaterThan(20);
     expect(improved).toBeGreaterThan(0);
   });
-  it('the column offset cancels each column\'s mean output error over the calibration inputs (first layer, lossless ADC)', () => {
-    const { cfg, qn, pixels, size, shapes, activity } = setup('differential', 'mt-map', 2);
+  it('offset mapping: the same descent ends where no single re-encoded weight can lower the cost (brute force over every stored value)', () => {
+    const { cfg, qn, shapes, activity } = setup('offset', 'mt-map', 1);
+    const faults = drawFaults(shapes, 0.2, '1:5', 13);
+    let checked = 0;
+    qn.layers.forEach((q, li) => {
+      const L = layerLayout(q.rows, q.cols, cfg, 'test');
+      const cells = faults[li]!.cells;
+      const M = activity[li]!.covariance!;
+      const n = L.rows;
+      const plan = mtMapPlan({ q, L, activity: activity[li]!, cells, stats: { rate: 0.2, sa1Share: 1 / 6 } });
+      const masksAt = (pr: number, col: (s: number) => number) => {
+        let m = 0;
+        let v = 0;
+        for (let s = 0; s < L.S; s++) {
+          const f = cells[pr * L.physCols + col(s)];
+          if (f === SA0 || f === SA1) m |= 1 << s;
+          if (f === SA1) v |= 1 << s;
+        }
+        return { m, v };
+      };
+      for (let rt = 0; rt < L.rowTiles; rt++) {
+        for (let o = 0; o < L.C; o++) {
+          const ct = Math.floor(o / L.outputsPerTile);
+          const z = plan.zero[rt * L.colTiles + ct]!;
+          const inv = plan.inverted[rt * L.C + o] === 1;
+          const rows = Array.from({ length: Math.min(n, L.R - rt * n) }, (_, i) => rt * n + i);
+          const computed = (r: number, X: number) => {
+            const pr = plan.rowMap[r]!;
+            const ref = read(plan.refStored![r * L.colTiles + ct]!, masksAt(pr, (s) => referenceColumn(L, ct, s)));
+            const d = read(X, masksAt(pr, (s) => weightColumn(L, o, s, 0))) - ref;
+            return inv ? -d + 2 ** L.weightBits - 1 - 2 * z : d;
+          };
+          const e = rows.map((r) => computed(r, plan.stored![o * L.R + r]!) - q.qWeight[o * L.R + r]!);
+          const cost = (err: number[]) => err.reduce((sum, ei, i) => sum + err.reduce((t, ej, j) => t + M[rt * n * n + i * n + j]! * ei * ej, 0), 0);
+          const c = cost(e);
+          rows.forEach((r, i) => {
+            const pr = plan.rowMap[r]!;
+            const refRead = read(plan.refStored![r * L.colTiles + ct]!, masksAt(pr, (s) => referenceColumn(L, ct, s)));
+            if (masksAt(pr, (s) => weightColumn(L, o, s, 0)).m === 0 && refRead === z) return; // stored exactly
+            checked++;
+            let best = Infinity;
+            for (let X = 0; X < 2 ** L.weightBits; X++) {
+              const trial = e.slice();
+              trial[i] = computed(r, X) - q.qWeight[o * L.R + r]!;
+              best = Math.min(best, cost(trial));
+            }
+            expect(c).toBeLessThanOrEqual(best + 1e-6 * Math.max(1, Math.abs(best)));
+          });
+        }
+      }
+    });
+    expect(checked).toBeGreaterThan(20);
+  });
+  for (const scheme of ['differential', 'offset'] as const) it(`${scheme}: the column offset cancels each column's mean output error over the calibration inputs (first layer, lossless ADC)`, () => {
+    const { cfg, qn, pixels, size, shapes, activity } = setup(scheme, 'mt-map', scheme === 'offset' ? 1 : 2);
     const faults = drawFaults(shapes, 0.3, '5:1', 12);
     const mappings = mitigatedMappings(qn, cfg, faults, () => activity);
     const offset = mappings[0]!.columnOffset!;
