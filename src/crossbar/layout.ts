@@ -238,7 +238,7 @@ export function offsetStored(w: number, z: number, inverted: boolean, weightBits
  * (the terms are the same). Every stored value must be an integer in range.
  *
  * With `L.parts` = k > 1 (value-range reduction) every stored value — X, the reference z, or a
- * differential pair's X+ and X− — is split evenly into k parts (`splitPart`), each in its own
+ * differential pair's X+ and X− — is split evenly into k parts (`storedPart`), each in its own
  * weight column, and the terms sum all parts. An inverted offset column stores each part
  * reflected in the part range, P − X_j (P = `L.partTop`), so Σ_j X'_j = kP − X and the input-sum
  * term is kP − 2z; with k = 1, P = 2^b − 1 and this is the rule above.
