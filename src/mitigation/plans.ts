@@ -259,8 +259,8 @@ function pairCost(e: number, mean: number, variance: number, bias: number): numb
 /**
  * Best pair for weight w given the stuck masks of its two columns, over all pairs (X+, X−) in
  * [0, 2^(S·cellBits))². A pair reads e = eff+(X+) − eff−(X−) − w; its cost is
- * (bias + mean·e)² + variance·e² — the column's running output bias and this row's input
- * statistics — then energy (the level sum the cells actually hold), then the smallest X+, then
+ * (bias + mean·e)² + variance·e² — in the first stage this row's input variance alone, in the
+ * descent the other rows' share of the tile cost (bias) and this row's covariance (mean) — then energy (the level sum the cells actually hold), then the smallest X+, then
  * the smallest X−.
  * With the defaults (mean 0, variance 1, bias 0) that is: least |e|, then energy. A row with
  * mean² + variance = 0 (never driven in calibration) is treated as mean 0, variance 1.
@@ -451,8 +451,8 @@ export function bestReference(z: number, L: Layout, mr: number, vr: number): { x
  * Best stored value of an offset weight w given its cells' stuck masks, the reference reading
  * `ref` of its row and the subarray's zero point z. The hardware computes eff(X) − ref (plain
  * column) or −(eff(X) − ref) + 2^b − 1 − 2z (flipped column), error e = that − w; cost
- * (bias + mean·e)² + variance·e² (as for pairs: the column's running bias, the row's input
- * statistics; mean² + variance = 0 counts as mean 0, variance 1), then the least level sum of
+ * (bias + mean·e)² + variance·e² (as for pairs: in the descent, the other rows' part of the
+ * tile cost and the row's covariance; mean² + variance = 0 counts as mean 0, variance 1), then the least level sum of
  * what the cells hold, then the smaller X. The reading nearest the cost's minimum
  * e* = −bias·mean/(mean² + variance) from below or above (`nearestWithMask`) wins. Returns X with
  * the stuck levels in place.
