@@ -109,7 +109,7 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
   const digital = checkCost(cfg, opts);
   const geometry = networkGeometry(p.net, cfg);
   // Each point's own geometry: Zhang's value-range reduction lays the layers out on more columns.
-  const price = (c: Config, run: ActivityRun) => costModel({ cfg: c, geometry: c === cfg ? geometry : networkGeometry(p.net, c), activity: run.layers, digital });
+  const price = (c: Config, run: ActivityRun) => costModel({ cfg: c, geometry: networkGeometry(p.net, c), activity: run.layers, digital });
   const seed = cfg.faults.seed;
   progress.log(`cost: ${geometry.length} compute layers, ${opts.images} images per point, fault seed ${seed}; digital periphery: ${digital.source}${digital.file ? ` (${digital.file})` : ''}`);
 
