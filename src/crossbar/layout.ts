@@ -131,8 +131,8 @@ export interface LayerMapping {
    */
   correction?: Int32Array | null;
   /**
-   * Digital output offset per weight column o, or null: acc[o] += columnOffset[o] for every
-   * output (an integer, folded into the layer's bias register, which the digital periphery
+   * Digital offset per output o, or null: acc[o] += columnOffset[o] for every patch (an
+   * integer, folded into the layer's bias register, which the digital periphery
    * adds after the matrix product anyway; MT's mean-error correction, docs/mt.md).
    */
   columnOffset?: Int32Array | null;
@@ -181,8 +181,9 @@ export interface MappingPlan {
   /** offset: zero point z per subarray [rt·colTiles + ct]: X = w + z, the reference column stores z. */
   zero: Int32Array;
   /**
-   * 1 = the column of output o in row tile rt is flipped [rt·C + o]. offset: it stores the
-   * complement 2^b − 1 − X; differential: its G+ and G− columns are swapped. Terms are negated.
+   * 1 = the column(s) of output o in row tile rt are flipped [rt·C + o]. offset: they store the
+   * complement 2^b − 1 − X (each part reflected, with several parts: buildMapping);
+   * differential: G+ and G− columns are swapped. Terms are negated.
    */
   inverted: Uint8Array;
   /**
@@ -201,7 +202,7 @@ export interface MappingPlan {
   stored: Int32Array | null;
   /** offset: the reference column's stored value for logical row r, column tile ct [r·colTiles + ct], overriding z; null = z. */
   refStored: Int32Array | null;
-  /** Per weight column o, an integer added to every output digitally (LayerMapping.columnOffset); null = none. */
+  /** Per output o, an integer added to every output digitally (LayerMapping.columnOffset); null = none. */
   columnOffset?: Int32Array | null;
 }
 
