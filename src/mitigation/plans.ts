@@ -641,14 +641,14 @@ const REFINE_PASSES = 64;
  * of one column, M the rows' covariances (RowActivity.covariance, tile rt's n×n block; the mean
  * error is cancelled by the column offset), starting from the first stage's errors `e` (indexed
  * by row within the tile). Visiting each re-encodable weight (`rows`, within the tile) in turn,
- * the rest fixed, the cost is M_ii·e² + 2·g_i·e + const with g_i = Σ_{j≠i} M_ij·e_j: `best(i,
- * √M_ii, g_i/√M_ii)` gives its least-cost encoding (cost (bias + mean·e)², as `bestPair` and
+ * the rest fixed, the cost is M_ii·e² + 2·g_i·e + const with g_i = Σ_{j≠i} M_ij·e_j: `best(t,
+ * √M_ii, g_i/√M_ii)` (t: the weight's place in `rows`, i = rows[t]) gives its least-cost encoding (cost (bias + mean·e)², as `bestPair` and
  * `bestStored` compute it), taken only when it lowers the cost, so the descent ends (at a pass
  * that changes nothing: no single weight can then do better); correlated rows (the pixels of one
  * channel in a kernel window) learn to cancel each other's errors, which a cost of independent
  * rows cannot see.
  */
-function refineTile(M: Float64Array, n: number, rt: number, rows: number[], e: Float64Array, best: (i: number, mean: number, bias: number) => { error: number; take: () => void }): void {
+function refineTile(M: Float64Array, n: number, rt: number, rows: number[], e: Float64Array, best: (t: number, mean: number, bias: number) => { error: number; take: () => void }): void {
   const off = rt * n * n;
   const g = new Float64Array(n); // g = M·e
   for (let i = 0; i < n; i++) {
@@ -657,12 +657,13 @@ function refineTile(M: Float64Array, n: number, rt: number, rows: number[], e: F
   }
   for (let pass = 0; pass < REFINE_PASSES; pass++) {
     let changed = false;
-    for (const i of rows) {
+    for (let t = 0; t < rows.length; t++) {
+      const i = rows[t]!;
       const mii = M[off + i * n + i]!;
       if (mii <= 0) continue; // a row never driven: its error costs nothing
       const others = g[i]! - mii * e[i]!;
       const root = Math.sqrt(mii);
-      const b = best(i, root, others / root);
+      const b = best(t, root, others / root);
       const d = b.error - e[i]!;
       // Only a strictly lower cost counts (ties could cycle): Δ = M_ii·(e'² − e²) + 2·g_i·(e' − e).
       if (d === 0 || mii * (b.error * b.error - e[i]! * e[i]!) + 2 * others * d >= 0) continue;
@@ -677,10 +678,8 @@ function refineTile(M: Float64Array, n: number, rt: number, rows: number[], e: F
 
 /** Differential pairs: `refineTile` over the weights of column o whose pairs have a stuck cell. */
 function refinePairs(q: QuantLayer, L: Layout, plan: MappingPlan, M: Float64Array, rt: number, o: number, stuck: StuckPair[], e: Float64Array): void {
-  const first = rt * L.rows;
-  const byRow = new Map(stuck.map((c) => [c.r - first, c]));
-  refineTile(M, L.rows, rt, [...byRow.keys()], e, (i, mean, bias) => {
-    const c = byRow.get(i)!;
+  refineTile(M, L.rows, rt, stuck.map((c) => c.r - rt * L.rows), e, (t, mean, bias) => {
+    const c = stuck[t]!;
     const k = o * L.R + c.r;
     const best = bestPair(q.qWeight[k]!, L, c.mp, c.vp, c.mn, c.vn, mean, 0, bias);
     return {
@@ -790,7 +789,8 @@ function mtMapOffset(q: QuantLayer, L: Layout, cells: Uint8Array, activity: RowA
         if (activity.covariance) {
           const rows: number[] = [];
           for (let i = 0; i < ref.read.length; i++) if (masks[2 * (o * R + first + i)] !== 0 || ref.read[i] !== z) rows.push(i);
-          refineTile(activity.covariance, L.rows, rt, rows, errors, (i, m, bias) => {
+          refineTile(activity.covariance, L.rows, rt, rows, errors, (t, m, bias) => {
+            const i = rows[t]!;
             const k = o * R + first + i;
             const best = bestStored(q.qWeight[k]!, z, inv, ref.read[i]!, L, masks[2 * k]!, masks[2 * k + 1]!, m, 0, bias);
             return { error: best.error, take: () => (plan.stored![k] = best.x) };
@@ -808,34 +808,34 @@ export function rowVariance(a: RowActivity): Float64Array {
   return a.meanSquare.map((m2, r) => Math.max(0, m2 - a.mean[r]! ** 2));
 }
 
-/** What the `L.parts` parts of a stored value X read at physical row pr (part j in column col0(j) onwards). */
-function partsRead(cells: Uint8Array, L: Layout, pr: number, col0: (j: number) => number, X: number, reflect: boolean): number {
+/** Stuck masks of the `L.parts` weight columns whose slices start at col0(j), at physical row pr. */
+function partMasks(cells: Uint8Array, L: Layout, pr: number, col0: (j: number) => number): { m: number; v: number }[] {
+  return Array.from({ length: L.parts }, (_, j) => stuckMasks(cells, L, pr, col0(j)));
+}
+
+/** What the parts of a stored value X read through their stuck masks (`partMasks`). */
+function partsRead(L: Layout, masks: { m: number; v: number }[], X: number, reflect: boolean): number {
   let read = 0;
-  for (let j = 0; j < L.parts; j++) {
-    const c = stuckMasks(cells, L, pr, col0(j));
-    read += eff(storedPart(L, X, j, reflect), c.m, c.v);
-  }
+  for (let j = 0; j < masks.length; j++) read += eff(storedPart(L, X, j, reflect), masks[j]!.m, masks[j]!.v);
   return read;
 }
 
 /**
- * The weight that output o's cells at physical row pr compute under Zhang et al.'s mapping
- * (zero point 2^(b−1), the stored values split over `L.parts` columns), plain or flipped:
- * offset, the parts reflected and the input-sum term kP − 2z; differential, G+ and G− swapped.
+ * The weights that output o's cells at physical row pr compute under Zhang et al.'s mapping
+ * (zero point 2^(b−1), the stored values split over `L.parts` columns), [plain, flipped]:
+ * offset, the parts reflected and the input-sum term kP − 2z, `refRead` what the row's
+ * reference parts read; differential, G+ and G− swapped.
  */
-function zhangComputed(cells: Uint8Array, L: Layout, pr: number, o: number, w: number, flip: boolean): number {
+function zhangComputed(cells: Uint8Array, L: Layout, pr: number, o: number, w: number, refRead: number): [number, number] {
+  const side0 = partMasks(cells, L, pr, (j) => weightColumn(L, o, 0, 0, j));
   if (L.scheme === 'offset') {
     const z = 2 ** (L.weightBits - 1);
-    const ct = Math.floor(o / L.outputsPerTile);
-    const read = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 0, j), w + z, flip);
-    const ref = partsRead(cells, L, pr, (j) => referenceColumn(L, ct, 0, j), z, false);
-    return flip ? -(read - ref) + L.parts * L.partTop - 2 * z : read - ref;
+    return [partsRead(L, side0, w + z, false) - refRead, -(partsRead(L, side0, w + z, true) - refRead) + L.parts * L.partTop - 2 * z];
   }
+  const side1 = partMasks(cells, L, pr, (j) => weightColumn(L, o, 0, 1, j));
   const xp = Math.max(w, 0);
   const xn = Math.max(-w, 0);
-  const side0 = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 0, j), flip ? xn : xp, false);
-  const side1 = partsRead(cells, L, pr, (j) => weightColumn(L, o, 0, 1, j), flip ? xp : xn, false);
-  return flip ? side1 - side0 : side0 - side1;
+  return [partsRead(L, side0, xp, false) - partsRead(L, side1, xn, false), partsRead(L, side1, xp, false) - partsRead(L, side0, xn, false)];
 }
 
 /**
@@ -853,15 +853,23 @@ export function zhangPlan(input: PlanInput): MappingPlan {
   const magnitude = new Float64Array(L.R);
   for (let o = 0; o < L.C; o++) for (let r = 0; r < L.R; r++) magnitude[r] += Math.abs(q.qWeight[o * L.R + r]!);
   plan.rowMap = permuteRows(L, cells, magnitude);
+  // offset: what each row's reference parts read in each column tile (z = 2^(b−1) everywhere).
+  const refRead = new Int32Array(L.scheme === 'offset' ? L.R * L.colTiles : 0);
+  for (let k = 0; k < refRead.length; k++) {
+    const r = Math.floor(k / L.colTiles);
+    const ct = k % L.colTiles;
+    refRead[k] = partsRead(L, partMasks(cells, L, plan.rowMap[r]!, (j) => referenceColumn(L, ct, 0, j)), 2 ** (L.weightBits - 1), false);
+  }
   for (let rt = 0; rt < L.rowTiles; rt++) {
     for (let o = 0; o < L.C; o++) {
+      const ct = Math.floor(o / L.outputsPerTile);
       let plainErr = 0;
       let flipErr = 0;
       for (let r = rt * L.rows; r < Math.min(L.R, (rt + 1) * L.rows); r++) {
-        const pr = plan.rowMap[r]!;
         const w = q.qWeight[o * L.R + r]!;
-        plainErr += (zhangComputed(cells, L, pr, o, w, false) - w) ** 2;
-        flipErr += (zhangComputed(cells, L, pr, o, w, true) - w) ** 2;
+        const [plain, flipped] = zhangComputed(cells, L, plan.rowMap[r]!, o, w, refRead[r * L.colTiles + ct] ?? 0);
+        plainErr += (plain - w) ** 2;
+        flipErr += (flipped - w) ** 2;
       }
       plan.inverted[rt * L.C + o] = flipErr < plainErr ? 1 : 0;
     }
