@@ -10,7 +10,7 @@ import { configHash } from '../rtl/hash.ts';
 import { checkEngine, configuredFaults, makeEngine, programCrossbarWithFaults } from '../session/eval.ts';
 import type { Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
-import { measureActivity, type ActivityRun } from './activity.ts';
+import { measureActivity, type ActivityRun } from './measure.ts';
 import { COST_CONSTANTS, type CostConstant } from './constants.ts';
 import { estimateDigitalAreas, readSynthReport, tileDigitalUm2, type DigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, tileDesign, type Breakdown, type CostResult } from './model.ts';

@@ -24,7 +24,7 @@ export interface Prepared {
   /** Calibrated ADC full scales, per (tile, device) config. */
   adcFullScaleCache: Map<string, number[]>;
   /** Row activity on the calibration images (for MT), computed on first use, with what it was measured for (`key`). */
-  activity?: { key: string; rows: import('../mitigation/activity.ts').RowActivity[] };
+  activity?: { key: string; rows: import('../mitigation/row-activity.ts').RowActivity[] };
 }
 
 /** What `prepare` reads before any long work. */
