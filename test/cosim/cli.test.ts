@@ -16,7 +16,7 @@ const QUICK = ['--set', 'quant.calibrationImages=50', '--set', 'tile.adcCalibrat
 describe('memxbar cosim', () => {
   it('fc2 tile (3, 0) with 5 % faults on 2 images: MATCH, vectors and report written', async () => {
     const out = tempDir('cosim-cli');
-    const r = await runCommand([register], ['cosim', '--layer', 'fc2', '--tile', '3,0', '--images', '2', '--saf', '0.05', '--ratio', '5:1', '--out', out, ...QUICK]);
+    const r = await runCommand([register], ['cosim', '--layer', 'fc2', '--tile', '3,0', '--images', '2', '--fault-rate', '5', '--ratio', '5:1', '--out', out, ...QUICK]);
     expect(r.error).toBeNull();
     expect(r.stdout).toMatch(/^MATCH fc2 \(\/24\/Gemm\), tile \(3, 0\): 2 vectors, 30 output words identical to the reference model \(icarus;/);
     for (const f of ['vectors.json', 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', 'outputs.txt', 'report.txt', 'report.json']) expect(existsSync(join(out, f)), f).toBe(true);
