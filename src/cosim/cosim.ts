@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
-import { generateRtl, type GeneratedRtl } from '../rtl/generate.ts';
+import { generateRtl, MANIFEST_FILE, type GeneratedRtl } from '../rtl/generate.ts';
 import { checkEngine, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
 import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
@@ -26,7 +26,7 @@ import { chooseSimulator, type Simulator, type SimulatorName } from './simulator
 import type { SimBuild } from './simulators/simulator.ts';
 import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
 import { checkTileInLayout, checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
-import { renderVectorSet } from './vectors.ts';
+import { layerContext, renderVectorSet, type VectorContext } from './vectors.ts';
 
 export type { CosimResult, MismatchReport } from './result.ts';
 
@@ -46,6 +46,8 @@ export interface CosimTileRequest {
   outDir: string | null;
   describePatch?: (patch: number) => string;
   source?: Record<string, unknown>;
+  /** Output size of a conv layer, recorded in vectors.json (omitted when not given). */
+  outSize?: { outH: number; outW: number };
   stall?: boolean;
   /** Localize a mismatch (input bit, row group, unit) with extra runs (default true). */
   diagnose?: boolean;
@@ -58,6 +60,18 @@ const hexOf = (v: bigint, bits: number) => (v < 0n ? v + (1n << BigInt(bits)) : 
 
 export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress): Promise<SimBuild> {
   return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS }, trace, onLog: (l) => progress.log(l) });
+}
+
+/** What vectors.json records beyond the tile's files: the layer's ADC full scale and the layer itself. */
+export function vectorContext(gen: GeneratedRtl, xb: Crossbar, tv: TileVectors, outSize?: { outH: number; outW: number }): VectorContext {
+  const adc = xb.adc[tv.layerIndex]!;
+  const d = gen.design;
+  const fixed = adc.mode === 'fixed';
+  return {
+    fullScale: fixed ? adc.fullScale : null,
+    fullScaleSource: !fixed ? null : d.adcMode === 'fixed-calibrated' ? 'calibrated (fixed-calibrated, docs/model.md §5.3)' : 'tile.parallelRead (fixed-full-scale)',
+    layer: layerContext(d, xb, tv, outSize),
+  };
 }
 
 export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
@@ -82,7 +96,14 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
     const files: string[] = [];
     const outFiles = new Map<string, string>();
     if (req.outDir) {
-      for (const [name, text] of renderVectorSet(gen, { g: cells, regs: tv.regs, acts: tv.acts, expected }, { ...(req.source ?? {}), layer: req.label, layerIndex: tv.layerIndex, tile: [tv.rt, tv.ct], patches: tv.patches })) outFiles.set(name, text);
+      for (const [name, text] of renderVectorSet(
+        gen,
+        { g: cells, regs: tv.regs, acts: tv.acts, expected },
+        { ...(req.source ?? {}), layer: req.label, layerIndex: tv.layerIndex, tile: [tv.rt, tv.ct], patches: tv.patches },
+        vectorContext(gen, xb, tv, req.outSize),
+      )) outFiles.set(name, text);
+      // The generator's manifest beside the vectors: the set needs no second command to be read.
+      outFiles.set(MANIFEST_FILE, gen.files.get(MANIFEST_FILE)!);
       outFiles.set('outputs.txt', sim.output.words.map((w) => `${w.vector} ${w.index} ${w.raw} ${w.cycle} ${w.run}`).join('\n') + '\n');
     }
     let report: MismatchReport | null = null;
@@ -223,6 +244,7 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
     build,
     outDir: req.outDir,
     describePatch: patchDescriber(inp),
+    ...(inp.outW > 1 || inp.patchesPerImage > 1 ? { outSize: { outH: inp.patchesPerImage / inp.outW, outW: inp.outW } } : {}),
     source: {
       images: req.images,
       patchesPerImage: inp.patchesPerImage,

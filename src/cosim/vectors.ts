@@ -3,15 +3,24 @@
  * described by a JSON manifest (`vectors.json`) that names every file, its word width,
  * its word count, the tile port it feeds or is compared with, and the order of the
  * words; any simulator or tool can replay a set from that description alone.
+ *
+ * The set is also self-contained as a specification: `vectors.json` carries every number
+ * an independent model of the tile needs to recompute `expected.hex` from the other files
+ * (the array and its conversion units, the read groups, the ADC with the programmed shift
+ * and its full scale, the register layout, and the layer the tile belongs to, with its
+ * zero point); `test/cosim/standalone.test.ts` proves it with a model that reads only these
+ * files and the docs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Crossbar } from '../crossbar/reference.ts';
 import { DataError } from '../errors.ts';
 import type { GeneratedRtl } from '../rtl/generate.ts';
-import type { RegWrite } from '../rtl/tables.ts';
+import { CSR, REG_REGIONS, type Design } from '../rtl/design.ts';
+import { csrAddress, type RegWrite } from '../rtl/tables.ts';
 
 export const VECTORS_MANIFEST = 'vectors.json';
-export const VECTOR_FORMAT = 'memxbar-cosim-vectors/1';
+export const VECTOR_FORMAT = 'memxbar-cosim-vectors/2';
 
 export interface VectorFileSpec {
   file: string;
@@ -35,11 +44,99 @@ export interface VectorManifest {
   configHash: string;
   /** Parameters of testbench/memxbar_cosim_tb.v (and memxbar_analog.v) for this tile. */
   tile: { rows: number; cols: number; actBits: number; psumBits: number; weightCols: number; regAddrBits: number; analogModel: Record<string, number | string> };
+  /** The array: signed scheme, slices, conductance levels and the conversion units (docs/model.md §1–§3). */
+  array: VectorArray;
+  /** How a vector is read: input bits LSB first, physical rows in read groups (docs/model.md §4). */
+  reads: VectorReads;
+  /** The ADC as programmed for this set (docs/model.md §5, docs/rtl.md "Conversion units and ADC codes"). */
+  adc: VectorAdc;
+  /** The register layout the regs.hex writes use (docs/rtl.md "Register map"). */
+  registers: Record<string, unknown>;
+  /** The layer this tile is a subarray of, or null for a set that is not a layer's (directed vectors). */
+  layer: VectorLayer | null;
   /** Where the vectors come from (layer, tile, images, patches, faults, mitigation). */
   source: Record<string, unknown>;
   files: { cells: VectorFileSpec; regs: VectorFileSpec; acts: VectorFileSpec; expected: VectorFileSpec };
   /** How a replay drives the tile. */
   protocol: string[];
+}
+
+export interface VectorArray {
+  scheme: 'offset' | 'differential';
+  weightBits: number;
+  cellBits: number;
+  /** Slices per weight (per side for differential), S. */
+  slices: number;
+  /** Conductance LSBs: Gmax, Gmin and the level step ΔG (docs/model.md §3). */
+  gMax: number;
+  gMin: number;
+  dG: number;
+  /** Conversion unit u reads physical column pos (minus column neg for a differential pair; neg = −1: single-ended). */
+  units: { pos: number; neg: number }[];
+}
+
+export interface VectorReads {
+  activationBits: number;
+  parallelRead: number;
+  groups: number;
+  /** Physical rows of read group g: [first, end). */
+  groupRows: [number, number][];
+  rule: string;
+}
+
+export interface VectorAdc {
+  kind: 'sar' | 'flash';
+  mode: 'lossless' | 'fixed-full-scale' | 'fixed-calibrated';
+  /** tile.adcBits (B). */
+  bits: number;
+  /** Code width of the hardware: B, or what the largest current needs (lossless). */
+  codeBits: number;
+  signed: boolean;
+  /** Code range after clamping; null in lossless mode (unbounded). */
+  minCode: number | null;
+  maxCode: number | null;
+  /** The shift m in force for this set (ADC_SHIFT after the regs.hex writes, or the fixed one) and the largest the tile takes. */
+  shift: number;
+  shiftMax: number;
+  /** Conversion step ΔG·2^m, conductance LSB·Vread. */
+  step: number;
+  /** Full scale FS the shift was chosen for, and where it comes from; null when not known (lossless, hand-written sets). */
+  fullScale: number | null;
+  fullScaleSource: 'tile.parallelRead (fixed-full-scale)' | 'calibrated (fixed-calibrated, docs/model.md §5.3)' | 'directed (chosen shift)' | null;
+  rule: string;
+}
+
+export interface VectorLayer {
+  index: number;
+  name: string;
+  kind: 'conv' | 'fc';
+  /** conv: input channels, kernel, stride, pads (top, left, bottom, right), input and output size; fc: inF, outF. */
+  shape: Record<string, number | number[]>;
+  /** Layer matrix R × C (docs/model.md §1) and its tile grid. */
+  R: number;
+  C: number;
+  rowTiles: number;
+  colTiles: number;
+  /** This subarray: row tile rt, column tile ct. */
+  rt: number;
+  ct: number;
+  /** Layer rows of this row tile: logical local row i is layer row rt·rows + i, for i < activeRows; local rows ≥ activeRows carry 0. */
+  activeRows: number;
+  /** Layer output of each weight column o = 0..Wc−1 (−1: none, its word is 0). */
+  outputs: number[];
+  /** offset scheme: the subarray's zero point z (X = w + z; the reference column stores z); null for differential. */
+  zeroPoint: number | null;
+  /** Input-sum coefficient of each weight column (0: none); docs/model.md §5.4. */
+  inputSum: number[];
+  /** MT's per-output offsets are the layer bias's, not the tile's: never in expected.hex. */
+  note: string;
+}
+
+/** What the caller knows beyond the tile's files: the ADC full scale and the layer. */
+export interface VectorContext {
+  fullScale?: number | null;
+  fullScaleSource?: VectorAdc['fullScaleSource'];
+  layer?: VectorLayer | null;
 }
 
 export interface VectorSet {
@@ -100,8 +197,66 @@ export function expectedHex(gen: GeneratedRtl, expected: VectorSet['expected']):
   return lines(expected.flatMap((ws) => ws.map((v) => hexWord(v, gen.design.psumBits))));
 }
 
+/**
+ * The ADC shift m a tile uses after `regs`: fixed-calibrated, the last ADC_SHIFT write
+ * (saturated at shiftMax) or its reset value shiftMax; fixed-full-scale, the constant
+ * shiftMax; lossless, 0.
+ */
+export function shiftAfterWrites(d: Design, regs: readonly RegWrite[]): number {
+  if (d.adcMode === 'lossless') return 0;
+  if (!d.shiftProgrammable) return d.shiftMax;
+  const addr = csrAddress(d, 'ADC_SHIFT');
+  let m = d.shiftMax;
+  for (const w of regs) if (w.addr === addr) m = Math.min(w.data >>> 0, d.shiftMax);
+  return m;
+}
+
+function adcOf(d: Design, regs: readonly RegWrite[], ctx: VectorContext): VectorAdc {
+  const m = shiftAfterWrites(d, regs);
+  const lossless = d.adcMode === 'lossless';
+  const fullScale = ctx.fullScale !== undefined ? ctx.fullScale : d.adcMode === 'fixed-full-scale' ? d.parallelRead * (d.signedCodes ? d.gMax - d.gMin : d.gMax) : null;
+  const source = ctx.fullScaleSource !== undefined ? ctx.fullScaleSource : d.adcMode === 'fixed-full-scale' ? 'tile.parallelRead (fixed-full-scale)' : null;
+  return {
+    kind: d.adcKind,
+    mode: d.adcMode,
+    bits: d.adcBits,
+    codeBits: d.codeBits,
+    signed: d.signedCodes,
+    minCode: lossless ? null : d.signedCodes ? -d.maxCode : 0,
+    maxCode: lossless ? null : d.maxCode,
+    shift: m,
+    shiftMax: d.shiftMax,
+    step: d.dG * 2 ** m,
+    fullScale,
+    fullScaleSource: source,
+    rule: lossless
+      ? 'n = c = floor((2I + ΔG) / (2ΔG)) (round half up), unbounded'
+      : 'c = clamp(floor((2I + step) / (2·step)), minCode, maxCode) (round half up, then clamp), step = ΔG·2^shift; numerator n = c·2^shift',
+  };
+}
+
+/** The register layout of the generated tile (the manifest's `registers`, with the term slots spelled out). */
+function registersOf(gen: GeneratedRtl): Record<string, unknown> {
+  const d = gen.design;
+  return {
+    ...gen.manifest.registers,
+    regions: REG_REGIONS,
+    csr: CSR,
+    address: `{region[1:0], offset[${d.regOffsetBits - 1}:0]}; row map offset = physical row p; term offset = (o << ${d.termIndexBits}) | t; fault offset = (row << ${d.colBits}) | col`,
+    termsPerWeight: d.termsPerWeight,
+    termSlots: d.termSlots,
+    inputSumSlot: d.inputSumSlot ? d.termsPerWeight : null,
+    rowSourceBits: d.rowSrcBits,
+    resetValues: {
+      rowMap: 'identity (entry p = p)',
+      terms: 'defaultTerms; the input-sum slot 0 (none)',
+      ADC_SHIFT: d.shiftMax,
+    },
+  };
+}
+
 /** The four hex files and the manifest, rendered in memory (the caller writes them atomically). */
-export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Record<string, unknown>): Map<string, string> {
+export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Record<string, unknown>, ctx: VectorContext = {}): Map<string, string> {
   const d = gen.design;
   const am = gen.manifest.analogModel;
   const manifest: VectorManifest = {
@@ -109,6 +264,20 @@ export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Recor
     generator: `${gen.manifest.generator.name} ${gen.manifest.generator.version}`,
     configHash: gen.manifest.configHash,
     tile: { rows: d.rows, cols: d.cols, actBits: d.actBits, psumBits: d.psumBits, weightCols: d.weightCols, regAddrBits: d.regAddrBits, analogModel: am },
+    array: { scheme: d.scheme, weightBits: d.weightBits, cellBits: d.cellBits, slices: d.slices, gMax: d.gMax, gMin: d.gMin, dG: d.dG, units: d.units.map((u) => ({ pos: u.pos, neg: u.neg })) },
+    reads: {
+      activationBits: d.actBits,
+      parallelRead: d.parallelRead,
+      groups: d.groups,
+      groupRows: d.groupRows.map((n, g) => [g * d.parallelRead, g * d.parallelRead + n] as [number, number]),
+      rule:
+        'for every input bit k = 0..activationBits−1 (LSB first) and read group g: physical row p of group g is driven with bit k of x[rowSource[p]] ' +
+        '(rowSource from the row-map registers; an entry ≥ rows drives 0); every column j gives I[j] = Σ driven G[p][j]; ' +
+        'each conversion unit converts I[pos] (− I[neg]) and adds its numerator · 2^k to its accumulator A[u]',
+    },
+    adc: adcOf(d, set.regs, ctx),
+    registers: registersOf(gen),
+    layer: ctx.layer ?? null,
     source,
     files: {
       cells: {
@@ -190,7 +359,7 @@ export function readVectorSet(dir: string): { manifest: VectorManifest; set: Vec
   } catch (e) {
     throw new DataError(`cannot read the vector manifest: ${(e as Error).message}`, path);
   }
-  if (manifest.format !== VECTOR_FORMAT) throw new DataError(`format ${JSON.stringify(manifest.format)}, expected ${VECTOR_FORMAT}`, path);
+  if (manifest?.format !== VECTOR_FORMAT) throw new DataError(`format ${JSON.stringify(manifest?.format)}, expected ${VECTOR_FORMAT}`, path);
   const { rows, cols, actBits, weightCols } = manifest.tile;
   const cells = readWords(dir, manifest.files.cells).map(Number);
   const g = Array.from({ length: rows }, (_, r) => cells.slice(r * cols, (r + 1) * cols));
@@ -200,4 +369,52 @@ export function readVectorSet(dir: string): { manifest: VectorManifest; set: Vec
   const flat = readWords(dir, manifest.files.expected);
   const expected = Array.from({ length: acts.length }, (_, v) => flat.slice(v * weightCols, (v + 1) * weightCols));
   return { manifest, set: { g, regs, acts, expected } };
+}
+
+/**
+ * The layer a tile's vectors come from, as `vectors.json` records it: shape, tile grid, the
+ * tile's place in it, the layer output of each weight column, the zero point and input-sum
+ * coefficients (docs/cosim.md "Vector format").
+ */
+export function layerContext(
+  d: Design,
+  xb: Crossbar,
+  tile: { layerIndex: number; rt: number; ct: number; content: { outputs: readonly number[]; inputSum: readonly number[] } },
+  outSize?: { outH: number; outW: number },
+): VectorLayer {
+  const m = xb.mappings[tile.layerIndex]!;
+  const L = m.layout;
+  const l = m.q.layer;
+  const shape: Record<string, number | number[]> =
+    l.kind === 'conv'
+      ? {
+          inC: l.inC,
+          outC: l.outC,
+          kH: l.kH,
+          kW: l.kW,
+          strideH: l.strideH,
+          strideW: l.strideW,
+          pads: [...l.pads],
+          ...(outSize ? { outH: outSize.outH, outW: outSize.outW } : {}),
+        }
+      : { inF: l.inF, outF: l.outF };
+  return {
+    index: tile.layerIndex,
+    name: m.name,
+    kind: l.kind,
+    shape,
+    R: L.R,
+    C: L.C,
+    rowTiles: L.rowTiles,
+    colTiles: L.colTiles,
+    rt: tile.rt,
+    ct: tile.ct,
+    activeRows: Math.max(0, Math.min(d.rows, L.R - tile.rt * d.rows)),
+    outputs: [...tile.content.outputs],
+    zeroPoint: m.zero ? m.zero[tile.rt * L.colTiles + tile.ct]! : null,
+    inputSum: [...tile.content.inputSum],
+    note:
+      'layer row of logical local row i: rt·rows + i (conv: im2col row (c·kH + ky)·kW + kx); layer output of weight column o: ct·Wc + o. ' +
+      "expected.hex is the tile's partial sum T: the layer adds the other row tiles' sums, its bias and any MT column offset afterwards",
+  };
 }

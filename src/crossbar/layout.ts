@@ -136,6 +136,12 @@ export interface LayerMapping {
    * adds after the matrix product anyway; MT's mean-error correction, docs/mt.md).
    */
   columnOffset?: Int32Array | null;
+  /**
+   * offset scheme: the zero point z of each subarray [rt·colTiles + ct] (`MappingPlan.zero`: X = w + z,
+   * the reference column stores z; a flipped column's input-sum coefficient is 2^b − 1 − 2z); null
+   * for differential or when unknown. Informative: engines read the levels and terms, not this.
+   */
+  zero?: Int32Array | null;
 }
 
 /**
@@ -336,7 +342,7 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
     }
   }
   start[L.rowTiles * C] = n;
-  return { name: q.layer.name, q, layout: L, levels, rowMap: plan.rowMap, units, terms: { start, unit, coef }, inputSum, correction: null, columnOffset: plan.columnOffset ?? null };
+  return { name: q.layer.name, q, layout: L, levels, rowMap: plan.rowMap, units, terms: { start, unit, coef }, inputSum, correction: null, columnOffset: plan.columnOffset ?? null, zero: L.scheme === 'offset' ? plan.zero : null };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { DataError, MemxbarError } from '../errors.ts';
 import { CSR, DEFAULT_RTL_OPTIONS, FAULT_CODE, REG_REGIONS, deriveDesign, type Design, type RtlConfig, type RtlOptions } from './design.ts';
 import { writeFilesAtomic, type WriteHooks } from './atomic.ts';
-import { configHash } from './hash.ts';
+import { rtlConfigHash } from './hash.ts';
 import { modulesOf, TOP_MODULE } from './modules.ts';
 import { fileHeader, generatorVersion, renderTemplate, type GeneratorStamp } from './render.ts';
 import { termFields } from './tables.ts';
@@ -128,7 +128,7 @@ export interface GenerateRequest {
 export function generateRtl(req: GenerateRequest): GeneratedRtl {
   // The hash covers what the RTL is generated from (quant, tile, device), so unrelated config changes do not drift it.
   const subset = rtlSubset(req.config);
-  return generateFromParts(subset, configHash(subset), req.config.preset, req.options);
+  return generateFromParts(subset, rtlConfigHash(subset), req.config.preset, req.options);
 }
 
 /** Generate from a manifest's recorded config (e.g. the no-MT variant for the synthesis report). */

@@ -1,4 +1,12 @@
-/** Canonical JSON (sorted keys, no whitespace) and the config hash stamped into generated files. */
+/**
+ * Canonical JSON (sorted keys, no whitespace) and the config hash stamped into generated files.
+ *
+ * The hash covers what the RTL is generated from: the config's `quant`, `tile` and `device`
+ * sections, whole (docs/rtl.md "Generated files"). Fault settings, the mitigation, the network
+ * and the experiment do not change the generated Verilog — a mitigation's row map, terms and
+ * input-sum terms are register contents programmed at run time, and whether the MT hardware
+ * is built is a generation option printed beside the hash — so they are not hashed.
+ */
 import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
@@ -18,4 +26,16 @@ export function canonicalJson(value: unknown): string {
 /** sha256 of the canonical JSON, first 16 hex digits. */
 export function configHash(config: unknown): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
+}
+
+/** The config sections the RTL is generated from. */
+export interface RtlHashed {
+  quant: unknown;
+  tile: unknown;
+  device: unknown;
+}
+
+/** The config hash of generated RTL: configHash of { quant, tile, device } only. */
+export function rtlConfigHash(config: RtlHashed): string {
+  return configHash({ quant: config.quant, tile: config.tile, device: config.device });
 }

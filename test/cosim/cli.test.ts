@@ -19,7 +19,7 @@ describe('memxbar cosim', () => {
     const r = await runCommand([register], ['cosim', '--layer', 'fc2', '--tile', '3,0', '--images', '2', '--fault-rate', '5', '--ratio', '5:1', '--out', out, ...QUICK]);
     expect(r.error).toBeNull();
     expect(r.stdout).toMatch(/^MATCH fc2 \(\/24\/Gemm\), tile \(3, 0\): 2 vectors, 30 output words identical to the reference model \(icarus;/);
-    for (const f of ['vectors.json', 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', 'outputs.txt', 'report.txt', 'report.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['vectors.json', 'manifest.json', 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', 'outputs.txt', 'report.txt', 'report.json']) expect(existsSync(join(out, f)), f).toBe(true);
     const m = JSON.parse(readFileSync(join(out, 'vectors.json'), 'utf8')) as { source: Record<string, unknown> };
     expect(m.source).toMatchObject({ layer: 'fc2 (/24/Gemm)', tile: [3, 0], images: 2, faults: { rate: 0.05, sa1Sa0Ratio: '5:1' }, mitigation: 'none' });
     expect(existsSync(join(out, 'failing.vcd'))).toBe(false);

@@ -104,7 +104,7 @@ describe('mismatch reports', () => {
     const vcd = readFileSync(m.vcd!, 'utf8');
     expect(vcd).toContain('$enddefinitions');
     expect(vcd).toMatch(/psum_out_data/);
-    for (const f of ['report.txt', 'report.json', 'vectors.json', 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', 'outputs.txt']) expect(existsSync(join(outDir, f)), f).toBe(true);
+    for (const f of ['report.txt', 'report.json', 'vectors.json', 'manifest.json', 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', 'outputs.txt']) expect(existsSync(join(outDir, f)), f).toBe(true);
     const text = readFileSync(join(outDir, 'report.txt'), 'utf8');
     for (const field of ['layer', 'tile', 'vector', 'column', 'cycle', 'expected', 'got', 'input bit', 'row group', 'unit', 'VCD']) expect(text).toMatch(new RegExp(`^  ${field} +: `, 'm'));
     // The written vectors replay the failing run: the corrupted cell is in cells.hex.
