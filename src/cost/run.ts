@@ -15,7 +15,7 @@ import { COST_CONSTANTS, type CostConstant } from './constants.ts';
 import { estimateDigitalAreas, readSynthReport, tileDigitalUm2, type DigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, tileDesign, type Breakdown, type CostResult } from './model.ts';
 import { techNode } from './tech.ts';
-import { neurosimComparison, type NeurosimComparison } from './neurosim.ts';
+import { compareNeurosim, type NeurosimComparison } from './neurosim.ts';
 
 export interface CostOptions {
   /** Test images run per point. */
@@ -198,9 +198,7 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
     top1: (base.correct ?? 0) / base.images,
     faults: points,
     mt,
-    neurosim: opts.compareNeurosim
-      ? neurosimComparison(cfg, result, costModel({ cfg: { ...cfg, device: { ...cfg.device, readPulseS: 1e-9 } }, geometry, activity: base.layers, digital }))
-      : null,
+    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress) : null,
     constants: { ...COST_CONSTANTS },
   };
 }
