@@ -240,10 +240,11 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
 /** Measure each published point's configuration and price it with both profiles. */
 export function compareNeurosim(images: number, progress: Progress = silentProgress): NeurosimComparison {
   const points: PointComparison[] = [];
+  // The points share network and quantization (full-width VGG8, 8/8 bits): prepared once.
+  progress.log('NeuroSim comparison: preparing the full-width VGG8 (random weights)');
+  const p = prepare(pointConfig(PUBLISHED_POINTS[0]!), progress);
   for (const pt of PUBLISHED_POINTS) {
     const cfg = pointConfig(pt);
-    progress.log(`NeuroSim comparison: ${pt.title}: preparing the full-width VGG8`);
-    const p = prepare(cfg, progress);
     const run = measureActivity(p, cfg, noFaults, images, progress, `${pt.id} activity`);
     const geometry = networkGeometry(p.net, cfg);
     const digital = estimateDigitalAreas(cfg);
