@@ -191,6 +191,10 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
     [`${f3(combine * 1e3)} ms (${f3((100 * combine) / pl.total)} %) is memxbar's RTL combining terms one per clock after each vector (${f3(prof.tile.combineS * 1e9)} ns per vector); NeuroSim overlaps its shift-add with the next read`, combine],
     [ns.schedule === 'pipeline' ? `NeuroSim ran these figures pipelined (V1.4 Param.cpp pipeline = true: latency = the slowest layer); memxbar runs layer by layer — its slowest layer alone takes ${f3(maxLayerS * 1e6)} µs (${f3(maxLayerS / nsLatencyS)}× NeuroSim's)` : '', ns.schedule === 'pipeline' ? 1 : 0],
     [`sensing delay ${f3(prof.sensingDelayS * 1e9)} ns per column slot`, prof.sensingDelayS],
+    [
+      "not modelled: NeuroSim's synchronous clock period is its subarray's whole sensing latency (ProcessingUnit.cpp: clkPeriod = subArray->readLatency, about numColMuxed × the sensing delay), and its global-buffer and H-tree transfers, counted in those cycles and not overlapped with computing (Chip.cpp ChipCalculatePerformance: readLatency += buffer + H-tree latency), make most of its latency (V1.4 release test: buffers 137 µs + IC 48 µs of 194 µs); memxbar's bus delivers the next vector while the tiles compute and it prices no buffer access time",
+      1,
+    ],
   ]);
   const areaNote = named([
     [fp ? `NeuroSim's floorplan gives ${fp.subarrays} subarrays (tiles ${fp.tileSizeCM}², PEs ${fp.peSizeCM}² / novel-mapped ${fp.peSizeNM}² × ${fp.numPENM}) against memxbar's ${n.tiles}` : '', fp ? 1 : 0],
