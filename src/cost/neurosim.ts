@@ -229,7 +229,9 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
   add('energy per image (µJ)', 'leakage', b?.energy.leakage, gm.energy.leakage, gp.energy.leakage, prof.leakageModelled ? '' : 'NeuroSim\'s off current for this node not read: not modelled');
   add('latency per image (µs)', 'ADC (sensing and conversion)', b?.latency.adc, gm.latency.adc, gp.latency.adc);
   add('latency per image (µs)', 'accumulation', b?.latency.accumulation, gm.latency.accumulation, gp.latency.accumulation);
-  add('latency per image (µs)', 'other (buffers, interconnect)', b?.latency.other, gm.latency.other, gp.latency.other);
+  add('latency per image (µs)', 'buffers', b?.latency.buffer, 0, 0, 'memxbar prices no buffer access time');
+  add('latency per image (µs)', 'interconnect (bus not hidden behind computing)', b?.latency.ic, gm.latency.other, gp.latency.other);
+  add('latency per image (µs)', 'other (incl. buffers, interconnect)', b?.latency.other, gm.latency.other, gp.latency.other);
   const headline = rows.filter((r) => r.group === 'headline' && r.neurosim !== null);
   const withinHeadline = headline.every((r) => r.profile / r.neurosim! <= 1.5 && r.profile / r.neurosim! >= 1 / 1.5);
   const notes = [
