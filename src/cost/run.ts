@@ -30,7 +30,7 @@ export interface CostOptions {
   mitigations: Mitigation[];
   /** A `memxbar synth --out` report (synth-report.json); null: the estimate. */
   synthReport: string | null;
-  /** Add the comparison with NeuroSim's published VGG8 example. */
+  /** Also measure and price NeuroSim's published points on their own configurations (neurosim.ts). */
   compareNeurosim: boolean;
 }
 
