@@ -7,9 +7,9 @@
 import { parseOverride, resolveConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { noFaults } from '../crossbar/faults.ts';
-import { prepare } from '../run/prepare.ts';
+import { prepare } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
-import { measureActivity } from './activity.ts';
+import { measureActivity } from './measure.ts';
 import { estimateDigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, type Breakdown, type CostResult, type LayerGeometry } from './model.ts';
 

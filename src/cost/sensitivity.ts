@@ -6,7 +6,7 @@
  * the fault study's points (same inputs).
  */
 import type { Config } from '../config/schema.ts';
-import type { ActivityRun } from './activity.ts';
+import type { ActivityRun } from './measure.ts';
 import { estimateDigitalAreas, type DigitalAreas } from './digital.ts';
 import { costModel, type CostResult, type LayerGeometry } from './model.ts';
 import { TECH_NODES } from './tech.ts';

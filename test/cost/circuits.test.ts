@@ -1,6 +1,6 @@
 /** NeuroSim's circuit choices as cost-model options (docs/cost.md §12), each on a case worked by hand. */
 import { describe, expect, it } from 'vitest';
-import type { LayerActivity } from '../../src/cost/activity.ts';
+import type { LayerActivity } from '../../src/cost/measure.ts';
 import { MLSA_CURRENT_LP, neurosimFloorplan, OFF_CURRENT_A_PER_M, PROFILES, resolveCircuits, sensingDelayS, ZETA } from '../../src/cost/circuits.ts';
 import { k } from '../../src/cost/constants.ts';
 import { estimateDigitalAreas } from '../../src/cost/digital.ts';

@@ -1,14 +1,13 @@
 /**
  * The cost report as Markdown and SVG charts (the JSON is the CostReport itself).
- * Templates print; the numbers come computed from run.ts / model.ts.
+ * Templates print; the numbers come computed from src/cost/ (estimate.ts, model.ts).
  */
-import { stackedBarChart, type BarRow } from '../report/plot.ts';
-import type { Breakdown } from './model.ts';
-import { renderVegaLite } from '../report/plot.ts';
-import { CIRCUIT_OPTIONS, type CircuitOption } from './circuits.ts';
-import { neurosimMarkdown } from './neurosim.ts';
-import type { SensitivityRow } from './sensitivity.ts';
-import type { CostReport } from './run.ts';
+import { CIRCUIT_OPTIONS, type CircuitOption } from '../cost/circuits.ts';
+import type { CostReport } from '../cost/estimate.ts';
+import type { Breakdown } from '../cost/model.ts';
+import { neurosimMarkdown } from '../cost/neurosim.ts';
+import type { SensitivityRow } from '../cost/sensitivity.ts';
+import { renderVegaLite, stackedBarChart, type BarRow } from './plot.ts';
 
 /** A number with `sig` significant digits, thousands separated, no exponent for ordinary magnitudes. */
 export function num(x: number, sig = 4): string {
