@@ -55,12 +55,6 @@ export const DEFAULT_FLOW: Omit<FlowOptions, 'out' | 'seeds'> = {
   costImages: 4,
 };
 
-/** The cost model's fault study in a run: the largest swept rate below 50 % (MT's regulation of energy and latency, docs/cost.md §9). */
-export function costStudyRates(rates: number[]): number[] {
-  const r = rates.filter((x) => x > 0 && x < 0.5);
-  return r.length ? [Math.max(...r)] : [];
-}
-
 /** Check --out before any work: a new folder, an empty one, or one a previous run wrote. */
 export function checkOutDir(out: string): { exists: boolean; previous: string[] } {
   if (existsSync(out)) {
@@ -203,7 +197,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     }
 
     const cost = await step('energy, latency, area', () =>
-      runCost(p, { images: costImages, rates: costStudyRates(opts.rates), ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
+      runCost(p, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
     );
     writeAllAtomic(join(stage, 'cost'), await costFiles(cost));
 

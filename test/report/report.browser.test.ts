@@ -47,10 +47,8 @@ describe('memxbar run', () => {
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
     expect(r.cost.digital.source).toBe('synthesis');
-    // The cost model's fault study at the largest swept rate below 50 %: MT's regulation and what moves the numbers.
-    expect(r.cost.faults.map((p) => `${p.mitigation}|${p.rate}|${p.rate ? p.ratio : '-'}`)).toEqual(['none|0|-', 'none|0.1|5:1', 'none|0.1|1:5', 'mt-map|0|-', 'mt-map|0.1|5:1', 'mt-map|0.1|1:5']);
+    // What moves the numbers (the run's cost model has no fault study: MT's regulation is in `memxbar cost`).
     const md = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/## MT's regulation of energy and latency/);
     expect(md).toMatch(/## What moves the numbers[\s\S]*\| read pulse \|/);
     expect(existsSync(join(out, 'cost', 'cost-tornado.svg'))).toBe(true);
     for (const f of r.files) expect(existsSync(join(out, f)), f).toBe(true);
