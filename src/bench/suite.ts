@@ -16,8 +16,11 @@ import { exportOnnx } from '../nn/onnx-export.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { referenceEngine } from '../crossbar/reference.ts';
 import { fastEngine } from '../engine/fast.ts';
-import { programCrossbar } from '../session/eval.ts';
+import { configuredFaults, programCrossbar } from '../session/eval.ts';
 import { inputCodes, prepare, type Prepared } from '../session/prepare.ts';
+import { measureActivity } from '../cost/measure.ts';
+import { estimateDigitalAreas } from '../cost/digital.ts';
+import { costModel, networkGeometry } from '../cost/model.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
 import { VERSION } from '../version.ts';
@@ -95,6 +98,29 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       progress.log(`${label}: crossbar ${name}, fast engine`);
       const fe = fastEngine(xb);
       add(`crossbar ${name}: fast engine`, await rate((i) => forwardInt(p.qn, inputCodes(p, i), fe), n, 10, minS));
+      if (name.startsWith('(a)')) {
+        // The whole-chip estimate once the engine has run: costModel on the measured activity,
+        // against the engine's own inference of the images it was measured on (same run, same machine).
+        const images = 4;
+        const t0 = performance.now();
+        const act = measureActivity(p, cfg, (layers) => configuredFaults(p, cfg, layers), images);
+        const engineMs = performance.now() - t0;
+        const geometry = networkGeometry(p.net, cfg);
+        const digital = estimateDigitalAreas(cfg);
+        const t1 = performance.now();
+        let reps = 0;
+        for (const circuits of ['memxbar', 'neurosim'] as const) {
+          for (let k = 0; k < 5; k++, reps++) costModel({ cfg: { ...cfg, cost: { ...cfg.cost, circuits } }, geometry, activity: act.layers, digital });
+        }
+        const estimateMs = (performance.now() - t1) / reps;
+        rows.push({
+          model: label,
+          path: `whole-chip cost estimate (both circuit profiles): ${estimateMs.toFixed(1)} ms per estimate after the engine's ${images}-image activity run (${engineMs.toFixed(0)} ms): ×${(estimateMs / engineMs).toFixed(4)} of the engine's time`,
+          imagesPerSecond: NaN,
+          images: 0,
+          vsOnnxruntime: null,
+        });
+      }
       if (opts.referenceImages > 0) {
         progress.log(`${label}: crossbar ${name}, reference model (${opts.referenceImages} image(s), slow by design)`);
         const re = referenceEngine(programCrossbar(p, cfg));

@@ -117,6 +117,21 @@ export const TechSchema = z
   })
   .describe('Technology.');
 
+export const COST_CIRCUITS = ['memxbar', 'neurosim'] as const;
+
+export const CostSchema = z
+  .strictObject({
+    circuits: oneOf(COST_CIRCUITS).default('memxbar').describe('Circuit profile of the cost model (docs/cost.md §12): `memxbar` (its own choices) or `neurosim` (NeuroSim V1.3\'s circuits, all options below on).'),
+    senseAmp: oneOf(['voltage', 'current'] as const).nullable().default(null).describe('Column power: `voltage` (cells conduct for the whole read pulse) or `current` (NeuroSim\'s current-mode sense amplifier: column power over its sensing delay); null = the profile\'s.'),
+    clock: oneOf(['rtl', 'sensing'] as const).nullable().default(null).describe('`rtl` (1 GHz, the RTL\'s cycles, the configured read pulse) or `sensing` (NeuroSim\'s synchronous mode: pulse and column slot = the sensing delay); null = the profile\'s.'),
+    interconnect: oneOf(['full-swing', 'low-swing'] as const).nullable().default(null).describe('Global bus / H-tree signalling; null = the profile\'s.'),
+    leakage: z.boolean().nullable().default(null).describe('Count the leakage of idle tiles (NeuroSim main.cpp); null = the profile\'s.'),
+    floorplan: oneOf(['memxbar', 'neurosim'] as const).nullable().default(null).describe('`memxbar` (every layer once on its own subarrays) or `neurosim` (NeuroSim\'s tile/PE floorplan with its subarray and PE duplication, the "speed-up"); null = the profile\'s.'),
+    positions: oneOf(['padded', 'valid'] as const).nullable().default(null).describe('Convolution positions simulated: `padded` (every output) or `valid` (NeuroSim\'s numInVector; TOPS still counts padded ones); null = the profile\'s.'),
+    validationFactor: z.boolean().nullable().default(null).describe('Multiply energy by NeuroSim\'s post-layout factor zeta (Param.cpp); null = the profile\'s.'),
+  })
+  .describe('Cost model circuit choices.');
+
 export const ConfigSchema = z
   .strictObject({
     preset: z.string().min(1).default('neurosim-v1.4').describe('The preset this config starts from (presets/<name>.json).'),
@@ -129,6 +144,7 @@ export const ConfigSchema = z
     engine: oneOf(ENGINES).default('fast'),
     experiment: ExperimentSchema.prefault({}),
     tech: TechSchema.prefault({}),
+    cost: CostSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.tile.parallelRead > c.tile.rows) {
@@ -147,6 +163,7 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type TileConfig = Config['tile'];
 export type DeviceConfig = Config['device'];
 export type FaultConfig = Config['faults'];
+export type CostConfig = Config['cost'];
 export type Mitigation = (typeof MITIGATIONS)[number];
 export type AdcMode = (typeof ADC_MODES)[number];
 export type SignedScheme = (typeof SIGNED_SCHEMES)[number];

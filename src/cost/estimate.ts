@@ -15,7 +15,9 @@ import { COST_CONSTANTS, type CostConstant } from './constants.ts';
 import { estimateDigitalAreas, readSynthReport, tileDigitalUm2, type DigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, tileDesign, type Breakdown, type CostResult } from './model.ts';
 import { techNode } from './tech.ts';
-import { neurosimComparison, type NeurosimComparison } from './neurosim.ts';
+import { compareNeurosim, type NeurosimComparison } from './neurosim.ts';
+import { sensitivity, variantOf, type MeasuredVariant, type SensitivityRow } from './sensitivity.ts';
+import { performance } from 'node:perf_hooks';
 
 export interface CostOptions {
   /** Test images run per point. */
@@ -28,12 +30,12 @@ export interface CostOptions {
   mitigations: Mitigation[];
   /** A `memxbar synth --out` report (synth-report.json); null: the estimate. */
   synthReport: string | null;
-  /** Add the comparison with NeuroSim's published VGG8 example. */
+  /** Also measure and price NeuroSim's published points on their own configurations (neurosim.ts). */
   compareNeurosim: boolean;
 }
 
 export const DEFAULT_RATIOS = ['5:1', '1:5'];
-export const DEFAULT_MITIGATIONS: Mitigation[] = ['none', 'mt-map'];
+export const DEFAULT_MITIGATIONS: Mitigation[] = ['none', 'mt-stats', 'mt-map'];
 
 export interface FaultPoint {
   mitigation: Mitigation;
@@ -87,6 +89,10 @@ export interface CostReport {
   faults: FaultPoint[];
   mt: MtCost;
   neurosim: NeurosimComparison | null;
+  /** What moves energy, latency and area per image (docs/cost.md §13). */
+  sensitivity: SensitivityRow[];
+  /** Wall time of pricing the whole chip once the activity is measured (costModel), ms. */
+  estimateMs: number;
   constants: Record<string, CostConstant>;
 }
 
@@ -115,7 +121,9 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
 
   // The configured accelerator (its own faults and mitigation).
   const base = measureActivity(p, cfg, (layers) => configuredFaults(p, cfg, layers), opts.images, progress, 'configured accelerator');
+  const t0 = performance.now();
   const result = price(cfg, base);
+  const estimateMs = performance.now() - t0;
 
   // The fault study. Each point runs twice: in situ (the faulty accelerator end to end: its
   // accuracy and the energy it draws), and on the same inputs as the fault-free plain
@@ -187,6 +195,33 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
     arrayEnergyChangeJ: mtClean && clean ? mtClean.same.network.energyPerImageJ.array - clean.same.network.energyPerImageJ.array : null,
   };
 
+  // What moves the numbers: circuit assumptions on the same activity; the on/off ratio re-measured; faults and MT from the study.
+  const measured: Parameters<typeof sensitivity>[1] = [];
+  const ratio = cfg.device.onOffRatio;
+  // On the same layer inputs (the configured accelerator computes them), so only the currents differ.
+  const driver = makeEngine(programCrossbarWithFaults(p, cfg, (layers) => configuredFaults(p, cfg, layers)));
+  const ratioRun = (r: number) => {
+    const c = { ...cfg, device: { ...cfg.device, onOffRatio: r } };
+    return variantOf(`${+r.toPrecision(3)}`, price(c, measureActivity(p, c, (layers) => configuredFaults(p, c, layers), opts.images, progress, `sensitivity: on/off ratio ${+r.toPrecision(3)}`, driver)));
+  };
+  const ratioBase = variantOf(`${ratio}`, price(cfg, measureActivity(p, cfg, (layers) => configuredFaults(p, cfg, layers), opts.images, progress, `sensitivity: on/off ratio ${ratio}`, driver)));
+  measured.push({ assumption: 'on/off ratio (re-measured)', base: `${ratio}`, baseFig: ratioBase, low: ratioRun(Math.max(1.001, ratio / 2)), high: ratioRun(Math.min(1e6, ratio * 10)), note: 'activity re-measured on the same layer inputs: the currents change' });
+  const fig = (mit: Mitigation, rate: number, r: string): MeasuredVariant | null => {
+    const q = runs.get(`${mit}|${rate}|${r}`);
+    return q ? variantOf(`${mit}${rate ? ` ${+(rate * 100).toPrecision(3)} % ${r}` : ''}`, q.same) : null;
+  };
+  const top = Math.max(0, ...opts.rates);
+  const cleanFig = fig('none', 0, opts.ratios[0]!);
+  if (cleanFig && top > 0) {
+    const lo = fig('none', top, '1:5') ?? fig('none', top, opts.ratios[opts.ratios.length - 1]!);
+    const hi = fig('none', top, '5:1') ?? fig('none', top, opts.ratios[0]!);
+    if (lo && hi) measured.push({ assumption: 'SAF rate (MT off)', base: 'fault-free', baseFig: cleanFig, low: lo, high: hi, note: 'fault study, same inputs' });
+    const mtLo = fig('mt-stats', 0, opts.ratios[0]!) ?? cleanFig;
+    const mtHi = fig('mt-map', 0, opts.ratios[0]!) ?? fig('mt-stats', 0, opts.ratios[0]!);
+    if (mtHi) measured.push({ assumption: 'MT (fault-free)', base: 'none', baseFig: cleanFig, low: mtLo, high: mtHi, note: 'fault study, same inputs: MT tables, remap and mapping' });
+  }
+  const sens = sensitivity({ cfg, geometry: (c) => networkGeometry(p.net, c), activity: base, digital }, measured);
+
   return {
     tool: 'memxbar cost',
     configHash: configHash(cfg),
@@ -198,9 +233,9 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
     top1: (base.correct ?? 0) / base.images,
     faults: points,
     mt,
-    neurosim: opts.compareNeurosim
-      ? neurosimComparison(cfg, result, costModel({ cfg: { ...cfg, device: { ...cfg.device, readPulseS: 1e-9 } }, geometry, activity: base.layers, digital }))
-      : null,
+    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress) : null,
+    sensitivity: sens,
+    estimateMs,
     constants: { ...COST_CONSTANTS },
   };
 }

@@ -41,7 +41,8 @@ import {
 } from './components.ts';
 import { k } from './constants.ts';
 import type { CostCategory, DigitalAreas } from './digital.ts';
-import { techNode, type TechNode } from './tech.ts';
+import { techNode, MIN_NMOS_WIDTH_F, minGateAreaM2, type TechNode } from './tech.ts';
+import { HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer } from './circuits.ts';
 
 /** A quantity split as NeuroSim reports it, with the items that make up each part. */
 export interface Breakdown {
@@ -68,6 +69,10 @@ export interface LayerGeometry {
   inputs: number;
   outputs: number;
   layout: Layout;
+  /** NeuroSim's description of the layer (NetWork_*.csv): IFM side, C_in, kernel side, C_out. */
+  ns: NsLayer;
+  /** Input vectors NeuroSim simulates (valid positions only, Chip.cpp numInVector); = P for fc. */
+  validP: number;
 }
 
 export interface LayerCost {
@@ -78,6 +83,8 @@ export interface LayerCost {
   rowTiles: number;
   colTiles: number;
   tiles: number;
+  /** NeuroSim floorplan: copies of the layer's weights sharing its vectors (1 otherwise). */
+  speedUp: number;
   opsPerImage: number;
   areaMm2: Breakdown;
   energyPerImageJ: Breakdown;
@@ -117,6 +124,16 @@ export interface TileCost {
 
 export interface CostResult {
   tech: { nodeNm: number; vddV: number; cellFeatureNm: number; clockHz: number };
+  /** The circuit choices in force (docs/cost.md §12). */
+  circuits: Circuits;
+  /** Sensing delay of the current-mode sense amplifier at this node and the measured column currents, s. */
+  sensingDelayS: number;
+  /** Leakage power of one tile, W (0 when leakage is off). */
+  tileLeakageW: number;
+  /** false: leakage is on but NeuroSim's off current for this node was not read (counted as 0). */
+  leakageModelled: boolean;
+  /** NeuroSim's floorplan when `floorplan = neurosim`. */
+  floorplan: NsFloorplan | null;
   /** The MT hardware (row remap, term tables, fault bitmap) is in every tile. */
   mtHardware: boolean;
   tile: TileCost;
@@ -149,7 +166,9 @@ export function networkGeometry(net: Network, cfg: Config): LayerGeometry[] {
     const o = sh[i + 1]!;
     const layout = layouts[out.length]!.layout;
     const P = l.kind === 'conv' ? o.h * o.w : 1;
-    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout });
+    const ns: NsLayer = l.kind === 'conv' ? { ifm: x.h, inC: l.inC, k: l.kH, outC: l.outC } : { ifm: 1, inC: layout.R, k: 1, outC: layout.C };
+    const validP = l.kind === 'conv' ? Math.max(1, Math.floor((x.h - l.kH) / l.strideH) + 1) * Math.max(1, Math.floor((x.w - l.kW) / l.strideW) + 1) : 1;
+    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout, ns, validP });
   });
   return out;
 }
@@ -194,8 +213,21 @@ export function tileDesign(cfg: Config, mt: boolean): Design {
   return deriveDesign(cfg, { ...DEFAULT_RTL_OPTIONS, mt });
 }
 
+/** Timing choices of the tile: read pulse, clock period, column slot (docs/cost.md §8, §12). */
+export interface TileTiming {
+  pulseS: number;
+  clockS: number;
+  /** Column slot: null = max(pulse, (conversion cycles + 1) clocks) (the RTL). */
+  slotS: number | null;
+}
+
+/** The RTL's timing: the configured pulse, 1 GHz. */
+export function rtlTiming(cfg: Config): TileTiming {
+  return { pulseS: cfg.device.readPulseS, clockS: 1 / k('clockHz'), slotS: null };
+}
+
 /** Area of one tile (µm²) and its timing (docs/cost.md §3–§5). */
-export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechNode, mt: boolean): TileCost {
+export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechNode, mt: boolean, timing: TileTiming = rtlTiming(cfg)): TileCost {
   const um2 = (m2: number) => m2 * 1e12;
   const scale = digitalAreaScale(t);
   const L = libertyAreas();
@@ -212,8 +244,8 @@ export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechN
     const key = MODULE_ITEM[m.module] ?? `${m.category}.${m.module.replace(/^memxbar_/, '')}`;
     items[key] = (items[key] ?? 0) + a;
   }
-  const tClk = 1 / k('clockHz');
-  const slotS = Math.max(cfg.device.readPulseS, (conversionCycles(d.adcKind, d.codeBits) + 1) * tClk);
+  const tClk = timing.clockS;
+  const slotS = timing.slotS ?? Math.max(timing.pulseS, (conversionCycles(d.adcKind, d.codeBits) + 1) * tClk);
   const combineS = (d.weightCols * (d.termSlots + 1) + 2) * tClk;
   const vectorS = d.actBits * d.groups * d.colsPerAdc * slotS + combineS;
   return { areaUm2: breakdown(items), adcs: d.adcs, slotsPerRead: d.colsPerAdc, vectorS, slotS, combineS, digitalAreaScale: scale };
@@ -223,21 +255,37 @@ export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechN
 export function costModel({ cfg, geometry, activity, digital }: CostInput): CostResult {
   if (geometry.length !== activity.length) throw new Error(`internal: ${geometry.length} layers but activity for ${activity.length}`);
   const t = techNode(cfg.tech.nodeNm);
+  const circuits = resolveCircuits(cfg);
   const mt = needsMtHardware(cfg);
   const d = tileDesign(cfg, mt);
-  const tile = tileCost(cfg, d, digital, t, mt);
   const a = cfg.quant.activationBits;
-  const tClk = 1 / k('clockHz');
   const vread = cfg.device.readVoltageV;
   const gLsb = conductanceTable(cfg).lsbSiemens;
   const L = libertyAreas();
+
+  // Sensing delay of the current-mode sense amplifier at the mean column resistance of the reads.
+  const convs = activity.reduce((s, x) => s + x.conversions, 0);
+  const gMean = convs > 0 ? (gLsb * activity.reduce((s, x) => s + x.currentSum, 0)) / convs : 0;
+  const senseS = sensingDelayS(t, gMean > 0 ? 1 / gMean : Infinity, vread);
+  const sarS = (d.codeBits + 1) * k('sarCycleS');
+  const timing: TileTiming =
+    circuits.clock === 'sensing'
+      ? { pulseS: senseS, clockS: Math.max(1 / k('clockHz'), senseS), slotS: d.adcKind === 'flash' ? senseS : Math.max(senseS, sarS) }
+      : rtlTiming(cfg);
+  const tile = tileCost(cfg, d, digital, t, mt, timing);
+  const tClk = timing.clockS;
+
+  // NeuroSim's floorplan: subarrays per layer (duplicates included) and its speed-up.
+  const fp: NsFloorplan | null =
+    circuits.floorplan === 'neurosim' ? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits)) : null;
+  const tilesOf = (i: number) => (fp ? fp.layers[i]!.subarrays : geometry[i]!.layout.rowTiles * geometry[i]!.layout.colTiles);
 
   // Chip level: global buffer (the largest layer's input + output activations), bus, lanes.
   const busBits = cfg.tile.rows * a;
   const lanes = cfg.tile.rows;
   const bufferBits = Math.max(...geometry.map((g) => (g.inputs + g.outputs) * a));
   const bufferBytes = bufferBits / 8;
-  const tilesTotal = geometry.reduce((s, g) => s + g.layout.rowTiles * g.layout.colTiles, 0);
+  const tilesTotal = geometry.reduce((s, _g, i) => s + tilesOf(i), 0);
   const laneUm2 = (16 * 32 * (L.AND2 + fullAdderAreaUm2()) + 32 * L.DFF + a * fullAdderAreaUm2()) * digitalAreaScale(t);
   const chipItems: Record<string, number> = {
     'other.globalBuffer': sramAreaM2(bufferBits, t) * 1e12,
@@ -247,23 +295,33 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
   const chipAreaUm2 = tilesTotal * tile.areaUm2.total + Object.values(chipItems).reduce((x, y) => x + y, 0);
   const sideM = Math.sqrt(chipAreaUm2 * 1e-12);
   const tileSideM = Math.sqrt(tile.areaUm2.total * 1e-12);
-  const eChipBit = wireEnergyPerBitJ(sideM, t);
-  const eTileBit = wireEnergyPerBitJ(tileSideM, t);
+  const wire = circuits.interconnect === 'low-swing' ? (len: number) => (HTREE_ENERGY_FACTOR / k('busActivity')) * wireEnergyPerBitJ(len, t) : (len: number) => wireEnergyPerBitJ(len, t);
+  const eChipBit = wire(sideM);
+  const eTileBit = wire(tileSideM);
   const eBufferBit = sramEnergyPerBitJ(bufferBytes, t);
 
+  // Leakage of one tile: every minimum-gate footprint of its periphery leaks one minimum device's off current.
+  const off = OFF_CURRENT_A_PER_M[t.nodeNm];
+  const tileLeakageW =
+    circuits.leakage && off ? (((tile.areaUm2.total - (tile.areaUm2.items['array.cells'] ?? 0)) * 1e-12) / minGateAreaM2(t)) * ((off.n + off.p) / 2) * MIN_NMOS_WIDTH_F * t.nodeNm * 1e-9 * t.vddV : 0;
+
+  const mlsa = MLSA_CURRENT_LP[t.nodeNm]!;
   const layers: LayerCost[] = geometry.map((g, i) => {
     const A = activity[i]!;
     const lay = g.layout;
     const tiles = lay.rowTiles * lay.colTiles;
     const P = A.vectors;
     const ops = 2 * g.macs;
+    const currentMode = circuits.senseAmp === 'current';
 
     // Energy per image.
     const e: Record<string, number> = {
-      'array.read': arrayReadEnergyJ(A.currentSum, vread, cfg.device.readPulseS, gLsb),
+      'array.read': currentMode
+        ? (d.adcKind === 'flash' ? mlsa.cW * senseS : t.sar.cW * sarS) * (vread / 0.5) * gLsb * A.currentSum
+        : arrayReadEnergyJ(A.currentSum, vread, timing.pulseS, gLsb),
       'array.bitlines': bitlineEnergyJ(A.conversions, d.rows, vread, t),
       'array.wordlines': wordlineEnergyJ(A.activeRowBits * lay.colTiles, d.cols, t),
-      'adc.converters': A.conversions * adcEnergyJ(d.adcKind, d.codeBits, vread, t),
+      'adc.converters': A.conversions * (currentMode && d.adcKind === 'flash' ? mlsa.aUw * 1e-6 * (2 ** d.codeBits - 1) * senseS : adcEnergyJ(d.adcKind, d.codeBits, vread, t)),
       'adc.logic':
         d.adcKind === 'sar'
           ? A.conversions * registerEnergyJ(2 * d.codeBits, t)
@@ -281,25 +339,40 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
       'other.inputBuffers': P * tiles * registerEnergyJ(d.rows * a, t),
       'other.rowRemap': mt ? P * tiles * a * (muxEnergyJ(d.rows * Math.ceil(Math.log2(2 * d.rows)), t) + addEnergyJ(d.rows - 1, t)) : 0,
       'other.globalBuffer': P * (g.R + g.C) * a * eBufferBit,
-      'other.interconnect': P * (g.R * a + g.C * d.psumBits + g.C * a) * eChipBit + P * lay.colTiles * d.weightCols * (lay.rowTiles - 1) * d.psumBits * eTileBit,
+      'other.interconnect':
+        P * ((circuits.interconnect === 'low-swing' ? (g.R * a) / g.ns.k : g.R * a + g.C * d.psumBits) + g.C * a) * eChipBit +
+        P * lay.colTiles * d.weightCols * (lay.rowTiles - 1) * d.psumBits * eTileBit,
       'other.activation': P * g.C * (multiplyEnergyJ(t) + addEnergyJ(a, t)),
     };
 
-    // Latency per image: patches one after another, every tile of the layer in parallel;
-    // the bus delivers the next vector (and takes the last outputs) while tiles compute.
+    // Latency per image: patches one after another (or shared among NeuroSim's duplicates),
+    // every tile of the layer in parallel; the bus delivers the next vector while tiles compute.
+    const speedUp = fp ? fp.layers[i]!.speedUp : 1;
+    const vecs = Math.ceil(P / speedUp);
     const ioS = (Math.ceil((g.R * a) / busBits) + Math.ceil((g.C * a) / busBits)) * tClk;
-    const layerS = P * Math.max(tile.vectorS, ioS) + ioS;
-    const convS = (conversionCycles(d.adcKind, d.codeBits) + 1) * tClk;
-    const reads = a * d.groups * d.colsPerAdc * P;
+    const layerS = vecs * Math.max(tile.vectorS, ioS) + ioS;
+    const convS = timing.slotS !== null ? 0 : (conversionCycles(d.adcKind, d.codeBits) + 1) * tClk;
+    const reads = a * d.groups * d.colsPerAdc * vecs;
     const lat: Record<string, number> = {
-      'adc.converters': reads * convS,
-      'array.read': reads * (tile.slotS - convS),
-      'accumulation.combine': P * tile.combineS,
+      'adc.converters': reads * (timing.slotS !== null ? tile.slotS : convS),
+      'array.read': timing.slotS !== null ? 0 : reads * (tile.slotS - convS),
+      'accumulation.combine': vecs * tile.combineS,
     };
     lat['other.io'] = layerS - lat['adc.converters']! - lat['array.read']! - lat['accumulation.combine']!;
 
+    // NeuroSim simulates valid positions only (operations still count the padded ones).
+    if (circuits.positions === 'valid' && g.kind === 'conv' && g.validP < g.P) {
+      const v = g.validP / g.P;
+      for (const key of Object.keys(e)) e[key]! *= v;
+      for (const key of Object.keys(lat)) lat[key]! *= v;
+    }
+    const latS = Object.values(lat).reduce((x, y) => x + y, 0);
+    // Idle tiles leak while this layer runs (NeuroSim main.cpp, layer by layer).
+    e['other.leakage'] = (tilesTotal - tilesOf(i)) * latS * tileLeakageW;
+    if (circuits.validationFactor) e['other.postLayout'] = (ZETA - 1) * Object.values(e).reduce((x, y) => x + y, 0);
+
     const energy = breakdown(e);
-    const areaMm2 = scaleBreakdown(tile.areaUm2, tiles * 1e-6);
+    const areaMm2 = scaleBreakdown(tile.areaUm2, tilesOf(i) * 1e-6);
     const latency = breakdown(lat);
     return {
       name: g.name,
@@ -308,7 +381,8 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
       P: g.P,
       rowTiles: lay.rowTiles,
       colTiles: lay.colTiles,
-      tiles,
+      tiles: tilesOf(i),
+      speedUp,
       opsPerImage: ops,
       areaMm2,
       energyPerImageJ: energy,
@@ -325,7 +399,12 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
   const ops = layers.reduce((s, l) => s + l.opsPerImage, 0);
   const tops = ops / latency.total / 1e12;
   return {
-    tech: { nodeNm: t.nodeNm, vddV: t.vddV, cellFeatureNm: t.cellFeatureNm, clockHz: k('clockHz') },
+    tech: { nodeNm: t.nodeNm, vddV: t.vddV, cellFeatureNm: t.cellFeatureNm, clockHz: 1 / tClk },
+    circuits,
+    sensingDelayS: senseS,
+    tileLeakageW,
+    leakageModelled: !circuits.leakage || !!off,
+    floorplan: fp,
     mtHardware: mt,
     tile,
     chip: { globalBufferBits: bufferBits, busBits, activationLanes: lanes, sideMm: sideM * 1e3 },
@@ -344,4 +423,3 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
     },
   };
 }
-

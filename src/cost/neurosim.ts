@@ -1,143 +1,287 @@
 /**
- * NeuroSim's published example (VGG8 on CIFAR-10: 8-bit weights and activations, 2 bits per
- * RRAM cell, 100 kΩ / 10 MΩ, 128×128 subarrays) beside memxbar's figures for the same
- * configuration (docs/cost.md §9).
+ * memxbar beside NeuroSim's published results (docs/cost.md §10): for each published point,
+ * the configuration as memxbar config fields, NeuroSim's figures with the version and file
+ * behind them, and memxbar's figures for the same work with its own circuits and with
+ * NeuroSim's (`cost.circuits = "neurosim"`), every remaining difference named with its size.
  */
+import { parseOverride, resolveConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import type { CostResult } from './model.ts';
+import { noFaults } from '../crossbar/faults.ts';
+import { prepare } from '../session/prepare.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { measureActivity } from './measure.ts';
+import { estimateDigitalAreas } from './digital.ts';
+import { costModel, networkGeometry, type Breakdown, type CostResult, type LayerGeometry } from './model.ts';
 
-/** The published figures, as the DNN+NeuroSim manual's example output states them (quoted in issue 8). */
-export const NEUROSIM_VGG8 = {
-  source: 'DNN+NeuroSim manual, example output for VGG8 on CIFAR-10 (8-bit, 2 bits per RRAM cell, 100 kΩ / 10 MΩ, 128×128 subarrays), as quoted in memxbar issue 8',
-  chipAreaMm2: 45.55,
-  topsPerW: 25.72,
-  tops: 0.846,
-  framesPerS: 686.75,
-} as const;
+/** NeuroSim's breakdown as its main.cpp prints it (per image; areas mm², energies µJ, latencies µs). */
+export interface NsBreakdown {
+  area: { array: number; ic: number; adc: number; accumulation: number; other: number };
+  energy: { adc: number; accumulation: number; other: number; buffer: number; ic: number; dynamic: number; leakage: number };
+  latency: { adc: number; accumulation: number; other: number; buffer: number; ic: number };
+}
 
-/** The settings the published example states, as memxbar config fields. */
-export const NEUROSIM_EXAMPLE_FIELDS: readonly { path: string; value: string | number }[] = [
+export interface PublishedPoint {
+  id: 'v1.3-vgg8' | 'v1.4-release-test';
+  title: string;
+  /** The NeuroSim version that produced the figures. */
+  version: string;
+  source: string;
+  /** The configuration, as memxbar config fields (stated by the source, or NeuroSim's defaults of that version). */
+  fields: { path: string; value: string | number }[];
+  /** How NeuroSim scheduled the layers for these figures. */
+  schedule: 'layer-by-layer' | 'pipeline';
+  areaMm2: number;
+  topsPerW: number;
+  tops: number;
+  framesPerS: number;
+  /** Operations per image: published, or derived as TOPS / frames/s. */
+  opsPerImage: number;
+  opsPublished: boolean;
+  breakdown: NsBreakdown | null;
+}
+
+const VGG8_FULL = [
   { path: 'network.model', value: 'random-vgg8' },
   { path: 'network.randomWidth', value: 1 },
   { path: 'quant.weightBits', value: 8 },
   { path: 'quant.activationBits', value: 8 },
-  { path: 'tile.cellBits', value: 2 },
-  { path: 'device.rOnOhm', value: 100e3 },
-  { path: 'device.onOffRatio', value: 100 },
+  { path: 'quant.calibrationImages', value: 50 },
   { path: 'tile.rows', value: 128 },
   { path: 'tile.cols', value: 128 },
-];
-
-/**
- * Settings the example does not state, taken from NeuroSim's defaults (V1.3 Param.cpp: 22 nm,
- * multilevel sense amplifier with 32 levels = a 5-bit flash, 8 columns per ADC, 0.5 V, 10 ns);
- * memxbar's defaults already match the last three.
- */
-export const NEUROSIM_ASSUMED_FIELDS: readonly { path: string; value: string | number }[] = [
-  { path: 'tech.nodeNm', value: 22 },
+  { path: 'tile.parallelRead', value: 128 },
   { path: 'tile.adcKind', value: 'flash' },
-  { path: 'tile.adcBits', value: 5 },
   { path: 'tile.colsPerAdc', value: 8 },
+  { path: 'tech.nodeNm', value: 22 },
   { path: 'device.readVoltageV', value: 0.5 },
   { path: 'device.readPulseS', value: 10e-9 },
-];
+] as const;
 
-export interface ComparisonRow {
-  metric: string;
-  unit: string;
-  neurosim: number;
-  memxbar: number;
-  /** Published (true) or derived from the published figures (false). */
-  published: boolean;
-  /** Why the two differ, with memxbar's own breakdown. */
-  why: string;
+/**
+ * NeuroSim V1.3's published VGG8 example (the V1.3 manual's example output, repeated unchanged
+ * in V1.4's manual; quoted in memxbar issues 8 and 21): stated settings 8-bit weights and
+ * activations, 2 bits per RRAM cell, 100 kΩ / 10 MΩ, 128×128 subarrays; the unstated ones are
+ * V1.3 Param.cpp's defaults (22 nm, 32-level current-mode multilevel sense amplifier = 5-bit
+ * flash, 8 columns per ADC, 0.5 V, 10 ns, layer by layer).
+ */
+export const NEUROSIM_V13_VGG8: PublishedPoint = {
+  id: 'v1.3-vgg8',
+  title: "NeuroSim V1.3's published VGG8 example",
+  version: 'DNN+NeuroSim V1.3 (example output of its manual; repeated in the V1.4 manual)',
+  source: 'DNN+NeuroSim V1.3 manual, example output for VGG8 on CIFAR-10 (as quoted in memxbar issues 8 and 21; the PDF itself could not be opened here)',
+  fields: [...VGG8_FULL, { path: 'tile.cellBits', value: 2 }, { path: 'tile.adcBits', value: 5 }, { path: 'device.rOnOhm', value: 100e3 }, { path: 'device.onOffRatio', value: 100 }],
+  schedule: 'layer-by-layer',
+  areaMm2: 45.55,
+  topsPerW: 25.72,
+  tops: 0.846,
+  framesPerS: 686.75,
+  opsPerImage: (0.846 / 686.75) * 1e12,
+  opsPublished: false,
+  breakdown: null,
+};
+
+/**
+ * NeuroSim V1.4's release test (repository github.com/neurosim/DNN_NeuroSim_V1.4, file
+ * Data/1.4_Release_test.csv, row 1): VGG8, 22 nm, 1 bit per cell, 16-level current-mode
+ * sense amplifier (4-bit), on/off 17 (onoff = 0.0588), 128×128, 128 rows in parallel. The
+ * file's columns are unlabelled; they are read as V1.4 main.cpp prints its summary, which
+ * every sum checks: area 84.77 = 3.605 + 8.296 + 5.065 + 15.06 + 52.74 mm²; TOPS/W 23.94 =
+ * 1.23184e9 ops / (42.00 + 0.177 µJ) / 1.22; frames/s 5148.66 = 1 / 194.2 µs. Its other
+ * settings are V1.4 Param.cpp's: 100 kΩ on, 8 columns per ADC, 0.5 V, 10 ns, pipeline = true.
+ */
+export const NEUROSIM_V14_RELEASE: PublishedPoint = {
+  id: 'v1.4-release-test',
+  title: "NeuroSim V1.4's release test (1-bit cells, 4-bit ADC, on/off 17)",
+  version: 'DNN+NeuroSim V1.4 (release test data in its repository)',
+  source: 'github.com/neurosim/DNN_NeuroSim_V1.4 Data/1.4_Release_test.csv, row 1 (columns decoded by their sums; see src/cost/neurosim.ts)',
+  fields: [...VGG8_FULL, { path: 'tile.cellBits', value: 1 }, { path: 'tile.adcBits', value: 4 }, { path: 'device.rOnOhm', value: 100e3 }, { path: 'device.onOffRatio', value: 17 }],
+  schedule: 'pipeline',
+  areaMm2: 84.7747,
+  topsPerW: 23.9369,
+  tops: 6.3423,
+  framesPerS: 5148.66,
+  opsPerImage: 1.23184e9,
+  opsPublished: true,
+  breakdown: {
+    area: { array: 3.60536, ic: 8.29649, adc: 5.06475, accumulation: 15.0639, other: 52.7443 },
+    energy: { adc: 21.612, accumulation: 3.57428, other: 16.8186, buffer: 0.203455, ic: 6.09182, dynamic: 42.0048, leakage: 0.17702 },
+    latency: { adc: 8.03231, accumulation: 3.32504, other: 184.876, buffer: 136.858, ic: 47.8689 },
+  },
+};
+
+export const PUBLISHED_POINTS: readonly PublishedPoint[] = [NEUROSIM_V13_VGG8, NEUROSIM_V14_RELEASE];
+
+/** The configuration of a published point (preset neurosim-v1.4 plus its fields), with a circuits profile. */
+export function pointConfig(pt: PublishedPoint, circuits: Config['cost']['circuits'] = 'memxbar'): Config {
+  return resolveConfig({ preset: 'neurosim-v1.4', overrides: [...pt.fields.map((f) => `${f.path}=${JSON.stringify(f.value)}`), `cost.circuits="${circuits}"`].map(parseOverride) });
 }
 
-/** memxbar's figures for the same config with a 1 ns read pulse (the same measured currents). */
-export interface ShortPulse {
-  readPulseS: number;
-  energyPerImageJ: number;
-  latencyPerImageS: number;
-  topsPerW: number;
-  framesPerS: number;
+export interface CompareRow {
+  group: 'headline' | 'area (mm²)' | 'energy per image (µJ)' | 'latency per image (µs)';
+  metric: string;
+  unit: string;
+  /** null: NeuroSim does not publish this figure for the point. */
+  neurosim: number | null;
+  /** Published (true) or derived from published figures (false). */
+  published: boolean;
+  memxbar: number;
+  profile: number;
+  /** The remaining difference (memxbar with NeuroSim's circuits against NeuroSim), named with its size. */
+  note: string;
+}
+
+export interface PointComparison {
+  point: PublishedPoint;
+  images: number;
+  rows: CompareRow[];
+  /** Every headline figure of the profile within 1.5× of NeuroSim's. */
+  withinHeadline: boolean;
+  /** Named differences that are not one row's. */
+  notes: string[];
 }
 
 export interface NeurosimComparison {
-  /** Config fields that differ from the example's stated and assumed settings (empty: same configuration). */
-  differences: string[];
-  shortPulse: ShortPulse;
-  rows: ComparisonRow[];
-}
-
-function get(cfg: Config, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
+  points: PointComparison[];
 }
 
 const f3 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
-const share = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
+const it = (b: Breakdown, ...keys: string[]) => keys.reduce((s, k) => s + (b.items[k] ?? 0), 0);
 
-/**
- * The comparison table. `short` is memxbar's result for the same config and activity with a
- * 1 ns read pulse (NeuroSim draws column current only while it senses, about 1 ns).
- */
-export function neurosimComparison(cfg: Config, r: CostResult, short: CostResult): NeurosimComparison {
-  const differences = [...NEUROSIM_EXAMPLE_FIELDS, ...NEUROSIM_ASSUMED_FIELDS]
-    .filter((f) => get(cfg, f.path) !== f.value)
-    .map((f) => `${f.path} = ${JSON.stringify(get(cfg, f.path))} (example: ${JSON.stringify(f.value)})`);
-  const ns = NEUROSIM_VGG8;
-  const n = r.network;
-  const ea = n.energyPerImageJ;
-  const la = n.latencyPerImageS;
-  const aa = n.areaMm2;
-  const t = r.tile;
-  const item = (b: { items: Record<string, number> }, k: string) => b.items[k] ?? 0;
-  const fc1 = r.layers.reduce((m, l) => (l.tiles > m.tiles ? l : m), r.layers[0]!);
-  const sp: ShortPulse = {
-    readPulseS: 1e-9,
-    energyPerImageJ: short.network.energyPerImageJ.total,
-    latencyPerImageS: short.network.latencyPerImageS.total,
-    topsPerW: short.network.topsPerW,
-    framesPerS: short.network.framesPerS,
+/** memxbar's items in NeuroSim's groups (NeuroSim's current-mode ADC carries the column current). */
+function groups(r: CostResult) {
+  const e = r.network.energyPerImageJ;
+  const a = r.network.areaMm2;
+  const l = r.network.latencyPerImageS;
+  const leak = it(e, 'other.leakage');
+  const post = it(e, 'other.postLayout');
+  const adcE = e.adc + it(e, 'array.read');
+  const buffer = it(e, 'other.globalBuffer', 'other.inputBuffers');
+  const ic = it(e, 'other.interconnect');
+  const dynamic = e.total - leak - post;
+  return {
+    area: { array: a.array, ic: it(a, 'other.interconnect'), adc: a.adc, accumulation: a.accumulation, other: a.other - it(a, 'other.interconnect') },
+    energy: { adc: adcE * 1e6, accumulation: e.accumulation * 1e6, other: (dynamic - adcE - e.accumulation) * 1e6, buffer: buffer * 1e6, ic: ic * 1e6, dynamic: dynamic * 1e6, leakage: leak * 1e6 },
+    latency: { adc: (it(l, 'adc.converters') + it(l, 'array.read')) * 1e6, accumulation: it(l, 'accumulation.combine') * 1e6, other: it(l, 'other.io') * 1e6 },
   };
-  const pulseNs = cfg.device.readPulseS * 1e9;
-
-  const whyArea =
-    `memxbar stores every weight once on ${n.tiles} single-subarray tiles (${fc1.name} alone ${fc1.tiles}). ${f3(aa.accumulation)} mm² (${share(aa.accumulation, aa.total)}) is accumulation: ` +
-    `the shift-add keeps an accumulator with its own adder for every conversion unit of a tile; then row drivers ${f3(item(aa, 'other.rowDrivers'))}, tile input buffers ${f3(item(aa, 'other.inputBuffers'))}, ` +
-    `cells ${f3(aa.array)}, ADCs ${f3(aa.adc)}, global buffer ${f3(item(aa, 'other.globalBuffer'))} mm². ` +
-    'NeuroSim sizes tiles and PEs with its floorplan optimizer (main.cpp "FloorPlan") and counts bus / H-tree area, which memxbar leaves at 0.';
-  const whyEnergy =
-    `${f3(item(ea, 'array.read') * 1e6)} µJ (${share(item(ea, 'array.read'), ea.total)}) of memxbar's energy is cell current flowing for the whole ${f3(pulseNs)} ns read pulse of every column slot (Vread²·t·ΣG from the engine's currents); ` +
-    `NeuroSim's current-mode sense amplifier (its V1.3 default) counts column power only over its sensing delay, about 1 ns at 22 nm (MultilevelSenseAmp.cpp); with a 1 ns pulse memxbar gives ${f3(sp.energyPerImageJ * 1e6)} µJ, ${f3(sp.topsPerW)} TOPS/W. ` +
-    `memxbar also sends every im2col vector over a full-swing chip-wide bus (${f3(item(ea, 'other.interconnect') * 1e6)} µJ; NeuroSim uses low-swing interconnect since V1.1). ` +
-    "It counts no leakage, which favours it; NeuroSim adds idle tiles' leakage and, validated, divides by ζ = 1.22 (main.cpp).";
-  const whyLatency =
-    `memxbar: ${f3(item(la, 'array.read') * 1e3)} ms (${share(item(la, 'array.read'), la.total)}) is rows held for the ${f3(pulseNs)} ns read pulse in each of ${cfg.quant.activationBits} × ${t.slotsPerRead} column slots per input vector, ` +
-    `${f3(item(la, 'accumulation.combine') * 1e3)} ms the RTL combining terms one per clock (${f3(t.combineS * 1e9)} ns per vector), ${f3(la.adc * 1e3)} ms conversions; one copy of each layer's weights, vectors one after another. ` +
-    `With a 1 ns pulse: ${f3(sp.latencyPerImageS * 1e3)} ms, ${f3(sp.framesPerS)} frames/s. NeuroSim clocks at its sensing delay (synchronous mode) and can replicate layers (its "speed-up of each layer").`;
-  const opsPerImage = (ns.tops / ns.framesPerS) * 1e12;
-  const rows: ComparisonRow[] = [
-    { metric: 'chip area', unit: 'mm²', neurosim: ns.chipAreaMm2, memxbar: aa.total, published: true, why: whyArea },
-    { metric: 'energy efficiency', unit: 'TOPS/W', neurosim: ns.topsPerW, memxbar: n.topsPerW, published: true, why: whyEnergy },
-    { metric: 'throughput', unit: 'TOPS', neurosim: ns.tops, memxbar: n.tops, published: true, why: 'Same operations per image (below), so the ratio is the frame-rate ratio.' },
-    { metric: 'frame rate', unit: 'frames/s', neurosim: ns.framesPerS, memxbar: n.framesPerS, published: true, why: whyLatency },
-    { metric: 'operations per image', unit: 'GOP', neurosim: opsPerImage / 1e9, memxbar: n.opsPerImage / 1e9, published: false, why: 'Both count 2 × multiply-accumulates of the full-width VGG8 (NeuroSim main.cpp numComputation).' },
-    { metric: 'energy per image', unit: 'µJ', neurosim: (opsPerImage / (ns.topsPerW * 1e12)) * 1e6, memxbar: ea.total * 1e6, published: false, why: 'See energy efficiency.' },
-    { metric: 'latency per image', unit: 'ms', neurosim: 1e3 / ns.framesPerS, memxbar: la.total * 1e3, published: false, why: 'See frame rate.' },
-    { metric: 'compute density', unit: 'TOPS/mm²', neurosim: ns.tops / ns.chipAreaMm2, memxbar: n.topsPerMm2, published: false, why: 'Throughput and area above.' },
-  ];
-  return { differences, shortPulse: sp, rows };
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+/** The side-by-side table of one published point, given memxbar's two results on the same activity. */
+export function comparePoint(pt: PublishedPoint, images: number, mine: CostResult, prof: CostResult, geometry: LayerGeometry[]): PointComparison {
+  const n = mine.network;
+  const p = prof.network;
+  const ns = pt;
+  const nsEnergyJ = ns.opsPerImage / (ns.topsPerW * 1e12);
+  const nsLatencyS = 1 / ns.framesPerS;
+  const gm = groups(mine);
+  const gp = groups(prof);
+  const pe = p.energyPerImageJ;
+  const pl = p.latencyPerImageS;
+  const combine = it(pl, 'accumulation.combine');
+  const maxLayerS = Math.max(...prof.layers.map((l) => l.latencyPerImageS.total));
+  const fp = prof.floorplan;
+  const post = it(pe, 'other.postLayout');
+  const named = (parts: [string, number][]) => parts.filter(([, v]) => Number.isFinite(v) && v !== 0).map(([s]) => s).join('; ');
+
+  const energyNote = named([
+    [`memxbar's RTL combines every weight's terms after each vector (accumulation.combine ${f3(it(pe, 'accumulation.combine') * 1e6)} µJ, ${f3((100 * it(pe, 'accumulation.combine')) / pe.total)} %), which NeuroSim's shift-add has no counterpart of`, it(pe, 'accumulation.combine')],
+    [`column current + sense amplifiers ${f3(gp.energy.adc)} µJ (NeuroSim's ADC group${ns.breakdown ? ` ${f3(ns.breakdown.energy.adc)} µJ` : ''})`, gp.energy.adc],
+    [`global buffer and tile input registers ${f3(gp.energy.buffer)} µJ (Horowitz SRAM energies${ns.breakdown ? `; NeuroSim ${f3(ns.breakdown.energy.buffer)} µJ` : ''})`, gp.energy.buffer],
+    [`ζ = 1.22 adds ${f3(post * 1e6)} µJ as in NeuroSim`, post],
+  ]);
+  const latencyNote = named([
+    [`${f3(combine * 1e3)} ms (${f3((100 * combine) / pl.total)} %) is memxbar's RTL combining terms one per clock after each vector (${f3(prof.tile.combineS * 1e9)} ns per vector); NeuroSim overlaps its shift-add with the next read`, combine],
+    [ns.schedule === 'pipeline' ? `NeuroSim ran these figures pipelined (V1.4 Param.cpp pipeline = true: latency = the slowest layer); memxbar runs layer by layer — its slowest layer alone takes ${f3(maxLayerS * 1e6)} µs (${f3(maxLayerS / nsLatencyS)}× NeuroSim's)` : '', ns.schedule === 'pipeline' ? 1 : 0],
+    [`sensing delay ${f3(prof.sensingDelayS * 1e9)} ns per column slot`, prof.sensingDelayS],
+    [
+      "not modelled: NeuroSim's synchronous clock period is its subarray's whole sensing latency (ProcessingUnit.cpp: clkPeriod = subArray->readLatency, about numColMuxed × the sensing delay), and its global-buffer and H-tree transfers, counted in those cycles and not overlapped with computing (Chip.cpp ChipCalculatePerformance: readLatency += buffer + H-tree latency), make most of its latency (V1.4 release test: buffers 137 µs + IC 48 µs of 194 µs); memxbar's bus delivers the next vector while the tiles compute and it prices no buffer access time",
+      1,
+    ],
+  ]);
+  const areaNote = named([
+    [fp ? `NeuroSim's floorplan gives ${fp.subarrays} subarrays (tiles ${fp.tileSizeCM}², PEs ${fp.peSizeCM}² / novel-mapped ${fp.peSizeNM}² × ${fp.numPENM}) against memxbar's ${n.tiles}` : '', fp ? 1 : 0],
+    [`memxbar's synthesized-style periphery per subarray: accumulation ${f3(p.areaMm2.accumulation)} mm² (a ${mine.tile.slotsPerRead}-slot shift-add with its own accumulator per conversion unit${ns.breakdown ? `; NeuroSim ${f3(ns.breakdown.area.accumulation)} mm²` : ''})`, p.areaMm2.accumulation],
+    [`memxbar routes global wires over the tiles (interconnect area 0${ns.breakdown ? `; NeuroSim's IC ${f3(ns.breakdown.area.ic)} mm²` : ''})`, 1],
+  ]);
+  const paddedOnly = geometry.reduce((s, g) => s + 2 * g.R * g.C * (g.P - g.validP), 0);
+  const opsNote = `both 2 × multiply-accumulates of the padded convolutions (NeuroSim main.cpp numComputation); NeuroSim simulates only the valid positions (Chip.cpp numInVector), so ${f3((100 * paddedOnly) / n.opsPerImage)} % of the operations it counts are never simulated`;
+  const rows: CompareRow[] = [
+    { group: 'headline', metric: 'chip area', unit: 'mm²', neurosim: ns.areaMm2, published: true, memxbar: n.areaMm2.total, profile: p.areaMm2.total, note: areaNote },
+    { group: 'headline', metric: 'energy efficiency', unit: 'TOPS/W', neurosim: ns.topsPerW, published: true, memxbar: n.topsPerW, profile: p.topsPerW, note: energyNote },
+    { group: 'headline', metric: 'throughput', unit: 'TOPS', neurosim: ns.tops, published: true, memxbar: n.tops, profile: p.tops, note: 'same operations per image, so the frame-rate ratio' },
+    { group: 'headline', metric: 'frame rate', unit: 'frames/s', neurosim: ns.framesPerS, published: true, memxbar: n.framesPerS, profile: p.framesPerS, note: latencyNote },
+    { group: 'headline', metric: 'operations per image', unit: 'GOP', neurosim: ns.opsPerImage / 1e9, published: ns.opsPublished, memxbar: n.opsPerImage / 1e9, profile: p.opsPerImage / 1e9, note: opsNote },
+    { group: 'headline', metric: 'energy per image', unit: 'µJ', neurosim: nsEnergyJ * 1e6, published: false, memxbar: n.energyPerImageJ.total * 1e6, profile: pe.total * 1e6, note: 'see energy efficiency' },
+    { group: 'headline', metric: 'latency per image', unit: 'ms', neurosim: nsLatencyS * 1e3, published: false, memxbar: n.latencyPerImageS.total * 1e3, profile: pl.total * 1e3, note: 'see frame rate' },
+  ];
+  const b = ns.breakdown;
+  const add = (group: CompareRow['group'], metric: string, nsv: number | undefined, mv: number, pv: number, note = '') =>
+    rows.push({ group, metric, unit: group.replace(/^.*\(|\)$/g, ''), neurosim: nsv ?? null, published: nsv !== undefined, memxbar: mv, profile: pv, note });
+  add('area (mm²)', 'CIM array', b?.area.array, gm.area.array, gp.area.array, 'memxbar: rows·cols·48F² per subarray');
+  add('area (mm²)', 'ADC', b?.area.adc, gm.area.adc, gp.area.adc);
+  add('area (mm²)', 'accumulation', b?.area.accumulation, gm.area.accumulation, gp.area.accumulation);
+  add('area (mm²)', 'interconnect', b?.area.ic, gm.area.ic, gp.area.ic, 'memxbar counts no wire area');
+  add('area (mm²)', 'other periphery', b?.area.other, gm.area.other, gp.area.other, 'memxbar: row drivers, column multiplexers, input buffers, control, global buffer, activation lanes');
+  add('energy per image (µJ)', 'ADC (with column current)', b?.energy.adc, gm.energy.adc, gp.energy.adc, 'memxbar: adc.* + array.read');
+  add('energy per image (µJ)', 'accumulation', b?.energy.accumulation, gm.energy.accumulation, gp.energy.accumulation);
+  add('energy per image (µJ)', 'buffers', b?.energy.buffer, gm.energy.buffer, gp.energy.buffer);
+  add('energy per image (µJ)', 'interconnect', b?.energy.ic, gm.energy.ic, gp.energy.ic);
+  add('energy per image (µJ)', 'other periphery (incl. buffers, interconnect)', b?.energy.other, gm.energy.other, gp.energy.other, 'NeuroSim\'s "Other Peripheries" includes buffers and IC');
+  add('energy per image (µJ)', 'read dynamic', b?.energy.dynamic, gm.energy.dynamic, gp.energy.dynamic);
+  add('energy per image (µJ)', 'leakage', b?.energy.leakage, gm.energy.leakage, gp.energy.leakage, prof.leakageModelled ? '' : 'NeuroSim\'s off current for this node not read: not modelled');
+  add('latency per image (µs)', 'ADC (sensing and conversion)', b?.latency.adc, gm.latency.adc, gp.latency.adc);
+  add('latency per image (µs)', 'accumulation', b?.latency.accumulation, gm.latency.accumulation, gp.latency.accumulation);
+  add('latency per image (µs)', 'buffers', b?.latency.buffer, 0, 0, 'memxbar prices no buffer access time');
+  add('latency per image (µs)', 'interconnect (bus not hidden behind computing)', b?.latency.ic, gm.latency.other, gp.latency.other);
+  add('latency per image (µs)', 'other (incl. buffers, interconnect)', b?.latency.other, gm.latency.other, gp.latency.other);
+  const headline = rows.filter((r) => r.group === 'headline' && r.neurosim !== null);
+  const withinHeadline = headline.every((r) => r.profile / r.neurosim! <= 1.5 && r.profile / r.neurosim! >= 1 / 1.5);
+  const notes = [
+    `NeuroSim counts the padded convolution positions in its operations (and TOPS) but simulates only the valid ones; with NeuroSim's circuits memxbar does the same (positions = valid), memxbar's default computes every padded position.`,
+    `memxbar's digital periphery here is its estimate from the design (no synthesis report), about 10 % above Yosys on the tile (docs/cost.md §4).`,
+    `Activity measured on ${images} image(s) of the full-width VGG8 with random weights (random weights do not change the counts; they do change the currents).`,
+  ];
+  if (!ns.breakdown) notes.push(`${ns.version}: only the headline figures are published; the breakdown rows have no NeuroSim column.`);
+  return { point: pt, images, rows, withinHeadline, notes };
+}
+
+/** Measure each published point's configuration and price it with both profiles. */
+export function compareNeurosim(images: number, progress: Progress = silentProgress): NeurosimComparison {
+  const points: PointComparison[] = [];
+  // The points share network and quantization (full-width VGG8, 8/8 bits): prepared once.
+  progress.log('NeuroSim comparison: preparing the full-width VGG8 (random weights)');
+  const p = prepare(pointConfig(PUBLISHED_POINTS[0]!), progress);
+  for (const pt of PUBLISHED_POINTS) {
+    const cfg = pointConfig(pt);
+    const run = measureActivity(p, cfg, noFaults, images, progress, `${pt.id} activity`);
+    const geometry = networkGeometry(p.net, cfg);
+    const digital = estimateDigitalAreas(cfg);
+    const mine = costModel({ cfg, geometry, activity: run.layers, digital });
+    const prof = costModel({ cfg: pointConfig(pt, 'neurosim'), geometry, activity: run.layers, digital });
+    points.push(comparePoint(pt, images, mine, prof, geometry));
+  }
+  return { points };
+}
+
+const fmt = (x: number | null) => (x === null ? '–' : Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+const ratio = (a: number, b: number | null) => (b === null || b === 0 ? '–' : `${fmt(a / b)}×`);
 
 export function neurosimMarkdown(c: NeurosimComparison): string {
-  const L: string[] = ['## Against NeuroSim\'s published VGG8 example', ''];
-  L.push(c.differences.length === 0 ? 'Same configuration as the example (its stated settings, NeuroSim\'s defaults for the unstated ones).' : `**Not the example's configuration:** ${c.differences.join('; ')}.`);
-  L.push('', '| metric | NeuroSim | memxbar | memxbar / NeuroSim | why they differ |', '|---|---:|---:|---:|---|');
-  for (const row of c.rows) {
-    L.push(`| ${row.metric} (${row.unit})${row.published ? '' : ' †'} | ${fmt(row.neurosim)} | ${fmt(row.memxbar)} | ${fmt(row.memxbar / row.neurosim)} | ${row.why} |`);
+  const L: string[] = ['## Against NeuroSim\'s published results', ''];
+  L.push(
+    'Each point: NeuroSim\'s figures (the version behind them named), memxbar with its own circuits, and memxbar with NeuroSim\'s (`cost.circuits = "neurosim"`), on the same measured activity. ' +
+      'Ratios are memxbar / NeuroSim. † derived from the published figures (energy = operations / (TOPS/W); latency = 1 / frames/s).',
+  );
+  for (const pc of c.points) {
+    const pt = pc.point;
+    L.push('', `### ${pt.title}`, '');
+    L.push(`Figures: ${pt.version}; source: ${pt.source}. Schedule: ${pt.schedule}. Configuration: ${pt.fields.map((f) => `\`${f.path}=${JSON.stringify(f.value)}\``).join(', ')}.`);
+    L.push('', `With NeuroSim's circuits every headline figure is ${pc.withinHeadline ? '' : '**not** '}within 1.5× of NeuroSim's.`, '');
+    L.push('| | metric | NeuroSim | memxbar | ratio | memxbar, NeuroSim\'s circuits | ratio | remaining difference |', '|---|---|---:|---:|---:|---:|---:|---|');
+    for (const r of pc.rows) {
+      const label = r.group === 'headline' ? `${r.metric} (${r.unit})${r.published || r.neurosim === null ? '' : ' †'}` : r.metric;
+      L.push(`| ${r.group} | ${label} | ${fmt(r.neurosim)} | ${fmt(r.memxbar)} | ${ratio(r.memxbar, r.neurosim)} | ${fmt(r.profile)} | ${ratio(r.profile, r.neurosim)} | ${r.note} |`);
+    }
+    L.push('');
+    for (const n of pc.notes) L.push(`- ${n}`);
   }
-  L.push('', '† derived from the published figures: operations per image = TOPS / frames/s; energy = operations / (TOPS/W); latency = 1 / frames/s.');
   return L.join('\n');
 }

@@ -2,10 +2,12 @@
  * The cost report as Markdown and SVG charts (the JSON is the CostReport itself).
  * Templates print; the numbers come computed from src/cost/ (estimate.ts, model.ts).
  */
+import { CIRCUIT_OPTIONS, type CircuitOption } from '../cost/circuits.ts';
 import type { CostReport } from '../cost/estimate.ts';
 import type { Breakdown } from '../cost/model.ts';
 import { neurosimMarkdown } from '../cost/neurosim.ts';
-import { stackedBarChart, type BarRow } from './plot.ts';
+import type { SensitivityRow } from '../cost/sensitivity.ts';
+import { renderVegaLite, stackedBarChart, type BarRow } from './plot.ts';
 
 /** A number with `sig` significant digits, thousands separated, no exponent for ordinary magnitudes. */
 export function num(x: number, sig = 4): string {
@@ -43,6 +45,14 @@ export function costMarkdown(r: CostReport): string {
     `Activity measured on ${r.images} test image(s) with the ${c.engine} engine (top-1 on them: ${pct(r.top1)}); fault seed ${r.faultSeed}. ` +
       `Digital periphery: ${r.digital.source === 'synthesis' ? `synthesis report \`${r.digital.file}\` (${r.digital.note})` : r.digital.note}. Formulas and constants: docs/cost.md.`,
   );
+
+  const cc = res.circuits;
+  L.push('', `## Circuits (profile \`${cc.profile}\`)`, '');
+  L.push('| option | in force | memxbar | NeuroSim | NeuroSim source |', '|---|---|---|---|---|');
+  for (const [name, o] of Object.entries(CIRCUIT_OPTIONS)) L.push(`| \`cost.${name}\` | ${String(cc[name as CircuitOption])} | ${o.memxbar} | ${o.neurosim} | ${o.source} |`);
+  if (cc.clock === 'sensing' || cc.senseAmp === 'current') L.push('', `Sensing delay: ${num(res.sensingDelayS * 1e9, 3)} ns.`);
+  if (cc.leakage) L.push('', res.leakageModelled ? `Leakage: ${num(res.tileLeakageW * 1e6, 3)} µW per tile.` : `Leakage: NeuroSim's off current for ${res.tech.nodeNm} nm was not read; counted as 0.`);
+  if (res.floorplan) L.push('', `NeuroSim floorplan: ${res.floorplan.subarrays} subarrays; speed-up per layer ${res.layers.map((l) => `${l.name} ${l.speedUp}`).join(', ')}.`);
 
   L.push('', '## Network, per image', '');
   L.push('| tiles | area (mm²) | energy (µJ) | latency (ms) | TOPS/W | TOPS | TOPS/mm² | frames/s | power (mW) |');
@@ -101,6 +111,9 @@ export function costMarkdown(r: CostReport): string {
     }
   }
 
+  L.push(...mtRegulationMarkdown(r));
+  L.push(...sensitivityMarkdown(r.sensitivity));
+
   const m = r.mt;
   L.push('', '## What MT adds', '');
   L.push(
@@ -123,6 +136,73 @@ export function costMarkdown(r: CostReport): string {
   for (const [name, k] of Object.entries(r.constants)) L.push(`| \`${name}\` | ${num(k.value)} | ${k.unit} | ${k.assumption ? '**assumption** — ' : ''}${k.source} |`);
   L.push('');
   return L.join('\n');
+}
+
+/** Energy and latency per image at every fault rate and ratio with none / MT-stats / MT-map (same inputs). */
+export function mtRegulationMarkdown(r: CostReport): string[] {
+  if (!r.faults.length) return [];
+  const mits = [...new Set(r.faults.map((p) => p.mitigation))];
+  const keys = [...new Set(r.faults.map((p) => `${p.rate}|${p.rate === 0 ? '–' : p.ratio}`))];
+  const L = ['', '## MT\'s regulation of energy and latency', ''];
+  L.push(
+    'Energy (µJ) and latency (ms) per image, on the same layer inputs as the fault-free plain accelerator, for each mitigation; the ratio is to the same mitigation fault-free. ' +
+      'The MT paper claims MT avoids the energy and latency overhead stuck cells cause: here latency is set by the synchronous schedule and does not move with faults; energy follows the stuck conductances.',
+  );
+  L.push('', `| rate (%) | SA1:SA0 | ${mits.map((m) => `${m}: energy | ${m}: vs fault-free | ${m}: latency`).join(' | ')} |`, `|---:|---|${mits.map(() => '---:|---:|---:').join('|')}|`);
+  for (const key of keys) {
+    const [rate, ratio] = key.split('|');
+    const cells = mits.map((m) => {
+      const p = r.faults.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || q.ratio === ratio));
+      const clean = r.faults.find((q) => q.mitigation === m && q.rate === 0);
+      return p ? `${num(p.energyPerImageJ.total * 1e6)} | ${clean ? num(p.energyPerImageJ.total / clean.energyPerImageJ.total, 4) : '–'} | ${num(p.latencyPerImageS * 1e3)}` : '– | – | –';
+    });
+    L.push(`| ${num(Number(rate) * 100, 3)} | ${ratio} | ${cells.join(' | ')} |`);
+  }
+  return L;
+}
+
+/** The sensitivity table (variant / configured, low and high end). */
+export function sensitivityMarkdown(rows: SensitivityRow[]): string[] {
+  if (!rows.length) return [];
+  const L = ['', '## What moves the numbers', ''];
+  L.push('One assumption at a time at a lower and a higher value; figures are variant / configured per image (docs/cost.md §13). Chart: `cost-tornado.svg`.', '');
+  L.push('| assumption | configured | low | high | energy low / high | latency low / high | area low / high | note |', '|---|---|---|---|---:|---:|---:|---|');
+  const pair = (x: [number, number] | null) => (x ? `${num(x[0], 3)} / ${num(x[1], 3)}` : '–');
+  for (const s of rows) L.push(`| ${s.assumption} | ${s.base} | ${s.low} | ${s.high} | ${pair(s.energy)} | ${pair(s.latency)} | ${pair(s.area)} | ${s.note} |`);
+  return L;
+}
+
+/** Tornado chart: percent change of energy, latency and area per image at each assumption's low and high end. */
+export function tornadoChart(rows: SensitivityRow[], title = 'What moves energy, latency and area per image'): Promise<string> {
+  const values: Record<string, unknown>[] = [];
+  const order = [...rows].filter((r) => r.energy).sort((a, b) => spread(b) - spread(a)).map((r) => r.assumption);
+  for (const r of rows) {
+    for (const [metric, v] of [['energy', r.energy], ['latency', r.latency], ['area', r.area]] as const) {
+      if (!v) continue;
+      values.push({ assumption: r.assumption, metric, end: `low: ${r.low}`, side: 'low', change: (v[0] - 1) * 100 });
+      values.push({ assumption: r.assumption, metric, end: `high: ${r.high}`, side: 'high', change: (v[1] - 1) * 100 });
+    }
+  }
+  return renderVegaLite({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['energy', 'latency', 'area'] } },
+    spec: {
+      width: 240,
+      mark: 'bar',
+      encoding: {
+        y: { field: 'assumption', type: 'nominal', title: null, sort: order },
+        x: { field: 'change', type: 'quantitative', title: 'change per image (%)', scale: { type: 'symlog', constant: 10 } },
+        color: { field: 'side', type: 'nominal', title: 'end', scale: { domain: ['low', 'high'] } },
+        tooltip: [{ field: 'assumption' }, { field: 'end' }, { field: 'change', format: '.3g' }],
+      },
+    },
+  });
+}
+
+function spread(r: SensitivityRow): number {
+  return Math.max(...[r.energy, r.latency, r.area].flatMap((v) => (v ? v.map((x) => Math.abs(Math.log(x))) : [0])));
 }
 
 /** Energy per image by layer (and the network), stacked by category. */
@@ -151,5 +231,10 @@ export async function costFiles(r: CostReport): Promise<Record<string, string>> 
     'cost-energy.svg': await energyChart(r),
   };
   if (r.faults.length) files['cost-faults.svg'] = await faultChart(r);
+  if (r.sensitivity.length) files['cost-tornado.svg'] = await tornadoChart(r.sensitivity);
+  if (r.neurosim) {
+    files['neurosim.md'] = neurosimMarkdown(r.neurosim) + '\n';
+    files['neurosim.json'] = JSON.stringify(r.neurosim, null, 1) + '\n';
+  }
   return files;
 }

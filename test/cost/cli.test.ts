@@ -29,10 +29,23 @@ describe('memxbar cost', () => {
       ['none', 0, '-'],
       ['none', 0.05, '5:1'],
       ['none', 0.05, '1:5'],
+      ['mt-stats', 0, '-'],
+      ['mt-stats', 0.05, '5:1'],
+      ['mt-stats', 0.05, '1:5'],
       ['mt-map', 0, '-'],
       ['mt-map', 0.05, '5:1'],
       ['mt-map', 0.05, '1:5'],
     ]);
+    expect(existsSync(join(out, 'cost-tornado.svg'))).toBe(true);
+    // MT's regulation: one row per rate and ratio with every mitigation; the sensitivity rows name every assumption.
+    expect(r.stdout).toMatch(/## MT's regulation of energy and latency/);
+    expect(r.stdout).toMatch(/\| 5 \| 5:1 \| [\d.,]+ \| [\d.]+ \| [\d.]+ \| [\d.,]+ \| [\d.]+ \| [\d.]+ \| [\d.,]+ \| [\d.]+ \| [\d.]+ \|/);
+    expect(report.sensitivity.map((s) => s.assumption)).toEqual([
+      'read pulse', 'sense amplifier', 'ADC bits', 'ADC kind', 'columns per ADC', 'interconnect swing', 'clock', 'floorplan', 'technology node', 'on/off ratio (re-measured)', 'SAF rate (MT off)', 'MT (fault-free)',
+    ]);
+    const saf = report.sensitivity.find((s) => s.assumption === 'SAF rate (MT off)')!;
+    expect(saf.energy![0]).toBeLessThan(1); // SA0-heavy lowers the energy
+    expect(saf.energy![1]).toBeGreaterThan(1); // SA1-heavy raises it
     expect(readFileSync(join(out, 'cost-energy.svg'), 'utf8')).toMatch(/^<svg/);
     expect(r.stdout).toMatch(/## Network, per image/);
     expect(r.stdout).toMatch(/## Stuck-at faults and MT/);
@@ -40,15 +53,44 @@ describe('memxbar cost', () => {
     expect(r.stderr).toMatch(/fault seed 1/);
   });
 
-  it('--rates none skips the fault study; --compare-neurosim adds the comparison and names the differences', async () => {
+  it('--rates none skips the fault study', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'memxbar-cost-cli-'));
+    const r = await cli('cost', ...TINY, '--images', '1', '--rates', 'none', '-q', '--out', out);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, 'cost-faults.svg'))).toBe(false);
+    expect(r.stderr).toBe('');
+  });
+
+  it('--compare-neurosim: both published points side by side; with NeuroSim\'s circuits the V1.4 point\'s headline figures within 1.5×', async () => {
     const out = mkdtempSync(join(tmpdir(), 'memxbar-cost-cli-'));
     const r = await cli('cost', ...TINY, '--images', '1', '--rates', 'none', '--compare-neurosim', '-q', '--out', out);
     expect(r.code).toBe(0);
-    expect(existsSync(join(out, 'cost-faults.svg'))).toBe(false);
-    const md = readFileSync(join(out, 'cost.md'), 'utf8');
-    expect(md).toMatch(/## Against NeuroSim's published VGG8 example/);
-    expect(md).toMatch(/Not the example's configuration:.*network\.randomWidth = 0\.0625 \(example: 1\)/);
+    const cmp = JSON.parse(readFileSync(join(out, 'neurosim.json'), 'utf8')) as NonNullable<CostReport['neurosim']>;
+    expect(cmp.points.map((p) => p.point.id)).toEqual(['v1.3-vgg8', 'v1.4-release-test']);
+    const within = (x: number, y: number) => x / y <= 1.5 && x / y >= 1 / 1.5;
+    for (const pc of cmp.points) {
+      const h = Object.fromEntries(pc.rows.filter((x) => x.group === 'headline').map((x) => [x.metric, x]));
+      // Both count the same operations per image.
+      expect(h['operations per image']!.profile / h['operations per image']!.neurosim!).toBeCloseTo(1, 3);
+      // Area and energy with NeuroSim's circuits within 1.5× at both points; memxbar's own energy is far off.
+      for (const m of ['chip area', 'energy efficiency', 'energy per image']) expect(within(h[m]!.profile, h[m]!.neurosim!)).toBe(true);
+      expect(within(h['energy per image']!.memxbar, h['energy per image']!.neurosim!)).toBe(false);
+      expect(pc.withinHeadline).toBe(pc.rows.filter((x) => x.group === 'headline' && x.neurosim !== null).every((x) => within(x.profile, x.neurosim!)));
+    }
+    expect(cmp.points[1]!.withinHeadline).toBe(true);
+    const md = readFileSync(join(out, 'neurosim.md'), 'utf8');
+    expect(md).toMatch(/### NeuroSim V1\.3's published VGG8 example/);
+    expect(md).toMatch(/Data\/1\.4_Release_test\.csv/);
+    expect(r.stdout).toMatch(/## Against NeuroSim's published results/);
     expect(r.stderr).toBe('');
+  }, 900_000);
+
+  it('an unknown circuits profile: one line naming the config path, exit 2, nothing written', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'memxbar-cost-cli-')), 'never');
+    const r = await cli('cost', ...TINY, '--set', 'cost.circuits="spice"', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('memxbar: error: cost.circuits: must be one of memxbar | neurosim, got "spice"\n');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses an unreadable synthesis report before any work, in one line', async () => {

@@ -47,6 +47,10 @@ describe('memxbar run', () => {
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
     expect(r.cost.digital.source).toBe('synthesis');
+    // What moves the numbers (the run's cost model has no fault study: MT's regulation is in `memxbar cost`).
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/## What moves the numbers[\s\S]*\| read pulse \|/);
+    expect(existsSync(join(out, 'cost', 'cost-tornado.svg'))).toBe(true);
     for (const f of r.files) expect(existsSync(join(out, f)), f).toBe(true);
     expect(r.steps.map((s) => s.step)).toContain('fault sweep');
   });

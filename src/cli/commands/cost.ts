@@ -37,7 +37,7 @@ export function register(program: Command): void {
       .option('--ratios <list>', 'SA1:SA0 ratios of the fault study', DEFAULT_RATIOS.join(','))
       .option('--mitigations <list>', 'mitigations compared in the fault study', DEFAULT_MITIGATIONS.join(','))
       .option('--synth-report <file>', 'synth-report.json of this config\'s tile (memxbar synth --out); default: an estimate from the design')
-      .option('--compare-neurosim', 'add the comparison with NeuroSim\'s published VGG8 example')
+      .option('--compare-neurosim', 'also measure and price NeuroSim\'s published points (V1.3 VGG8 example, V1.4 release test) on their own configurations, side by side with NeuroSim; writes neurosim.md and neurosim.json')
       .option('--out <dir>', 'output folder', 'runs/cost'),
     ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {

@@ -1,0 +1,272 @@
+/**
+ * The cost model's circuit choices (docs/cost.md §12): each has memxbar's own value and
+ * NeuroSim's, with the NeuroSim file and function it comes from. `cost.circuits` picks a
+ * profile; each `cost.<option>` may override it. NeuroSim's data used by the options (sense
+ * amplifier fits, off currents, the post-layout factor, its floorplan) are here too, each
+ * with its source.
+ */
+import type { Config } from '../config/schema.ts';
+import type { TechNode } from './tech.ts';
+
+export interface Circuits {
+  profile: Config['cost']['circuits'];
+  /** Column power over the whole read pulse (`voltage`) or over the sensing delay (`current`). */
+  senseAmp: 'voltage' | 'current';
+  /** `rtl`: 1 GHz and the configured pulse; `sensing`: pulse and column slot = the sensing delay. */
+  clock: 'rtl' | 'sensing';
+  interconnect: 'full-swing' | 'low-swing';
+  leakage: boolean;
+  floorplan: 'memxbar' | 'neurosim';
+  positions: 'padded' | 'valid';
+  validationFactor: boolean;
+}
+
+export type CircuitOption = Exclude<keyof Circuits, 'profile'>;
+
+const NS13 = 'DNN+NeuroSim V1.3';
+const NS14 = 'DNN+NeuroSim V1.4';
+
+export const PROFILES: Record<Config['cost']['circuits'], Omit<Circuits, 'profile'>> = {
+  memxbar: { senseAmp: 'voltage', clock: 'rtl', interconnect: 'full-swing', leakage: false, floorplan: 'memxbar', positions: 'padded', validationFactor: false },
+  neurosim: { senseAmp: 'current', clock: 'sensing', interconnect: 'low-swing', leakage: true, floorplan: 'neurosim', positions: 'valid', validationFactor: true },
+};
+
+/** Each option: what memxbar and NeuroSim do, the NeuroSim source, and why memxbar's default is what it is. */
+export const CIRCUIT_OPTIONS: Record<CircuitOption, { memxbar: string; neurosim: string; source: string; why: string }> = {
+  senseAmp: {
+    memxbar: 'cells conduct for the whole read pulse: E = Vread²·t_read·ΣG from the engine\'s currents; flash ADC in voltage mode',
+    neurosim: 'current-mode multilevel sense amplifier: per column (a·(levels−1) µW + c·(Vread/0.5 V)/R_col) over the sensing delay (1 ns at ≤ 22 nm); SAR: its c/R_col term over its (B+1) ns',
+    source: `${NS13} MultilevelSenseAmp.cpp GetColumnPower / GetColumnLatency / CalculatePower (currentMode, LP); ${NS14} SarADC.cpp`,
+    why: 'a resistive cell driven by Vread dissipates Vread²·G for as long as its row is driven; NeuroSim\'s fit assumes the pulse is gated by the sense amplifier, which memxbar\'s RTL does not do',
+  },
+  clock: {
+    memxbar: '1 GHz clock, the configured read pulse (10 ns) and the RTL\'s conversion cycles per column slot',
+    neurosim: 'synchronous mode: read pulse = column slot = the sensing delay; clock period = max(1/clkFreq, sensing delay)',
+    source: `${NS13} Param.cpp synchronous = true ("clkFreq will be decided by sensing delay"), main.cpp clkPeriod; MultilevelSenseAmp.cpp CalculateLatency (LatencyCol × numColMuxed)`,
+    why: 'the configured pulse is a device property; memxbar prices the pulse it was given',
+  },
+  interconnect: {
+    memxbar: 'full-swing global bus: every im2col vector and output, 0.5·c_w·L·Vdd² per bit over the chip side',
+    neurosim: 'H-tree: 0.25·c_w·L·Vdd² per bit, input bits sent once per kernel row (R·a·P/k) plus the outputs',
+    source: `${NS13} HTree.cpp CalculatePower (unitLengthEnergyWire = c_w·Vdd²·0.25), Chip.cpp ChipCalculatePerformance (numBitToLoadOut = weightMatrixRow·numBitInput·numInVector/kernel)`,
+    why: 'memxbar\'s tiles have no input reuse buffer between patches (docs/rtl.md), so every vector crosses the bus',
+  },
+  leakage: {
+    memxbar: 'no leakage',
+    neurosim: 'idle tiles leak while another layer runs: Σ_layers (tiles of other layers) · t_layer · P_tile',
+    source: `${NS13} main.cpp (layerLeakageEnergy = numTileOtherLayer·layerReadLatency·tileLeakage); off currents from ${NS14} Technology.cpp (LSTP/LOP, 300 K)`,
+    why: 'with power gating of idle tiles (assumed by memxbar) the term vanishes; it is small at LSTP nodes in any case',
+  },
+  floorplan: {
+    memxbar: 'every layer\'s weights once, each on its own subarrays; vectors one after another',
+    neurosim: 'tiles and PEs sized to maximise utilisation; layers smaller than a tile/PE are duplicated into the free subarrays and PEs, dividing their vectors among the copies ("speed-up")',
+    source: `${NS13} Chip.cpp ChipDesignInitialize, ChipFloorPlan, TileDesignCM/NM, PEDesign, SubArrayDup, OverallEachLayer; main.cpp "Speed-up of each layer"`,
+    why: 'memxbar prices the minimum hardware that holds the network; duplication trades area for speed and is a design choice, not physics',
+  },
+  positions: {
+    memxbar: 'every (padded) convolution position is computed',
+    neurosim: 'only valid positions are simulated: numInVector = (IFM − k + 1)²/stride² (operations still counted on padded ones)',
+    source: `${NS13} Chip.cpp ChipCalculatePerformance numInVector; main.cpp numComputation`,
+    why: 'the network (same padding) needs every output position; skipping the border computes a different network',
+  },
+  validationFactor: {
+    memxbar: 'energy as modelled',
+    neurosim: 'energy × ζ = 1.22 (post-layout energy increase, silicon-validated)',
+    source: `${NS13} Param.cpp zeta = 1.22 when validated (main.cpp's comment says 1.23), ${NS14} Param.cpp zeta = 1.22`,
+    why: 'a calibration to NeuroSim\'s own layouts; memxbar\'s periphery areas come from its own synthesis',
+  },
+};
+
+/** The options in force for `cfg` (profile, then each explicit override). */
+export function resolveCircuits(cfg: Config): Circuits {
+  const c = cfg.cost;
+  const p = PROFILES[c.circuits];
+  return {
+    profile: c.circuits,
+    senseAmp: c.senseAmp ?? p.senseAmp,
+    clock: c.clock ?? p.clock,
+    interconnect: c.interconnect ?? p.interconnect,
+    leakage: c.leakage ?? p.leakage,
+    floorplan: c.floorplan ?? p.floorplan,
+    positions: c.positions ?? p.positions,
+    validationFactor: c.validationFactor ?? p.validationFactor,
+  };
+}
+
+// ------------------------------------------------------------------ NeuroSim's data
+
+/**
+ * Current-mode multilevel sense amplifier, LP roadmap (V1.3 MultilevelSenseAmp.cpp
+ * GetColumnPower): P_col = a·(levels − 1) µW + c·exp(−2.303·log10(R_col·0.5/Vread)) W, the
+ * second term c·(Vread/0.5)/R_col to within 0.3 % (2.303 ≈ ln 10; 2.297 at 32 nm).
+ */
+export const MLSA_CURRENT_LP: Record<number, { aUw: number; cW: number }> = {
+  130: { aUw: 18.09, cW: 0.138 },
+  90: { aUw: 12.612, cW: 0.1023 },
+  65: { aUw: 8.4147, cW: 0.0972 },
+  45: { aUw: 6.3162, cW: 0.075 },
+  32: { aUw: 3.0875, cW: 0.0649 },
+  22: { aUw: 1.7, cW: 0.0631 },
+  14: { aUw: 1.0, cW: 0.0508 },
+  10: { aUw: 0.55, cW: 0.0315 },
+  7: { aUw: 0.35, cW: 0.0235 },
+};
+
+/**
+ * Sensing delay of the current-mode sense amplifier (V1.3 MultilevelSenseAmp.cpp
+ * GetColumnLatency, LP): 1 ns at ≤ 22 nm; above, T_max = (p·ln(R_col/1 kΩ) + q) ns at the
+ * column resistance (scaled by 0.5 V/Vread), clamped to 1–10 ns (CalculateLatency). NeuroSim
+ * multiplies T_max by a polynomial in R_ref/R_col that is 0.98–1.02 near the middle references;
+ * memxbar takes it as 1 and evaluates at the mean column resistance of the measured reads.
+ */
+export function sensingDelayS(t: TechNode, meanColumnOhm: number, readVoltageV: number): number {
+  if (t.nodeNm <= 22) return 1e-9;
+  const fit: Record<number, [number, number]> = { 130: [0.2679, 0.0478], 90: [0.0586, 1.41], 65: [0.1239, 0.6642], 45: [0.0714, 0.7651], 32: [0.0714, 0.7651] };
+  const [p, q] = fit[t.nodeNm]!;
+  const r = meanColumnOhm * (0.5 / readVoltageV);
+  if (!Number.isFinite(r) || r <= 0) return 1e-9;
+  return Math.min(10e-9, Math.max(1e-9, (p * Math.log(r / 1000) + q) * 1e-9));
+}
+
+/**
+ * NMOS/PMOS off current at 300 K, A per metre of width (V1.4 Technology.cpp, 22 nm LSTP (PTM)
+ * and the LOP FinFET nodes; currentOffNmos[0], currentOffPmos[0]). Nodes not listed: NeuroSim's
+ * values were not read for them, and leakage is reported as not modelled there.
+ */
+export const OFF_CURRENT_A_PER_M: Record<number, { n: number; p: number }> = {
+  22: { n: 100e-6, p: 100e-6 },
+  14: { n: 100e-6, p: 102.3333e-6 },
+  10: { n: 127e-6, p: 100.5839e-6 },
+  7: { n: 147e-6, p: 100.9536e-6 },
+};
+
+/** NeuroSim's post-layout energy factor ζ (V1.3 and V1.4 Param.cpp, validated = true). */
+export const ZETA = 1.22;
+
+/** H-tree energy per bit and metre relative to c_w·Vdd² (V1.3 HTree.cpp CalculatePower). */
+export const HTREE_ENERGY_FACTOR = 0.25;
+
+// ------------------------------------------------------------------ NeuroSim's floorplan
+
+/** One layer as NeuroSim's network file describes it (NetWork_*.csv): IFM side, C_in, kernel, C_out. */
+export interface NsLayer {
+  ifm: number;
+  inC: number;
+  k: number;
+  outC: number;
+}
+
+export interface NsFloorplan {
+  /** Conventional-mapping tile and PE sizes, novel-mapping PE size and PEs per tile (V1.3 Chip.cpp). */
+  tileSizeCM: number;
+  peSizeCM: number;
+  peSizeNM: number;
+  numPENM: number;
+  /** Per layer: novel mapping, tiles, subarrays in those tiles, duplication ("speed-up"). */
+  layers: { novel: boolean; tiles: number; subarrays: number; speedUp: number }[];
+  subarrays: number;
+}
+
+/**
+ * NeuroSim V1.3's floorplan for layer-by-layer processing (Chip.cpp ChipDesignInitialize and
+ * ChipFloorPlan with novelMapping = true, pipeline = false): the tile / PE sizes that maximise
+ * memory utilisation, the tiles of each layer and the duplication of small layers.
+ */
+export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, colsPerSynapse: number): NsFloorplan {
+  const pow2 = (x: number) => 2 ** Math.ceil(Math.log2(x));
+  // ChipDesignInitialize: the kernel size most layers share gets novel mapping.
+  let most = 0;
+  let numPE = 0;
+  for (const a of net) {
+    const tmp = a.k * a.k;
+    let count = 1;
+    for (const b of net) {
+      if (tmp === b.k * b.k && tmp !== 1) count++;
+      if (most < count) {
+        most = count;
+        numPE = tmp;
+      }
+    }
+  }
+  const novel = net.map((l) => l.k * l.k === numPE && l.inC * l.k * l.k >= rows);
+  let maxPE = 0;
+  let maxTile = 0;
+  net.forEach((l, i) => {
+    const cube = pow2(l.outC * colsPerSynapse);
+    if (novel[i]) maxPE = Math.max(maxPE, cube);
+    else maxTile = Math.max(maxTile, cube);
+  });
+  const R = (l: NsLayer) => l.inC * l.k * l.k;
+  const Cw = (l: NsLayer) => l.outC * colsPerSynapse;
+  const designNM = (pe: number) => {
+    let tiles = 0;
+    let matrix = 0;
+    net.forEach((l, i) => {
+      if (!novel[i]) return;
+      tiles += Math.ceil(l.inC / pe) * Math.ceil(Cw(l) / pe);
+      matrix += R(l) * Cw(l);
+    });
+    return { tiles, util: matrix / (tiles * pe * pe * numPE) };
+  };
+  const designCM = (ts: number) => {
+    let tiles = 0;
+    let matrix = 0;
+    net.forEach((l, i) => {
+      if (novel[i]) return;
+      tiles += Math.ceil(R(l) / ts) * Math.ceil(Cw(l) / ts);
+      matrix += R(l) * Cw(l);
+    });
+    return { tiles, util: matrix / (tiles * ts * ts) };
+  };
+  // ChipFloorPlan, novel mapping.
+  let peNM = Math.max(maxPE, 2 * rows);
+  let best = 0;
+  for (let s = Math.max(maxPE, 2 * rows); s > 2 * rows; s /= 2) {
+    const d = designNM(s);
+    if (d.util > best) {
+      best = d.util;
+      peNM = s;
+    }
+  }
+  let tileCM = Math.max(maxTile, 4 * rows);
+  let tilesCM = designCM(tileCM).tiles;
+  let bestCM = 0;
+  for (let s = Math.max(maxTile, 4 * rows); s > 4 * rows; s /= 2) {
+    const d = designCM(s);
+    if (d.util > bestCM) {
+      bestCM = d.util;
+      tileCM = s;
+      tilesCM = d.tiles;
+    }
+  }
+  const peDup = (pe: number) =>
+    net.map((l, i) => {
+      if (novel[i] || !(R(l) <= tileCM || Cw(l) <= tileCM)) return [1, 1] as const;
+      const n = Math.ceil(tileCM / pe);
+      return [Math.max(1, Math.floor(n / Math.ceil(R(l) / pe))), Math.max(1, Math.floor(n / Math.ceil(Cw(l) / pe)))] as const;
+    });
+  const peUtil = (pe: number) => net.reduce((s, l, i) => s + (novel[i] ? 0 : peDup(pe)[i]![0] * peDup(pe)[i]![1] * R(l) * Cw(l)), 0) / (tilesCM * tileCM * tileCM);
+  let peCM = tileCM / 2;
+  for (let s = tileCM / 2; s > 2 * rows; s /= 2) {
+    const u = peUtil(s);
+    if (u > bestCM) {
+      bestCM = u;
+      peCM = s;
+    }
+  }
+  const pd = peDup(peCM);
+  const layers = net.map((l, i) => {
+    // SubArrayDup
+    const peSize = novel[i] ? peNM : peCM;
+    const rowsOfMatrix = novel[i] ? l.inC : R(l);
+    let sd: [number, number] = [1, 1];
+    if (rowsOfMatrix <= peSize || Cw(l) <= peSize) {
+      sd = [Math.max(1, Math.floor(Math.ceil(peSize / rows) / Math.ceil(rowsOfMatrix / rows))), Math.max(1, Math.floor(Math.ceil(peSize / cols) / Math.ceil(Cw(l) / cols)))];
+    }
+    // OverallEachLayer (layer by layer)
+    const tiles = novel[i] ? Math.ceil(l.inC / peNM) * Math.ceil(Cw(l) / peNM) : Math.ceil(R(l) / tileCM) * Math.ceil(Cw(l) / tileCM);
+    const perTile = novel[i] ? numPE * (peNM / rows) * (peNM / cols) : (tileCM / rows) * (tileCM / cols);
+    return { novel: novel[i]!, tiles, subarrays: tiles * perTile, speedUp: pd[i]![0] * sd[0] * pd[i]![1] * sd[1] };
+  });
+  return { tileSizeCM: tileCM, peSizeCM: peCM, peSizeNM: peNM, numPENM: numPE, layers, subarrays: layers.reduce((s, l) => s + l.subarrays, 0) };
+}

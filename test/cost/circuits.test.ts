@@ -1,0 +1,160 @@
+/** NeuroSim's circuit choices as cost-model options (docs/cost.md §12), each on a case worked by hand. */
+import { describe, expect, it } from 'vitest';
+import type { LayerActivity } from '../../src/cost/measure.ts';
+import { MLSA_CURRENT_LP, neurosimFloorplan, OFF_CURRENT_A_PER_M, PROFILES, resolveCircuits, sensingDelayS, ZETA } from '../../src/cost/circuits.ts';
+import { k } from '../../src/cost/constants.ts';
+import { estimateDigitalAreas } from '../../src/cost/digital.ts';
+import { costModel, networkGeometry } from '../../src/cost/model.ts';
+import { minGateAreaM2, techNode } from '../../src/cost/tech.ts';
+import { sensitivity } from '../../src/cost/sensitivity.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { buildVgg8 } from '../../src/nn/vgg8.ts';
+import { config } from '../helpers.ts';
+
+/** NeuroSim V1.3's example: full-width VGG8, 8-bit, 2 bits per cell, 100 kΩ / 10 MΩ, 128×128, 5-bit flash, 22 nm. */
+const base: ConfigInput = { network: { model: 'random-vgg8', randomWidth: 1 }, tile: { cellBits: 2, adcKind: 'flash' }, device: { rOnOhm: 100e3, onOffRatio: 100 } };
+const cfgWith = (cost: ConfigInput['cost']) => config({ ...base, cost });
+const vgg8 = buildVgg8({ width: 1, seed: 1 });
+const mem = cfgWith({});
+const geometry = networkGeometry(vgg8, mem);
+const activity: LayerActivity[] = geometry.map((g) => {
+  const reads = g.P * g.layout.rowTiles * g.layout.colTiles * 8;
+  return { name: g.name, reads, conversions: reads * 128, currentSum: 1e9, activeRowBits: g.P * g.R * 3, vectors: g.P, extraOpsPerRead: 0, storageBitsPerSubarray: 0 };
+});
+const digital = estimateDigitalAreas(mem);
+const price = (cost: ConfigInput['cost']) => costModel({ cfg: cfgWith(cost), geometry, activity, digital });
+const r0 = price({});
+const t22 = techNode(22);
+const gLsb = 1 / (100e3 * 4096);
+
+describe('profile', () => {
+  it('memxbar is the default; neurosim turns every option on; an explicit option overrides the profile', () => {
+    expect(resolveCircuits(mem)).toEqual({ profile: 'memxbar', ...PROFILES.memxbar });
+    expect(resolveCircuits(cfgWith({ circuits: 'neurosim' }))).toEqual({ profile: 'neurosim', ...PROFILES.neurosim });
+    expect(resolveCircuits(cfgWith({ circuits: 'neurosim', leakage: false })).leakage).toBe(false);
+    expect(resolveCircuits(cfgWith({ senseAmp: 'current' })).senseAmp).toBe('current');
+  });
+  it('an unknown profile is refused with the config path named', () => {
+    expect(() => cfgWith({ circuits: 'spice' as never })).toThrow(/cost\.circuits: must be one of memxbar \| neurosim, got "spice"/);
+  });
+});
+
+describe('current-mode sense amplifier (MultilevelSenseAmp.cpp)', () => {
+  const r = price({ senseAmp: 'current' });
+  it('column current over the 1 ns sensing delay: 0.0631 W·Ω · (0.5/0.5) · 1 ns · ΣG', () => {
+    expect(r.layers[1]!.energyPerImageJ.items['array.read']).toBeCloseTo(0.0631 * 1e-9 * gLsb * 1e9, 20);
+    expect(r0.layers[1]!.energyPerImageJ.items['array.read']).toBeCloseTo(0.25 * 10e-9 * gLsb * 1e9, 20);
+  });
+  it('31 sense amplifiers of 1.7 µW for 1 ns per conversion', () => {
+    const conversions = activity[1]!.conversions;
+    expect(r.layers[1]!.energyPerImageJ.items['adc.converters']).toBeCloseTo(conversions * 1.7e-6 * 31 * 1e-9, 15);
+    expect(MLSA_CURRENT_LP[22]).toEqual({ aUw: 1.7, cW: 0.0631 });
+  });
+  it('sensing delay: 1 ns at ≤ 22 nm; at 45 nm the fit (0.0714·ln(R/1 kΩ) + 0.7651) ns, clamped to 1–10 ns', () => {
+    expect(sensingDelayS(t22, 5e3, 0.5)).toBe(1e-9);
+    expect(sensingDelayS(techNode(45), 1e6, 0.5)).toBeCloseTo((0.0714 * Math.log(1000) + 0.7651) * 1e-9, 15);
+    expect(sensingDelayS(techNode(45), 1e3, 0.5)).toBe(1e-9); // 0.77 ns → 1 ns
+    expect(sensingDelayS(techNode(130), 1e20, 0.5)).toBe(10e-9); // 10.5 ns → 10 ns
+  });
+});
+
+describe('clock following the sensing delay (synchronous mode)', () => {
+  const r = price({ clock: 'sensing' });
+  it('flash: slot = 1 ns sensing, pulse 1 ns; vector = 8 bits × 8 slots × 1 ns + 281 ns', () => {
+    expect(r.tile.slotS).toBeCloseTo(1e-9, 18);
+    expect(r.tile.vectorS).toBeCloseTo(64e-9 + 281e-9, 15);
+    expect(r.layers[1]!.energyPerImageJ.items['array.read']).toBeCloseTo(0.25 * 1e-9 * gLsb * 1e9, 20);
+    expect(r0.tile.vectorS).toBeCloseTo(921e-9, 15);
+  });
+});
+
+describe('low-swing interconnect (HTree.cpp)', () => {
+  const r = price({ interconnect: 'low-swing' });
+  it('0.25·c_w·L·Vdd² per bit, inputs once per kernel row', () => {
+    const g = geometry[1]!;
+    const side = r.chip.sideMm * 1e-3;
+    const tileSide = Math.sqrt(r.tile.areaUm2.total * 1e-12);
+    const e = (L: number) => 0.25 * k('wireCapFPerM') * L * 0.85 * 0.85;
+    const psumBits = 0; // checked below through the difference
+    const expectChip = g.P * ((g.R * 8) / 3 + g.C * 8) * e(side);
+    const got = r.layers[1]!.energyPerImageJ.items['other.interconnect']!;
+    const lay = g.layout;
+    const psumPart = got - expectChip;
+    expect(psumPart).toBeGreaterThanOrEqual(psumBits);
+    // The row-tile partial sums cross one tile: (RT − 1) · CT · Wc · psumBits bits per patch.
+    expect(psumPart / (g.P * lay.colTiles * 31 * (lay.rowTiles - 1) * e(tileSide))).toBeCloseTo(Math.round(psumPart / (g.P * lay.colTiles * 31 * (lay.rowTiles - 1) * e(tileSide))), 9);
+    expect(got).toBeLessThan(r0.layers[1]!.energyPerImageJ.items['other.interconnect']! / 2);
+  });
+});
+
+describe('leakage of idle tiles (main.cpp)', () => {
+  const r = price({ leakage: true });
+  it('P_tile = periphery area / A_min · I_off · 2F · Vdd; layer i leaks (tiles − tiles_i) · t_i · P_tile', () => {
+    const periphery = (r.tile.areaUm2.total - r.tile.areaUm2.items['array.cells']!) * 1e-12;
+    const p = (periphery / minGateAreaM2(t22)) * OFF_CURRENT_A_PER_M[22]!.n * 2 * 22e-9 * 0.85;
+    expect(r.tileLeakageW).toBeCloseTo(p, 18);
+    const l = r.layers[6]!; // fc1: 2176 of 3395 tiles
+    expect(l.energyPerImageJ.items['other.leakage']).toBeCloseTo((3395 - 2176) * l.latencyPerImageS.total * p, 18);
+    expect(r0.network.energyPerImageJ.items['other.leakage']).toBe(0);
+  });
+  it('a node whose off current was not read: reported as not modelled', () => {
+    const r45 = costModel({ cfg: config({ ...base, tech: { nodeNm: 45 }, cost: { leakage: true } }), geometry, activity, digital });
+    expect(r45.leakageModelled).toBe(false);
+    expect(r45.tileLeakageW).toBe(0);
+  });
+});
+
+describe("NeuroSim's floorplan (Chip.cpp ChipFloorPlan)", () => {
+  it('VGG8, 2-bit cells: 1024² tiles, 512² PEs, novel-mapped 512² × 9; 47 tiles, 4048 subarrays; speed-up 16, 4, 4, 2, 2, 1, 1, 8', () => {
+    // By hand: CM layers conv1 (27 × 512), fc1 (8192 × 4096), fc2 (1024 × 40); utilisation 0.94 at 1024² tiles.
+    // NM layers conv2–6 (C_in × 4·C_out per PE): 13 tiles at 512² PEs (utilisation 0.60, best of 2048, 1024, 512).
+    const fp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4);
+    expect([fp.tileSizeCM, fp.peSizeCM, fp.peSizeNM, fp.numPENM]).toEqual([1024, 512, 512, 9]);
+    expect(fp.layers.map((l) => l.tiles)).toEqual([1, 1, 2, 2, 4, 4, 32, 1]);
+    expect(fp.subarrays).toBe(34 * 64 + 13 * 9 * 16);
+    expect(fp.layers.map((l) => l.speedUp)).toEqual([16, 4, 4, 2, 2, 1, 1, 8]);
+  });
+  it('area counts every subarray of the floorplan; a layer with speed-up s runs ceil(P/s) vectors', () => {
+    const r = price({ floorplan: 'neurosim' });
+    expect(r.network.tiles).toBe(4048);
+    expect(r.layers[1]!.latencyPerImageS.total).toBeCloseTo(256 * 921e-9 + 10e-9, 12); // 1024 / 4
+    // Same work: only the wires grow with the chip's side.
+    const e = r.network.energyPerImageJ;
+    const e0 = r0.network.energyPerImageJ;
+    expect(e.total - e.items['other.interconnect']!).toBeCloseTo(e0.total - e0.items['other.interconnect']!, 15);
+    expect(r.chip.sideMm).toBeGreaterThan(r0.chip.sideMm);
+    expect(e.items['other.interconnect']!).toBeGreaterThan(e0.items['other.interconnect']!);
+  });
+});
+
+describe('valid positions and the validation factor', () => {
+  it('conv1 simulates 30² of its 32² positions; operations still count 32²', () => {
+    const r = price({ positions: 'valid' });
+    expect(r.layers[0]!.energyPerImageJ.total / r0.layers[0]!.energyPerImageJ.total).toBeCloseTo(900 / 1024, 12);
+    expect(r.layers[0]!.latencyPerImageS.total / r0.layers[0]!.latencyPerImageS.total).toBeCloseTo(900 / 1024, 12);
+    expect(r.network.opsPerImage).toBe(r0.network.opsPerImage);
+    expect(r.layers[6]!.energyPerImageJ.total).toBe(r0.layers[6]!.energyPerImageJ.total); // fc: unchanged
+  });
+  it('ζ = 1.22 multiplies the energy and nothing else', () => {
+    const r = price({ validationFactor: true });
+    expect(r.network.energyPerImageJ.total / r0.network.energyPerImageJ.total).toBeCloseTo(ZETA, 12);
+    expect(r.network.latencyPerImageS.total).toBe(r0.network.latencyPerImageS.total);
+  });
+});
+
+describe('sensitivity', () => {
+  it('each assumption at both ends, relative to the configured accelerator; read pulse ×10 raises energy and latency', () => {
+    const rows = sensitivity({ cfg: mem, geometry: (c) => networkGeometry(vgg8, c), activity: { images: 1, correct: null, stuckCells: 0, sa1Cells: 0, cells: 0, layers: activity }, digital });
+    const byName = Object.fromEntries(rows.map((r) => [r.assumption, r]));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['read pulse', 'sense amplifier', 'ADC bits', 'ADC kind', 'columns per ADC', 'interconnect swing', 'technology node']));
+    const pulse = byName['read pulse']!;
+    expect(pulse.energy![1]).toBeGreaterThan(1);
+    expect(pulse.latency![1]).toBeCloseTo((8 * 8 * 100e-9 + 281e-9) / 921e-9, 2);
+    expect(pulse.area).toEqual([1, 1]);
+    // The current-mode end: array read 0.25 · 10 ns → 0.0631 · 1 ns plus the sense amplifiers.
+    const sa = byName['sense amplifier']!;
+    const e0 = r0.network.energyPerImageJ.total;
+    const rc = price({ senseAmp: 'current' });
+    expect(sa.energy![1]).toBeCloseTo(rc.network.energyPerImageJ.total / e0, 12);
+  });
+});
