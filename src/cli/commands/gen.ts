@@ -3,9 +3,7 @@
  * verify that a directory still holds exactly what the generator produces.
  */
 import type { Command } from 'commander';
-import { parseOverride, resolveConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
-import { RtlDriftError, checkRtl, generateRtl, writeRtl } from '../../rtl/generate.ts';
 import { ensureOutDir } from '../../util/fsx.ts';
 
 interface GenOptions {
@@ -31,7 +29,8 @@ export function register(program: Command): void {
     .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
     .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
     .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', '64')
-    .action((opts: GenOptions) => {
+    .action(async (opts: GenOptions) => {
+      const [{ parseOverride, resolveConfig }, { RtlDriftError, checkRtl, generateRtl, writeRtl }] = await Promise.all([import('../../config/load.ts'), import('../../rtl/generate.ts')]);
       const config = resolveConfig({ preset: opts.preset, file: opts.config, overrides: opts.set.map(parseOverride) });
       const maxChainTiles = Number(opts.maxChainTiles);
       if (!Number.isInteger(maxChainTiles)) throw new ConfigError(`must be an integer, got ${JSON.stringify(opts.maxChainTiles)}`, '--max-chain-tiles');
