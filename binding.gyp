@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "memxbar_native",
-      "sources": ["src/engine/native/kernels.cc"],
+      "sources": ["src/engine/native/kernels.cc", "src/engine/native/gemm_blocked.cc"],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-O3", "-march=native", "-fopenmp-simd", "-std=c++17"],
+      "cflags_cc": ["-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-Wno-maybe-uninitialized"],
       "cflags_cc!": ["-fno-exceptions"]
     }
   ]

@@ -16,6 +16,8 @@
 // Tests: test/engine/fast*.test.ts (against the reference model), native-glue.test.ts.
 #include <napi.h>
 
+#include "gemm_blocked.h"
+
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -185,6 +187,11 @@ Napi::Value GemmF32(const Napi::CallbackInfo& info) {
   const int64_t O = info[4].As<Napi::Number>().Int64Value();
   double* out = data<double>(info[5]);
   const int threads = info[6].As<Napi::Number>().Int32Value();
+  if (memxbar::gemmF32BlockedFits(R, P)) {
+    // The same floats, 4 outputs x 4 patches per block (gemm_blocked.cc); threads share patches.
+    parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { memxbar::gemmF32Blocked(W, X, R, P, O, out, 4 * b, std::min(P, 4 * e)); });
+    return info.Env().Undefined();
+  }
   auto body = [&](int64_t b, int64_t e, bool overP) {
     for (int64_t i = b; i < e; i++) {
       int64_t p0 = overP ? i : 0, p1 = overP ? i + 1 : P;
@@ -222,6 +229,15 @@ Napi::Value GemmI32(const Napi::CallbackInfo& info) {
   const int threads = info[6].As<Napi::Number>().Int32Value();
   // 32-bit accumulation is exact when the caller says so (|sum| < 2^31 guaranteed).
   const bool narrow = info[7].As<Napi::Boolean>().Value();
+  if (P >= 4) {
+    // 8-bit operands (the integer path's weights and activation codes): byte dot products
+    // (gemm_blocked.cc), exact; anything wider keeps the int64 loop below.
+    memxbar::PackedI8 wp, xp;
+    if (memxbar::packWeightsI8(W, R, O, wp) && memxbar::packActivationsU8(X, R, 0, P, xp)) {
+      parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { memxbar::gemmI8Blocked(wp, xp, P, O, out, 4 * b, std::min(P, 4 * e)); });
+      return info.Env().Undefined();
+    }
+  }
   auto dot = [&](const int32_t* w, const int32_t* x) -> int64_t {
     if (narrow) {
       int32_t s = 0;
