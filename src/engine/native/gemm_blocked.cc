@@ -154,7 +154,7 @@ bool packActivationsU8(const int32_t* X, int64_t R, int64_t pb, int64_t pe, Pack
   return (any & ~0xFFu) == 0;
 }
 
-void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t P, int64_t O, double* out, int64_t pb, int64_t pe) {
+void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t xFirst, int64_t P, int64_t O, double* out, int64_t pb, int64_t pe) {
 #if defined(MXB_VNNI)
   const int64_t S = Wp.stride;
   const int8_t* W = Wp.data.data();
@@ -162,7 +162,7 @@ void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t P, int64_t O,
   for (int64_t p0 = pb; p0 < pe; p0 += 4) {
     const int64_t np = std::min<int64_t>(4, pe - p0);
     const int8_t* x[4];
-    for (int j = 0; j < 4; j++) x[j] = X + (p0 - pb + std::min<int64_t>(j, np - 1)) * S;
+    for (int j = 0; j < 4; j++) x[j] = X + (p0 - xFirst + std::min<int64_t>(j, np - 1)) * S;
     for (int64_t o0 = 0; o0 < O; o0 += 4) {
       const int64_t no = std::min<int64_t>(4, O - o0);
       const int8_t* w[4];
@@ -184,7 +184,7 @@ void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t P, int64_t O,
     }
   }
 #else
-  (void)Wp, (void)Xp, (void)P, (void)O, (void)out, (void)pb, (void)pe;
+  (void)Wp, (void)Xp, (void)xFirst, (void)P, (void)O, (void)out, (void)pb, (void)pe;
 #endif
 }
 

@@ -27,7 +27,7 @@ struct PackedI8 {
 bool gemmI8Available();
 bool packWeightsI8(const int32_t* W, int64_t R, int64_t O, PackedI8& out);
 bool packActivationsU8(const int32_t* X, int64_t R, int64_t pb, int64_t pe, PackedI8& out);
-// Patches [pb, pe) of out, from X packed for those patches (row 0 = patch pb).
-void gemmI8Blocked(const PackedI8& W, const PackedI8& X, int64_t P, int64_t O, double* out, int64_t pb, int64_t pe);
+// Patches [pb, pe) of out, from X packed from patch xFirst on (row 0 = patch xFirst <= pb).
+void gemmI8Blocked(const PackedI8& W, const PackedI8& X, int64_t xFirst, int64_t P, int64_t O, double* out, int64_t pb, int64_t pe);
 
 }  // namespace memxbar

@@ -234,7 +234,7 @@ Napi::Value GemmI32(const Napi::CallbackInfo& info) {
     // (gemm_blocked.cc), exact; anything wider keeps the int64 loop below.
     memxbar::PackedI8 wp, xp;
     if (memxbar::packWeightsI8(W, R, O, wp) && memxbar::packActivationsU8(X, R, 0, P, xp)) {
-      parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { memxbar::gemmI8Blocked(wp, xp, P, O, out, 4 * b, std::min(P, 4 * e)); });
+      parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { memxbar::gemmI8Blocked(wp, xp, 0, P, O, out, 4 * b, std::min(P, 4 * e)); });
       return info.Env().Undefined();
     }
   }
