@@ -65,15 +65,30 @@ inline void transpose16(__m512 a[16], __m512 b[16]) {
 }  // namespace
 #endif
 
+#if defined(MXB_AVX512)
+namespace {
+// The loop over blocks: the smaller operand (this thread's patches, or all the weights) is the
+// one swept in the inner loop, so it stays in cache while the larger one streams through once.
+template <typename F>
+void forBlocks(int64_t O, int64_t pb, int64_t pe, bool patchesOuter, F block) {
+  if (patchesOuter) {
+    for (int64_t p0 = pb; p0 < pe; p0 += 4)
+      for (int64_t o0 = 0; o0 < O; o0 += 4) block(o0, p0);
+  } else {
+    for (int64_t o0 = 0; o0 < O; o0 += 4)
+      for (int64_t p0 = pb; p0 < pe; p0 += 4) block(o0, p0);
+  }
+}
+}  // namespace
+#endif
+
 void gemmF32Blocked(const float* W, const float* X, int64_t R, int64_t P, int64_t O, double* out, int64_t pb, int64_t pe) {
 #if defined(MXB_AVX512)
-  const int64_t O4 = O - O % 4;
-  for (int64_t p0 = pb; p0 < pe; p0 += 4) {
-    const int64_t np = std::min<int64_t>(4, pe - p0);
-    const float* x[4];
-    for (int j = 0; j < 4; j++) x[j] = X + (p0 + std::min<int64_t>(j, np - 1)) * R;
-    for (int64_t o0 = 0; o0 < O; o0 += 4) {
-      const int64_t no = o0 < O4 ? 4 : O - o0;
+  forBlocks(O, pb, pe, O >= pe - pb, [&](int64_t o0, int64_t p0) {
+      const int64_t np = std::min<int64_t>(4, pe - p0);
+      const float* x[4];
+      for (int j = 0; j < 4; j++) x[j] = X + (p0 + std::min<int64_t>(j, np - 1)) * R;
+      const int64_t no = std::min<int64_t>(4, O - o0);
       const float* w[4];
       for (int i = 0; i < 4; i++) w[i] = W + (o0 + std::min<int64_t>(i, no - 1)) * R;
       __m512 acc[16];
@@ -97,8 +112,7 @@ void gemmF32Blocked(const float* W, const float* X, int64_t R, int64_t P, int64_
       _mm512_store_ps(sv, s);
       for (int i = 0; i < no; i++)
         for (int j = 0; j < np; j++) out[(o0 + i) * P + p0 + j] += static_cast<double>(sv[i * 4 + j]);
-    }
-  }
+  });
 #else
   (void)W, (void)X, (void)R, (void)P, (void)O, (void)out, (void)pb, (void)pe;
 #endif
@@ -159,11 +173,10 @@ void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t xFirst, int64
   const int64_t S = Wp.stride;
   const int8_t* W = Wp.data.data();
   const int8_t* X = Xp.data.data();
-  for (int64_t p0 = pb; p0 < pe; p0 += 4) {
-    const int64_t np = std::min<int64_t>(4, pe - p0);
-    const int8_t* x[4];
-    for (int j = 0; j < 4; j++) x[j] = X + (p0 - xFirst + std::min<int64_t>(j, np - 1)) * S;
-    for (int64_t o0 = 0; o0 < O; o0 += 4) {
+  forBlocks(O, pb, pe, O >= pe - pb, [&](int64_t o0, int64_t p0) {
+      const int64_t np = std::min<int64_t>(4, pe - p0);
+      const int8_t* x[4];
+      for (int j = 0; j < 4; j++) x[j] = X + (p0 - xFirst + std::min<int64_t>(j, np - 1)) * S;
       const int64_t no = std::min<int64_t>(4, O - o0);
       const int8_t* w[4];
       for (int i = 0; i < 4; i++) w[i] = W + (o0 + std::min<int64_t>(i, no - 1)) * S;
@@ -181,8 +194,7 @@ void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t xFirst, int64
       }
       for (int i = 0; i < no; i++)
         for (int j = 0; j < np; j++) out[(o0 + i) * P + p0 + j] += static_cast<double>(_mm512_reduce_add_epi32(acc[i * 4 + j]));
-    }
-  }
+  });
 #else
   (void)Wp, (void)Xp, (void)xFirst, (void)P, (void)O, (void)out, (void)pb, (void)pe;
 #endif
