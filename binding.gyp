@@ -2,7 +2,17 @@
   "targets": [
     {
       "target_name": "memxbar_native",
-      "sources": ["src/engine/native/kernels.cc", "src/engine/native/gemm_blocked.cc"],
+      "sources": [
+        "src/native/kernels/addon.cc",
+        "src/native/kernels/threads.cc",
+        "src/native/kernels/tensor.cc",
+        "src/native/kernels/plan.cc",
+        "src/native/kernels/general.cc",
+        "src/native/kernels/gemm.cc",
+        "src/native/kernels/blocked_gemm.cc",
+        "src/native/kernels/bitsliced.cc",
+        "src/native/kernels/histogram.cc"
+      ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       # GCC 12's own AVX-512 intrinsics headers (self-initialised __Y, GCC bug 105593) make it warn

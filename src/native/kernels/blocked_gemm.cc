@@ -1,10 +1,10 @@
-// Register-blocked GEMMs of the float32 and 8-bit integer inference paths (see gemm_blocked.h).
+// Register-blocked GEMMs of the float32 and 8-bit integer inference paths (see blocked_gemm.h).
 //
-// Why blocked: the per-dot loop of kernels.cc loads one weight and one activation vector per
+// Why blocked: the per-dot loop of tensor.cc loads one weight and one activation vector per
 // multiply-add, so it runs at the speed of the loads. A block of 4 outputs x 4 patches keeps
 // 16 accumulators in registers and does 16 multiply-adds per 8 loads (docs/engine.md, "Speed").
-// Tests: test/nn/gemm-native.test.ts (against the TypeScript twin, bit for bit).
-#include "gemm_blocked.h"
+// Tests: test/native/blocked-gemm.test.ts (float32: the per-dot loop bit for bit; bytes: exact).
+#include "blocked_gemm.h"
 
 #include <algorithm>
 #include <climits>
@@ -18,7 +18,7 @@
 #define MXB_VNNI 1
 #endif
 
-namespace memxbar {
+namespace mx {
 
 bool gemmF32BlockedFits(int64_t R, int64_t P) {
 #if defined(MXB_AVX512)
@@ -200,4 +200,4 @@ void gemmI8Blocked(const PackedI8& Wp, const PackedI8& Xp, int64_t xFirst, int64
 #endif
 }
 
-}  // namespace memxbar
+}  // namespace mx

@@ -1,11 +1,11 @@
 /**
- * The register-blocked GEMMs (src/engine/native/gemm_blocked.cc) behind native gemmF32 /
+ * The register-blocked GEMMs (src/native/kernels/blocked_gemm.cc) behind native gemmF32 /
  * gemmI32: float32 gives the very floats of the per-dot loop (which runs for P < 4, one patch
  * at a time), and the byte (VNNI) integer path is exact at the ends of the int8 / uint8 ranges
  * and falls back, still exact, where operands do not fit a byte.
  */
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/engine/native.ts';
+import { native } from '../../src/native/addon.ts';
 import { gemmTs } from '../../src/nn/ops.ts';
 import { Rng } from '../../src/util/rng.ts';
 

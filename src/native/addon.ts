@@ -1,5 +1,5 @@
 /**
- * The native kernels (src/engine/native/kernels.cc), built by node-gyp at install time.
+ * The native kernels (src/native/kernels/), built by node-gyp at install time.
  * `native()` is null when they could not be built; callers then fall back to the
  * TypeScript kernels or refuse with a clear error.
  */
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 /** A programmed layer's tables (src/engine/fast.ts packLayer), the input of prepareLayer. */
 export interface CrossbarLayerArgs {
