@@ -7,7 +7,7 @@ import { main } from '../src/cli/main.ts';
 // the CLI's former static imports did, so they time the command and not module loading.
 await Promise.all([
   import('../src/run/flow.ts'),
-  import('../src/bench/bench.ts'),
+  import('../src/bench/suite.ts'),
   import('../src/config/reference-doc.ts'),
   import('../src/crossbar/faults.ts'),
   import('../src/nn/onnx.ts'),

@@ -3,7 +3,7 @@
  * loading the flow (and everything it imports).
  */
 import { join } from 'node:path';
-import type { FlowOptions } from './flow.ts';
+import type { FlowOptions } from '../report/flow-report.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 
 /** The config `memxbar run` uses without --config or --preset: neurosim-v1.4 with 32-row reads (docs: README). */

@@ -63,7 +63,7 @@ describe('bin/build.js', () => {
       const gen = cli(['gen', '--preset', 'neurosim-v1.4', '--out', join(rtl, 'out')]);
       expect(gen.status, gen.stderr).toBe(0);
       expect(readdirSync(join(rtl, 'out'))).toContain('manifest.json');
-      const faults = cli(['faults', '--out', join(rtl, 'faults.csv'), '--saf', '0.01', '-q']);
+      const faults = cli(['faults', '--out', join(rtl, 'faults.csv'), '--fault-rate', '1', '-q']);
       expect(faults.status, faults.stderr).toBe(0); // the shipped model, from assets/
       expect(relative(ROOT, out)).not.toMatch(/^\.\./);
     } finally {

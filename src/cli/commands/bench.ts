@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; out: string; quiet?: boolean }) => {
       ensureOutDir(o.out);
-      const { benchMarkdown, runBench } = await import('../../bench/bench.ts');
+      const { benchMarkdown, runBench } = await import('../../bench/suite.ts');
       const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl });
       const md = benchMarkdown(rows, machine);
       writeAllAtomic(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md });

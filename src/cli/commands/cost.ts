@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
 import { DEFAULT_MITIGATIONS, DEFAULT_RATIOS } from '../../cost/defaults.ts';
-import type { CostOptions } from '../../cost/run.ts';
+import type { CostOptions } from '../../cost/estimate.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
@@ -37,13 +37,13 @@ export function register(program: Command): void {
       .option('--synth-report <file>', 'synth-report.json of this config\'s tile (memxbar synth --out); default: an estimate from the design')
       .option('--compare-neurosim', 'add the comparison with NeuroSim\'s published VGG8 example')
       .option('--out <dir>', 'output folder', 'runs/cost'),
-    ['model', 'data', 'engine', 'saf', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
+    ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {
     const images = parseImages(o.images);
     const [{ costFiles, costMarkdown }, { checkCost, runCost }, { loadInputs, prepare }] = await Promise.all([
-      import('../../cost/report.ts'),
-      import('../../cost/run.ts'),
-      import('../../run/prepare.ts'),
+      import('../../report/cost.ts'),
+      import('../../cost/estimate.ts'),
+      import('../../session/prepare.ts'),
     ]);
     const base = await configFromOptions(o);
     const cfg = { ...base, experiment: { ...base.experiment, images } };

@@ -10,7 +10,7 @@ export function register(program: Command): void {
       .option('--no-float', 'skip the float32 pass')
       .option('--json', 'print the result as JSON'),
   ).action(async (o: CommonOptions & { crossbar?: boolean; float: boolean }) => {
-    const [{ checkEngine, evalCrossbar, evalFloat, evalInt }, { prepare }] = await Promise.all([import('../../run/eval.ts'), import('../../run/prepare.ts')]);
+    const [{ checkEngine, evalCrossbar, evalFloat, evalInt }, { prepare }] = await Promise.all([import('../../session/eval.ts'), import('../../session/prepare.ts')]);
     const cfg = await configFromOptions(o);
     if (o.crossbar) checkEngine(cfg);
     const progress = progressFor(o);

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/names.ts';
 import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/simulator.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
-import type { FlowOptions } from '../../run/flow.ts';
+import type { FlowOptions } from '../../report/flow-report.ts';
 import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG } from '../../run/flow-defaults.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 import { VERSION } from '../../version.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/names.ts';
 import { ConfigError, DataError } from '../../errors.ts';
-import type { SweepResult, SweepSpec } from '../../run/sweep.ts';
+import type { SweepResult, SweepSpec } from '../../sweep/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
@@ -21,7 +21,7 @@ function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepRe
 /** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
 export async function writeSweep(dir: string, r: SweepResult): Promise<string[]> {
   const shard = r.shard.count > 1 ? `.shard-${r.shard.index}-of-${r.shard.count}` : '';
-  const { priceMarkdown, summarize, summaryMarkdown, sweepChart, sweepCsv } = await import('../../run/sweep.ts');
+  const [{ priceMarkdown, summaryMarkdown, sweepChart, sweepCsv }, { summarize }] = await Promise.all([import('../../report/sweep.ts'), import('../../sweep/sweep.ts')]);
   const files: Record<string, string> = {};
   if (shard) {
     files[`sweep${shard}.json`] = JSON.stringify(r, null, 1);
@@ -50,10 +50,11 @@ export function register(program: Command): void {
       .option('--shard <i/N>', 'run only every N-th point starting at i (array jobs); merge with `memxbar merge`'),
     ['model', 'data', 'images', 'engine', 'faultSeed', 'mitigation'],
   ).action(async (o: CommonOptions & { rates: string; ratios: string; seeds: string; mitigations?: string; out: string; shard?: string }) => {
-    const [{ checkEngine }, { loadInputs, prepare }, { parseShard, runSweep, summarize, summaryMarkdown }] = await Promise.all([
-      import('../../run/eval.ts'),
-      import('../../run/prepare.ts'),
-      import('../../run/sweep.ts'),
+    const [{ checkEngine }, { loadInputs, prepare }, { parseShard, runSweep, summarize }, { summaryMarkdown }] = await Promise.all([
+      import('../../session/eval.ts'),
+      import('../../session/prepare.ts'),
+      import('../../sweep/sweep.ts'),
+      import('../../report/sweep.ts'),
     ]);
     const cfg = await configFromOptions(o);
     const seedsN = Number(o.seeds);
@@ -83,7 +84,7 @@ export function register(program: Command): void {
     .argument('<files...>', 'shard JSON files')
     .option('--out <dir>', 'output folder', 'runs/sweep')
     .action(async (files: string[], o: { out: string }) => {
-      const { mergeSweeps, summarize, summaryMarkdown } = await import('../../run/sweep.ts');
+      const [{ mergeSweeps, summarize }, { summaryMarkdown }] = await Promise.all([import('../../sweep/sweep.ts'), import('../../report/sweep.ts')]);
       const parts = files.map((f) => {
         let result: SweepResult;
         try {

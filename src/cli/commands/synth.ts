@@ -31,7 +31,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(exactMemoryBits) || exactMemoryBits < 16) {
         throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
       }
-      const [{ readManifest }, { reportMarkdown, synthesizeDir }] = await Promise.all([import('../../rtl/generate.ts'), import('../../synth/report.ts')]);
+      const [{ readManifest }, { reportMarkdown, synthesizeDir }] = await Promise.all([import('../../rtl/generate.ts'), import('../../synth/synthesize.ts')]);
       // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
       readManifest(dir);
       if (opts.out) ensureOutDir(opts.out);
