@@ -1,6 +1,6 @@
 /** memxbar's version, from package.json. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from './config/load.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

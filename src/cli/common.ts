@@ -3,8 +3,8 @@
  * defaults ← preset ← --config file ← named flags ← --set overrides.
  */
 import { type Command, Option } from 'commander';
-import { parseOverride, resolveConfig } from '../config/load.ts';
-import { MITIGATIONS, type Config, type Mitigation } from '../config/schema.ts';
+import type { Config, Mitigation } from '../config/schema.ts';
+import { MITIGATIONS } from '../config/names.ts';
 import { ConfigError } from '../errors.ts';
 import { silentProgress, terminalProgress, type Progress } from '../util/progress.ts';
 
@@ -63,7 +63,9 @@ export function addConfigOptions(cmd: Command, fields: string[] = FIELD_FLAGS.ma
   return cmd;
 }
 
-export function configFromOptions(o: CommonOptions): Config {
+/** The config the options describe (loads the schema on first use, not at start-up). */
+export async function configFromOptions(o: CommonOptions): Promise<Config> {
+  const { parseOverride, resolveConfig } = await import('../config/load.ts');
   if (typeof o.saf === 'string') {
     const n = Number(o.saf);
     const hint = Number.isFinite(n) ? ` (--saf ${o.saf} is --fault-rate ${+(n * 100).toPrecision(6)})` : '';

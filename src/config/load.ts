@@ -4,13 +4,13 @@
  * path of the field (`tile.adcBits: must be an integer 1..12, got 16`).
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PROJECT_ROOT };
 const PRESET_DIR = join(PROJECT_ROOT, 'presets');
 
 export interface Preset {

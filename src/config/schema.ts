@@ -6,6 +6,7 @@
  * Names carry their unit and one meaning (`adcBits`, `readVoltageV`, `rOnOhm`).
  */
 import { z } from 'zod';
+import { ENGINES, MITIGATIONS } from './names.ts';
 
 /** Integer in [lo, hi] with an error that states the range and the value received. */
 function intIn(lo: number, hi: number) {
@@ -35,8 +36,7 @@ const ratioString = z
 
 export const ADC_MODES = ['lossless', 'fixed-full-scale', 'fixed-calibrated', 'self-ranging'] as const;
 export const SIGNED_SCHEMES = ['offset', 'differential'] as const;
-export const MITIGATIONS = ['none', 'mt-stats', 'mt-map', 'pytorx', 'zhang'] as const;
-export const ENGINES = ['reference', 'fast'] as const;
+export { ENGINES, MITIGATIONS };
 
 export const NetworkSchema = z
   .strictObject({

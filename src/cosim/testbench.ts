@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import type { GeneratedRtl } from '../rtl/generate.ts';
 
 export const TESTBENCH_DIR = join(PROJECT_ROOT, 'testbench');

@@ -34,8 +34,7 @@ export interface CostOptions {
   compareNeurosim: boolean;
 }
 
-export const DEFAULT_RATIOS = ['5:1', '1:5'];
-export const DEFAULT_MITIGATIONS: Mitigation[] = ['none', 'mt-stats', 'mt-map'];
+export { DEFAULT_MITIGATIONS, DEFAULT_RATIOS } from './defaults.ts';
 
 export interface FaultPoint {
   mitigation: Mitigation;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 /** A programmed layer's tables (src/engine/fast.ts packLayer), the input of prepareLayer. */
 export interface CrossbarLayerArgs {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { diffAgainstPreset, PROJECT_ROOT } from '../config/load.ts';
+import { diffAgainstPreset } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { cosimLayerTile } from '../cosim/cosim.ts';
@@ -38,22 +38,7 @@ import { flowCharts, type FlowCharts } from '../report/charts.ts';
 
 export const MARKER_FILE = '.memxbar-run.json';
 
-/** The config `memxbar run` uses without --config or --preset: neurosim-v1.4 with 32-row reads (docs: README). */
-export const RUN_DEFAULT_CONFIG = join(PROJECT_ROOT, 'assets', 'run-default.json');
-
-export const DEFAULT_FLOW: Omit<FlowOptions, 'out' | 'seeds'> = {
-  images: 100,
-  rates: [0, 0.025, 0.1, 0.5],
-  ratios: ['5:1', '1:5'],
-  mitigations: ['none', 'mt-stats', 'mt-map'],
-  cosimLayers: ['conv1', 'conv4', 'fc2'],
-  cosimPatches: 8,
-  cosimSimulator: 'auto',
-  cosimFaultRate: 0.05,
-  cosimMitigation: 'mt-map',
-  synth: true,
-  costImages: 4,
-};
+export { DEFAULT_FLOW, RUN_DEFAULT_CONFIG } from './flow-defaults.ts';
 
 /** Check --out before any work: a new folder, an empty one, or one a previous run wrote. */
 export function checkOutDir(out: string): { exists: boolean; previous: string[] } {

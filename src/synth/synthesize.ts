@@ -29,7 +29,9 @@ export interface SynthOptions {
   ice40?: boolean;
 }
 
-export const DEFAULT_EXACT_MEMORY_BITS = 4096;
+import { DEFAULT_EXACT_MEMORY_BITS } from './defaults.ts';
+
+export { DEFAULT_EXACT_MEMORY_BITS };
 
 export interface ModuleReport {
   module: string;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { benchMarkdown, runBench } from '../../bench/suite.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { out, progressFor } from '../common.ts';
 
@@ -14,6 +13,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; out: string; quiet?: boolean }) => {
       ensureOutDir(o.out);
+      const { benchMarkdown, runBench } = await import('../../bench/suite.ts');
       const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl });
       const md = benchMarkdown(rows, machine);
       writeAllAtomic(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md });

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../config/schema.ts';
-import { configReferenceMarkdown } from '../../config/reference-doc.ts';
-import { loadPreset, presetNames } from '../../config/load.ts';
 import { addConfigOptions, configFromOptions, out, type CommonOptions } from '../common.ts';
 
 export function register(program: Command): void {
@@ -12,13 +9,18 @@ export function register(program: Command): void {
       .option('--schema', 'print the JSON Schema of config files instead')
       .option('--presets', 'list the presets with their sources')
       .option('--reference', 'print the Markdown reference of every field (as in the README)'),
-  ).action((o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
+  ).action(async (o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
+    const [{ configJsonSchema }, { configReferenceMarkdown }, { loadPreset, presetNames }] = await Promise.all([
+      import('../../config/schema.ts'),
+      import('../../config/reference-doc.ts'),
+      import('../../config/load.ts'),
+    ]);
     if (o.reference) return void process.stdout.write(configReferenceMarkdown());
     if (o.schema) return out(JSON.stringify(configJsonSchema(), null, 2));
     if (o.presets) {
       for (const name of presetNames()) out(`${name}: ${loadPreset(name).source}`);
       return;
     }
-    out(JSON.stringify(configFromOptions(o), null, 2));
+    out(JSON.stringify(await configFromOptions(o), null, 2));
   });
 }

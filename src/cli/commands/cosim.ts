@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
-import { cosimLayerTile } from '../../cosim/cosim.ts';
-import { SIMULATOR_NAMES, detectAll, type SimulatorName } from '../../cosim/simulators/index.ts';
+import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/simulator.ts';
 import { DEFAULT_MAX_VECS } from '../../cosim/testbench.ts';
 import { addConfigOptions, configFromOptions, out, parseIntList, progressFor, type CommonOptions } from '../common.ts';
 
@@ -48,6 +47,7 @@ export function register(program: Command): void {
       .option('--list-simulators', 'list the simulators and whether they are installed, then exit'),
   ).action(async (o: CosimOptions) => {
     if (o.listSimulators) {
+      const { detectAll } = await import('../../cosim/simulators/index.ts');
       for (const { simulator, detection } of detectAll()) out(`${simulator.name.padEnd(10)} ${detection.available ? 'available' : 'missing  '}  ${detection.detail}`);
       return;
     }
@@ -56,7 +56,8 @@ export function register(program: Command): void {
     if (tile.length !== 2 || !tile.every((n) => Number.isInteger(n) && n >= 0)) throw new ConfigError(`expected two tile indices "rt,ct", got ${JSON.stringify(o.tile)}`, '--tile');
     // Co-simulation runs few images: 1 unless --images says otherwise.
     o.images ??= '1';
-    const cfg = configFromOptions(o);
+    const cfg = await configFromOptions(o);
+    const { cosimLayerTile } = await import('../../cosim/cosim.ts');
     const patches = intOption(o.patches, '--patches', 1, DEFAULT_MAX_VECS);
     const sampleSeed = intOption(o.sampleSeed, '--sample-seed', 0)!;
     const r = await cosimLayerTile({

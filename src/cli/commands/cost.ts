@@ -3,11 +3,9 @@
  * stuck-at faults and MT priced in (docs/cost.md). JSON, Markdown and SVG charts.
  */
 import type { Command } from 'commander';
-import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import { costFiles, costMarkdown } from '../../report/cost.ts';
-import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/estimate.ts';
-import { loadInputs, prepare } from '../../session/prepare.ts';
+import { DEFAULT_MITIGATIONS, DEFAULT_RATIOS } from '../../cost/defaults.ts';
+import type { CostOptions } from '../../cost/estimate.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
@@ -42,7 +40,12 @@ export function register(program: Command): void {
     ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {
     const images = parseImages(o.images);
-    const base = configFromOptions(o);
+    const [{ costFiles, costMarkdown }, { checkCost, runCost }, { loadInputs, prepare }] = await Promise.all([
+      import('../../report/cost.ts'),
+      import('../../cost/estimate.ts'),
+      import('../../session/prepare.ts'),
+    ]);
+    const base = await configFromOptions(o);
     const cfg = { ...base, experiment: { ...base.experiment, images } };
     const opts: CostOptions = {
       images,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { checkEngine, evalCrossbar, evalFloat, evalInt } from '../../session/eval.ts';
-import { prepare } from '../../session/prepare.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
 export function register(program: Command): void {
@@ -11,8 +9,9 @@ export function register(program: Command): void {
       .option('--crossbar', 'also run the crossbar model (faults and mitigation as configured)')
       .option('--no-float', 'skip the float32 pass')
       .option('--json', 'print the result as JSON'),
-  ).action((o: CommonOptions & { crossbar?: boolean; float: boolean }) => {
-    const cfg = configFromOptions(o);
+  ).action(async (o: CommonOptions & { crossbar?: boolean; float: boolean }) => {
+    const [{ checkEngine, evalCrossbar, evalFloat, evalInt }, { prepare }] = await Promise.all([import('../../session/eval.ts'), import('../../session/prepare.ts')]);
+    const cfg = await configFromOptions(o);
     if (o.crossbar) checkEngine(cfg);
     const progress = progressFor(o);
     if (o.crossbar && cfg.faults.rate > 0 && !cfg.faults.mapFile) progress.log(`fault seed: ${cfg.faults.seed} (rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio})`);

@@ -7,9 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
-import { countFaults, drawFaults, faultMapToCsv, loadFaultMap, networkLayerShapes, type FaultMap } from '../../crossbar/faults.ts';
+import type { FaultMap } from '../../crossbar/faults.ts';
 import { ConfigError, DataError } from '../../errors.ts';
-import { loadNetwork } from '../../nn/onnx.ts';
 import { ensureOutDir, writeAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
@@ -29,7 +28,7 @@ export interface LayerCounts {
   sa0: number;
 }
 
-function layerCounts(map: FaultMap): LayerCounts[] {
+function layerCounts(map: FaultMap, countFaults: typeof import('../../crossbar/faults.ts').countFaults): LayerCounts[] {
   return map.map((l) => ({ name: l.name, physRows: l.physRows, physCols: l.physCols, ...countFaults([l]) }));
 }
 
@@ -64,16 +63,17 @@ export function register(program: Command): void {
       .option('--force', 'let --out replace an existing file')
       .option('--json', 'print the counts as JSON'),
     ['model', 'faultRate', 'ratio', 'faultSeed'],
-  ).action((o: FaultsOptions) => {
+  ).action(async (o: FaultsOptions) => {
     if (o.out !== undefined && o.check !== undefined) throw new ConfigError('give either --out (draw and save a map) or --check (validate a map), not both', '--check');
     if (o.out === undefined && o.check === undefined) throw new ConfigError('nothing to do: give --out <csv> to draw and save a map, or --check <csv> to validate one', '--out');
-    const cfg = configFromOptions(o);
+    const [{ countFaults, drawFaults, faultMapToCsv, loadFaultMap, networkLayerShapes }, { loadNetwork }] = await Promise.all([import('../../crossbar/faults.ts'), import('../../nn/onnx.ts')]);
+    const cfg = await configFromOptions(o);
     const layers = networkLayerShapes(loadNetwork(cfg.network), cfg);
     const progress = progressFor(o);
 
     if (o.check !== undefined) {
       const map = loadFaultMap(o.check, layers, cfg.faults.naming);
-      const rows = layerCounts(map);
+      const rows = layerCounts(map, countFaults);
       if (o.json) return out(JSON.stringify(summary(cfg, o.check, rows, false), null, 2));
       out(`${o.check}: a valid fault map for ${cfg.network.model} (preset ${cfg.preset}, naming ${cfg.faults.naming})`);
       printCounts(rows);
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     progress.log(`fault seed: ${cfg.faults.seed} (rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio})`);
     const map = drawFaults(layers, cfg.faults.rate, cfg.faults.sa1Sa0Ratio, cfg.faults.seed);
     writeAtomic(path, faultMapToCsv(map, cfg.faults.naming));
-    const rows = layerCounts(map);
+    const rows = layerCounts(map, countFaults);
     if (o.json) return out(JSON.stringify(summary(cfg, path, rows, true), null, 2));
     out(`fault seed ${cfg.faults.seed}, rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio}, naming ${cfg.faults.naming}`);
     printCounts(rows);

@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { RtlDriftError, checkRtl, generateRtl, writeRtl } from '../../rtl/generate.ts';
 import { ensureOutDir } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, type CommonOptions } from '../common.ts';
 
@@ -24,8 +23,9 @@ export function register(program: Command): void {
     .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
     .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
     .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', '64')
-    .action((opts: GenOptions) => {
-      const config = configFromOptions(opts);
+    .action(async (opts: GenOptions) => {
+      const { RtlDriftError, checkRtl, generateRtl, writeRtl } = await import('../../rtl/generate.ts');
+      const config = await configFromOptions(opts);
       const maxChainTiles = Number(opts.maxChainTiles);
       if (!Number.isInteger(maxChainTiles)) throw new ConfigError(`must be an integer, got ${JSON.stringify(opts.maxChainTiles)}`, '--max-chain-tiles');
       // Everything is rendered (and a config the generator cannot build refused) before any file is touched.

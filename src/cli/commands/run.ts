@@ -7,11 +7,11 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { MITIGATIONS } from '../../config/schema.ts';
-import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/index.ts';
+import { MITIGATIONS } from '../../config/names.ts';
+import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/simulator.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
 import type { FlowOptions } from '../../report/flow-report.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../../run/flow.ts';
+import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG } from '../../run/flow-defaults.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 import { VERSION } from '../../version.ts';
 
@@ -85,7 +85,8 @@ export function register(program: Command): void {
       throw new ConfigError(`unknown simulator ${JSON.stringify(o.simulator)}; known: auto, ${SIMULATOR_NAMES.join(', ')}`, '--simulator');
     }
     if (!o.config && !o.preset) o.config = RUN_DEFAULT_CONFIG;
-    const cfg = configFromOptions(o);
+    const { runFlow } = await import('../../run/flow.ts');
+    const cfg = await configFromOptions(o);
     const opts = flowOptionsFrom(o, cfg.faults.seed);
     const progress = progressFor(o);
     progress.log(`memxbar run: config ${o.config ?? `preset ${o.preset}`}; fault seeds ${opts.seeds.join(', ')}; report in ${o.out}/`);

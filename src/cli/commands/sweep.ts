@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { MITIGATIONS } from '../../config/schema.ts';
+import { MITIGATIONS } from '../../config/names.ts';
 import { ConfigError, DataError } from '../../errors.ts';
-import { checkEngine } from '../../session/eval.ts';
-import { loadInputs, prepare } from '../../session/prepare.ts';
-import { priceMarkdown, summaryMarkdown, sweepChart, sweepCsv } from '../../report/sweep.ts';
-import { mergeSweeps, parseShard, runSweep, summarize, type SweepResult, type SweepSpec } from '../../sweep/sweep.ts';
+import type { SweepResult, SweepSpec } from '../../sweep/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
@@ -24,6 +21,7 @@ function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepRe
 /** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
 export async function writeSweep(dir: string, r: SweepResult): Promise<string[]> {
   const shard = r.shard.count > 1 ? `.shard-${r.shard.index}-of-${r.shard.count}` : '';
+  const [{ priceMarkdown, summaryMarkdown, sweepChart, sweepCsv }, { summarize }] = await Promise.all([import('../../report/sweep.ts'), import('../../sweep/sweep.ts')]);
   const files: Record<string, string> = {};
   if (shard) {
     files[`sweep${shard}.json`] = JSON.stringify(r, null, 1);
@@ -52,7 +50,13 @@ export function register(program: Command): void {
       .option('--shard <i/N>', 'run only every N-th point starting at i (array jobs); merge with `memxbar merge`'),
     ['model', 'data', 'images', 'engine', 'faultSeed', 'mitigation'],
   ).action(async (o: CommonOptions & { rates: string; ratios: string; seeds: string; mitigations?: string; out: string; shard?: string }) => {
-    const cfg = configFromOptions(o);
+    const [{ checkEngine }, { loadInputs, prepare }, { parseShard, runSweep, summarize }, { summaryMarkdown }] = await Promise.all([
+      import('../../session/eval.ts'),
+      import('../../session/prepare.ts'),
+      import('../../sweep/sweep.ts'),
+      import('../../report/sweep.ts'),
+    ]);
+    const cfg = await configFromOptions(o);
     const seedsN = Number(o.seeds);
     if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 1000) throw new ConfigError(`must be a whole number 1..1000, got ${JSON.stringify(o.seeds)}`, '--seeds');
     const spec: SweepSpec = {
@@ -80,6 +84,7 @@ export function register(program: Command): void {
     .argument('<files...>', 'shard JSON files')
     .option('--out <dir>', 'output folder', 'runs/sweep')
     .action(async (files: string[], o: { out: string }) => {
+      const [{ mergeSweeps, summarize }, { summaryMarkdown }] = await Promise.all([import('../../sweep/sweep.ts'), import('../../report/sweep.ts')]);
       const parts = files.map((f) => {
         let result: SweepResult;
         try {

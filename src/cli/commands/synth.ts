@@ -4,8 +4,7 @@
  */
 import type { Command } from 'commander';
 import { writeFilesAtomic } from '../../rtl/atomic.ts';
-import { readManifest } from '../../rtl/generate.ts';
-import { DEFAULT_EXACT_MEMORY_BITS, reportMarkdown, synthesizeDir } from '../../synth/synthesize.ts';
+import { DEFAULT_EXACT_MEMORY_BITS } from '../../synth/defaults.ts';
 import { ConfigError } from '../../errors.ts';
 import { ensureOutDir } from '../../util/fsx.ts';
 
@@ -32,6 +31,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(exactMemoryBits) || exactMemoryBits < 16) {
         throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
       }
+      const [{ readManifest }, { reportMarkdown, synthesizeDir }] = await Promise.all([import('../../rtl/generate.ts'), import('../../synth/synthesize.ts')]);
       // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
       readManifest(dir);
       if (opts.out) ensureOutDir(opts.out);

@@ -1,6 +1,7 @@
 // Tensor kernels (tensor.h).
 #include "tensor.h"
 
+#include "blocked_gemm.h"
 #include "threads.h"
 
 namespace mx {
@@ -17,6 +18,11 @@ Napi::Value GemmF32(const Napi::CallbackInfo& info) {
   const int64_t O = info[4].As<Napi::Number>().Int64Value();
   double* out = data<double>(info[5]);
   const int threads = info[6].As<Napi::Number>().Int32Value();
+  if (gemmF32BlockedFits(R, P)) {
+    // The same floats, 4 outputs x 4 patches per block (blocked_gemm.cc); threads share patches.
+    parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { gemmF32Blocked(W, X, R, P, O, out, 4 * b, std::min(P, 4 * e)); });
+    return info.Env().Undefined();
+  }
   auto body = [&](int64_t b, int64_t e, bool overP) {
     for (int64_t i = b; i < e; i++) {
       int64_t p0 = overP ? i : 0, p1 = overP ? i + 1 : P;
@@ -54,6 +60,15 @@ Napi::Value GemmI32(const Napi::CallbackInfo& info) {
   const int threads = info[6].As<Napi::Number>().Int32Value();
   // 32-bit accumulation is exact when the caller says so (|sum| < 2^31 guaranteed).
   const bool narrow = info[7].As<Napi::Boolean>().Value();
+  if (P >= 4) {
+    // 8-bit operands (the integer path's weights and activation codes): byte dot products
+    // (blocked_gemm.cc), exact; anything wider keeps the int64 loop below.
+    PackedI8 wp, xp;
+    if (packWeightsI8(W, R, O, wp) && packActivationsU8(X, R, 0, P, xp)) {
+      parallelFor((P + 3) / 4, threads, [&](int64_t b, int64_t e) { gemmI8Blocked(wp, xp, 0, P, O, out, 4 * b, std::min(P, 4 * e)); });
+      return info.Env().Undefined();
+    }
+  }
   auto dot = [&](const int32_t* w, const int32_t* x) -> int64_t {
     if (narrow) {
       int32_t s = 0;
