@@ -53,3 +53,24 @@ export function writeCachedJson(part: string, key: string, value: unknown): bool
     return false;
   }
 }
+
+/** A cached binary entry, or null when absent or unreadable. */
+export function readCachedBytes(part: string, key: string): Buffer | null {
+  const path = join(cacheHome(), part, `${key}.bin`);
+  if (!existsSync(path)) return null;
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Store a binary entry (atomically; failure only costs the next run the time). */
+export function writeCachedBytes(part: string, key: string, bytes: Uint8Array): boolean {
+  try {
+    writeAtomic(join(cacheDir(part), `${key}.bin`), bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
