@@ -11,6 +11,7 @@ import { countFaults, drawFaults } from '../crossbar/faults.ts';
 import { priceOf, type Price } from '../mitigation/price.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { accuracyChart } from '../report/plot.ts';
+import { MT_PAPER_POINTS } from '../report/mtPaper.ts';
 import { argmax } from '../nn/ops.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { checkEngine, makeEngine, programCrossbarWithFaults } from './eval.ts';
@@ -215,5 +216,6 @@ export function sweepChart(rows: SummaryRow[], title: string): Promise<string> {
   return accuracyChart(
     rows.map((s) => ({ ratePct: s.rate * 100, series: s.mitigation, panel: `SA1:SA0 = ${s.ratio}`, mean: 100 * s.meanTop1, lo: 100 * s.minTop1, hi: 100 * s.maxTop1 })),
     title,
+    MT_PAPER_POINTS,
   );
 }
