@@ -16,8 +16,12 @@
  * thing. Everything else is left as Yosys wrote it.
  */
 
-/** Arguments shorter than this are left in place (hoisting them saves nothing worth it). */
+/** Arguments shorter than this are left in place (hoisting them saves nothing worth it)… */
 const MIN_SHARED_CHARS = 1000;
+/** …unless they join several signals (a `concat`, e.g. a case statement's `{o, t}` selector compared once per case). */
+const MIN_SHARED_CONCAT_CHARS = 40;
+
+const worthSharing = (arg: string) => arg.length >= MIN_SHARED_CHARS || (arg.length >= MIN_SHARED_CONCAT_CHARS && arg.includes('.concat('));
 
 /** Tokens a hoistable argument may consist of. */
 const WIRING = /p_[A-Za-z0-9_]+\.curr|value<\d+>\{[0-9a-fxu, ]*\}|\.slice<\d+(?:,\s*\d+)?>\(\)|\.concat\(|\.val\(\)|[(),\s]/g;
@@ -73,10 +77,10 @@ export function shareRepeatedWiring(source: string): ShareResult {
     const body = lines.slice(i + 1, end);
     const counts = new Map<string, number>();
     for (const l of body) {
-      if (l.length < MIN_SHARED_CHARS) continue;
+      if (l.length < MIN_SHARED_CONCAT_CHARS) continue;
       for (const [a, b] of argumentSpans(l)) {
         const arg = l.slice(a, b).trim();
-        if (arg.length >= MIN_SHARED_CHARS) counts.set(arg, (counts.get(arg) ?? 0) + 1);
+        if (worthSharing(arg)) counts.set(arg, (counts.get(arg) ?? 0) + 1);
       }
     }
     // Longest first, so an argument nested inside a hoisted one is replaced with it.
