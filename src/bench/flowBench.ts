@@ -14,9 +14,10 @@ import { resolveConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { detectAll, type SimulatorName } from '../cosim/simulators/index.ts';
 import { drawFaults } from '../crossbar/faults.ts';
-import { activityOf, programCrossbarWithFaults } from '../run/eval.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow, type StepTime } from '../run/flow.ts';
-import type { Prepared } from '../run/prepare.ts';
+import { activityOf, programCrossbarWithFaults } from '../session/eval.ts';
+import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
+import type { StepTime } from '../report/flow-report.ts';
+import type { Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { VERSION } from '../version.ts';
 

@@ -5,9 +5,9 @@
 import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import { costFiles, costMarkdown } from '../../cost/report.ts';
-import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/run.ts';
-import { loadInputs, prepare } from '../../run/prepare.ts';
+import { costFiles, costMarkdown } from '../../report/cost.ts';
+import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/estimate.ts';
+import { loadInputs, prepare } from '../../session/prepare.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
@@ -39,7 +39,7 @@ export function register(program: Command): void {
       .option('--synth-report <file>', 'synth-report.json of this config\'s tile (memxbar synth --out); default: an estimate from the design')
       .option('--compare-neurosim', 'add the comparison with NeuroSim\'s published VGG8 example')
       .option('--out <dir>', 'output folder', 'runs/cost'),
-    ['model', 'data', 'engine', 'saf', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
+    ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {
     const images = parseImages(o.images);
     const base = configFromOptions(o);

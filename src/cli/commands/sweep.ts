@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError, DataError } from '../../errors.ts';
-import { checkEngine } from '../../run/eval.ts';
-import { loadInputs, prepare } from '../../run/prepare.ts';
-import { mergeSweeps, parseShard, priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SweepResult, type SweepSpec } from '../../run/sweep.ts';
+import { checkEngine } from '../../session/eval.ts';
+import { loadInputs, prepare } from '../../session/prepare.ts';
+import { priceMarkdown, summaryMarkdown, sweepChart, sweepCsv } from '../../report/sweep.ts';
+import { mergeSweeps, parseShard, runSweep, summarize, type SweepResult, type SweepSpec } from '../../sweep/sweep.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 

@@ -14,12 +14,12 @@ import { exportOnnx } from '../nn/onnx-export.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { referenceEngine } from '../crossbar/reference.ts';
 import { fastEngine } from '../engine/fast.ts';
-import { programCrossbar } from '../run/eval.ts';
-import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
+import { programCrossbar } from '../session/eval.ts';
+import { inputCodes, prepare, type Prepared } from '../session/prepare.ts';
 import type { Progress } from '../util/progress.ts';
 import { RUN_DEFAULT_CONFIG } from '../run/flow.ts';
-import { benchGenSynth } from '../rtl/bench.ts';
-import { BENCH_REPEATS, benchCosimLayer } from '../cosim/bench.ts';
+import { benchGenSynth } from './gen-synth.ts';
+import { BENCH_REPEATS, benchCosimLayer } from './cosim-layer.ts';
 import { benchDefaultRun, benchProgramming } from './flowBench.ts';
 
 export interface BenchRow {

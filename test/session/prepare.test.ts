@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cifar10Batch } from '../../src/data/cifar10.ts';
-import { calibrationKey, prepare } from '../../src/run/prepare.ts';
+import { calibrationKey, prepare } from '../../src/session/prepare.ts';
 import { quantizeNetwork } from '../../src/nn/quant.ts';
 import { config, randomImages, tinyNet } from '../helpers.ts';
 

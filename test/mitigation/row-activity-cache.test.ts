@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activityKey, cachedRowActivity, rowActivity } from '../../src/mitigation/activity.ts';
+import { activityKey, cachedRowActivity, rowActivity } from '../../src/mitigation/row-activity.ts';
 import { tinyQuant } from '../helpers.ts';
 
 describe('row activity cache', () => {
