@@ -86,8 +86,9 @@ export const cxxrtl: Simulator = {
       const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
       for (const d of src.defines) defs.push(`-D${d}`);
       const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${src.dir}`];
-      // g++ struggles with the one huge eval() of a large tile (128 x 128 with MT: 2.2 MB of
-      // C++, > 15 min at -O1, about 11 min at -O0 on 2 cores): optimize small designs only.
+      // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
+      // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
+      // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
       const tileOpt = tileCxx.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
       if (tileOpt === '-O0') opts.onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(1)} MB): compiling at -O0`);
       // The two translation units in parallel, then the link.
