@@ -3,10 +3,8 @@
  * as ratios against onnxruntime's float32 inference of the same model (the baseline).
  * Never part of CI or of the tests.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseOverride, resolveConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -21,11 +19,11 @@ import { inputCodes, prepare, type Prepared } from '../session/prepare.ts';
 import { measureActivity } from '../cost/measure.ts';
 import { estimateDigitalAreas } from '../cost/digital.ts';
 import { costModel, networkGeometry } from '../cost/model.ts';
-import { silentProgress, type Progress } from '../util/progress.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
-import { VERSION } from '../version.ts';
+import type { Progress } from '../util/progress.ts';
+import { RUN_DEFAULT_CONFIG } from '../run/flow.ts';
 import { benchGenSynth } from './gen-synth.ts';
 import { BENCH_REPEATS, benchCosimLayer } from './cosim-layer.ts';
+import { benchDefaultRun, benchProgramming } from './flowBench.ts';
 
 export interface BenchRow {
   model: string;
@@ -145,17 +143,18 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       rows.push({ model: `co-simulation, layer ${c.layer} (${c.tiles} tiles)`, path: `${c.simulator}: ${c.seconds.toFixed(2)} s simulation (best of ${BENCH_REPEATS} per tile), ${build}${vs}${c.ok ? ', all words match' : ', MISMATCH'}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
+  {
+    progress.log('programming a crossbar for a new fault configuration (MT-map, default run config)');
+    const p = prepare(resolveConfig({ file: RUN_DEFAULT_CONFIG }));
+    for (const t of benchProgramming(p)) {
+      rows.push({ model: 'VGG8-w0.5, memxbar run default', path: `program the crossbar, MT-map with descent, ${(t.rate * 100).toFixed(1)} % stuck ${t.ratio}: ${t.seconds.toFixed(2)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    }
+  }
   if (opts.rtl) {
-    progress.log('memxbar run: the whole flow on the shipped default (the README\'s main command)');
-    const dir = mkdtempSync(join(tmpdir(), 'memxbar-bench-run-'));
-    try {
-      const cfg = resolveConfig({ file: RUN_DEFAULT_CONFIG });
-      const t0 = performance.now();
-      await runFlow(cfg, { ...DEFAULT_FLOW, out: join(dir, 'report'), seeds: [cfg.faults.seed] }, VERSION, silentProgress);
-      const s = (performance.now() - t0) / 1000;
-      rows.push({ model: 'memxbar run (default config)', path: `whole flow: ${s.toFixed(0)} s (${(s / 60).toFixed(1)} min)`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    progress.log('memxbar run: the whole flow on the shipped default (the README\'s main command), per co-simulation path');
+    for (const t of await benchDefaultRun(progress)) {
+      const steps = t.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join('; ');
+      rows.push({ model: `memxbar run (default config), ${t.simulator}, ${t.cache}`, path: `whole flow: ${t.seconds.toFixed(0)} s (${(t.seconds / 60).toFixed(1)} min)${t.cosimOk ? '' : ', co-simulation did NOT match'}; ${steps}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
+import { cacheDir } from '../util/cache.ts';
 import type { GeneratedRtl } from '../rtl/generate.ts';
 
 export const TESTBENCH_DIR = join(PROJECT_ROOT, 'testbench');
@@ -94,7 +94,7 @@ export interface TbSources {
 }
 
 /**
- * Write the sources into a per-build cache folder (`<tmp>/memxbar-cosim-<user>/<tag>-<key>`),
+ * Write the sources into a per-build cache folder (`<cache>/cosim/<tag>-<key>`, cacheRoot),
  * keyed by their content, so a model built once is found again by the next run.
  */
 export function tbSources(gen: GeneratedRtl, cap: TbCapacity, tag: string, extra: string[] = []): TbSources {
@@ -118,13 +118,7 @@ export function tbSources(gen: GeneratedRtl, cap: TbCapacity, tag: string, extra
   return { dir, files, params, defines, key };
 }
 
-/** Root of the compiled-model cache. */
+/** Root of the compiled-model cache: `cosim/` in memxbar's cache folder (util/cache.ts). */
 export function cacheRoot(): string {
-  let user = 'user';
-  try {
-    user = userInfo().username;
-  } catch {
-    /* no passwd entry */
-  }
-  return join(tmpdir(), `memxbar-cosim-${user}`);
+  return cacheDir('cosim');
 }

@@ -4,6 +4,8 @@
  * tile. MT weighs a weight's error by how strongly
  * its row is driven: an error on a row that is almost never active costs almost nothing.
  */
+import { createHash } from 'node:crypto';
+import { readCachedBytes, writeCachedBytes } from '../util/cache.ts';
 import { exactEngine, forwardInt, quantizeImage, type MatrixEngine, type QuantNetwork } from '../nn/quant.ts';
 
 export interface RowActivity {
@@ -92,4 +94,84 @@ export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: num
     }
     return { mean, meanSquare: sumSq[i]!.map((v) => v / N), ...(M ? { covariance: M } : {}) };
   });
+}
+
+/** Bump when `rowActivity` computes anything differently (it changes every cached entry's key). */
+const ACTIVITY_VERSION = 1;
+
+/**
+ * The key of a row-activity measurement: the quantized network (every layer's integer weights,
+ * biases, requantization and padding), the calibration images it runs, how many, and the tile
+ * rows of the covariances — hashed (sha256) with ACTIVITY_VERSION and COVARIANCE_PATCHES.
+ */
+export function activityKey(qn: QuantNetwork, pixels: Uint8Array, imageSize: number, images: number, tileRows?: number): string {
+  const h = createHash('sha256');
+  const imagesRun = Math.min(images, Math.floor(pixels.length / imageSize));
+  h.update(JSON.stringify({ version: ACTIVITY_VERSION, patches: COVARIANCE_PATCHES, images: imagesRun, tileRows: tileRows ?? 0, activationBits: qn.activationBits, steps: qn.steps.map((s) => (s.kind === 'compute' ? 'compute' : s)) }));
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  for (const q of qn.layers) {
+    h.update(JSON.stringify({ rows: q.rows, cols: q.cols, requant: q.requant, padValue: q.padValue ? [...q.padValue] : null, geometry: { ...q.layer, weight: undefined, bias: undefined } }));
+    h.update(bytes(q.qWeight));
+    h.update(bytes(q.qBias));
+  }
+  h.update(pixels.subarray(0, imagesRun * imageSize));
+  return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * `rowActivity`, kept in memxbar's cache folder (util/cache.ts) under `activityKey`: the
+ * covariances of 500 calibration images take tens of seconds and depend only on what the key
+ * hashes. `fromCache` is true when the entry was read back. The entry is the arrays' float64
+ * bytes (exact), after a header naming the key and each array's length.
+ */
+export function cachedRowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: number, images: number, tileRows?: number): { rows: RowActivity[]; fromCache: boolean; key: string } {
+  const key = activityKey(qn, pixels, imageSize, images, tileRows);
+  const bytes = readCachedBytes('activity', key);
+  if (bytes) {
+    const rows = decodeActivity(bytes, key, qn);
+    if (rows) return { rows, fromCache: true, key };
+  }
+  const rows = rowActivity(qn, pixels, imageSize, images, tileRows);
+  writeCachedBytes('activity', key, encodeActivity(rows, key));
+  return { rows, fromCache: false, key };
+}
+
+function encodeActivity(rows: RowActivity[], key: string): Uint8Array {
+  const header = Buffer.from(JSON.stringify({ key, lengths: rows.map((r) => [r.mean.length, r.meanSquare.length, r.covariance?.length ?? -1]) }));
+  const arrays = rows.flatMap((r) => [r.mean, r.meanSquare, ...(r.covariance ? [r.covariance] : [])]);
+  const total = arrays.reduce((n, a) => n + a.byteLength, 0);
+  const out = new Uint8Array(8 + header.length + ((8 - (header.length % 8)) % 8) + total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, header.length, true);
+  out.set(header, 8);
+  let at = 8 + header.length + ((8 - (header.length % 8)) % 8);
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
+function decodeActivity(bytes: Buffer, key: string, qn: QuantNetwork): RowActivity[] | null {
+  try {
+    const n = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as { key: string; lengths: [number, number, number][] };
+    if (header.key !== key || header.lengths.length !== qn.layers.length) return null;
+    let at = 8 + n + ((8 - (n % 8)) % 8);
+    const take = (len: number) => {
+      if (at + 8 * len > bytes.length) throw new RangeError('truncated');
+      const a = new Float64Array(len);
+      new Uint8Array(a.buffer).set(bytes.subarray(at, at + 8 * len));
+      at += 8 * len;
+      return a;
+    };
+    const rows = header.lengths.map(([m, m2, c]) => {
+      const mean = take(m);
+      const meanSquare = take(m2);
+      return c >= 0 ? { mean, meanSquare, covariance: take(c) } : { mean, meanSquare };
+    });
+    return at === bytes.length ? rows : null;
+  } catch {
+    return null;
+  }
 }

@@ -159,6 +159,26 @@ export interface QuantizeOptions {
   /** Percentile of post-ReLU outputs mapped to the top activation code. */
   percentile: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The calibration's result, when known (`calibrateTops` on the same network, images and
+   * percentile, e.g. from memxbar's cache): the calibration images are then not run.
+   */
+  tops?: CalibratedTops;
+}
+
+/** Per network layer index of each hidden compute layer: the percentile of its post-ReLU outputs (s_y·(2^a − 1)). */
+export type CalibratedTops = Record<number, number>;
+
+/** The calibration: the percentile of each hidden compute layer's post-ReLU output over the images. */
+export function calibrateTops(net: Network, calibration: Float32Array[], percentile: number, onProgress?: (done: number, total: number) => void): CalibratedTops {
+  const computeIdx = net.layers.map((l, i) => (l.kind === 'conv' || l.kind === 'fc' ? i : -1)).filter((i) => i >= 0);
+  const last = computeIdx[computeIdx.length - 1];
+  const hist = new Map<number, PercentileHistogram>(computeIdx.filter((i) => i !== last).map((i) => [i, new PercentileHistogram()]));
+  calibration.forEach((img, n) => {
+    forwardFloat(net, img, (i, y) => hist.get(i)?.add(y));
+    onProgress?.(n + 1, calibration.length);
+  });
+  return Object.fromEntries([...hist].map(([i, h]) => [i, h.percentile(percentile)]));
 }
 
 /** Fold the input normalisation into the first layer: weights per unit intensity (p/255). */
@@ -198,11 +218,7 @@ export function quantizeNetwork(net: Network, opts: QuantizeOptions): QuantNetwo
     }
   }
   // Calibration: percentile of each hidden compute layer's post-ReLU output.
-  const hist = new Map<number, PercentileHistogram>(computeIdx.filter((i) => i !== last).map((i) => [i, new PercentileHistogram()]));
-  opts.calibration.forEach((img, n) => {
-    forwardFloat(net, img, (i, y) => hist.get(i)?.add(y));
-    opts.onProgress?.(n + 1, opts.calibration.length);
-  });
+  const tops = opts.tops ?? calibrateTops(net, opts.calibration, opts.percentile, opts.onProgress);
 
   const layers: QuantLayer[] = [];
   const steps: QuantStep[] = [];
@@ -224,7 +240,8 @@ export function quantizeNetwork(net: Network, opts: QuantizeOptions): QuantNetwo
       const qBias = Float64Array.from(layer.bias, (b) => Math.round(b / (scale * inputScale)));
       let requant: Requant | null = null;
       if (i !== last) {
-        const top = hist.get(i)!.percentile(opts.percentile);
+        const top = tops[i];
+        if (top === undefined || !Number.isFinite(top)) throw new RangeError(`quantizeNetwork: no calibrated output range for layer ${i} ("${l.name}")`);
         const outputScale = (top > 0 ? top : 1) / maxCode;
         requant = { ...fixedPointMultiplier((scale * inputScale) / outputScale), outputScale };
       }

@@ -1,6 +1,7 @@
 /** A sweep's tables (CSV, Markdown summary and price) and its accuracy chart. */
 import type { SummaryRow, SweepResult } from '../sweep/sweep.ts';
 import { accuracyChart } from './plot.ts';
+import { MT_PAPER_POINTS } from './mtPaper.ts';
 
 /** The price table: one row per mitigation (storage, cells, ops at the sweep's largest rate; energy at each rate). */
 export function priceMarkdown(rows: SummaryRow[]): string {
@@ -43,5 +44,6 @@ export function sweepChart(rows: SummaryRow[], title: string): Promise<string> {
   return accuracyChart(
     rows.map((s) => ({ ratePct: s.rate * 100, series: s.mitigation, panel: `SA1:SA0 = ${s.ratio}`, mean: 100 * s.meanTop1, lo: 100 * s.minTop1, hi: 100 * s.maxTop1 })),
     title,
+    MT_PAPER_POINTS,
   );
 }

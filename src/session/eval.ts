@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
 import { drawFaults, loadFaultMap, networkLayerShapes, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
 import { mitigatedMappings } from '../mitigation/index.ts';
-import { rowActivity, type RowActivity } from '../mitigation/row-activity.ts';
+import { cachedRowActivity, type RowActivity } from '../mitigation/row-activity.ts';
 import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
 import { UnsupportedError } from '../errors.ts';
@@ -81,12 +81,13 @@ export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (
 
 /**
  * Row activity of every layer on the calibration images (computed once per prepared network
- * and activity setting), with the rows' covariances per row tile (MT-map's descent).
+ * and activity setting, and kept in memxbar's cache folder: `cachedRowActivity`), with the
+ * rows' covariances per row tile (MT-map's descent).
  */
 export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
   const tileRows = cfg.tile.rows;
   const key = `${cfg.mitigation.activityImages}/${tileRows}`;
-  if (p.activity?.key !== key) p.activity = { key, rows: rowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows) };
+  if (p.activity?.key !== key) p.activity = { key, rows: cachedRowActivity(p.qn, p.calibration.pixels, p.imageSize, cfg.mitigation.activityImages, tileRows).rows };
   return p.activity.rows;
 }
 

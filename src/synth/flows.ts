@@ -27,6 +27,8 @@ export interface AsicResult {
   /** Blackboxed modules (estimated elsewhere), by instance count. */
   blackboxes: Record<string, number>;
   warnings: string[];
+  /** Reused from the cache (an identical earlier Yosys run). */
+  cached: boolean;
 }
 
 export interface Ice40Counts {
@@ -41,6 +43,7 @@ export interface Ice40Result extends Ice40Counts {
   /** Per module, its own cells (hierarchy kept). */
   modules: Record<string, Ice40Counts>;
   warnings: string[];
+  cached: boolean;
 }
 
 interface StatModule {
@@ -113,6 +116,7 @@ export async function runAsic(top: string, verilog: Record<string, string>, blac
     totalTransistors: transistorCount(cmos.design.estimated_num_transistors),
     blackboxes,
     warnings: r.warnings,
+    cached: r.cached === true,
   };
 }
 
@@ -138,5 +142,5 @@ export async function runIce40(top: string, verilog: Record<string, string>, opt
   const stat = JSON.parse(r.files['ice40.json']!) as StatJson;
   const names = new Set(Object.keys(stat.modules).map(unescape));
   const modules = Object.fromEntries(Object.entries(stat.modules).map(([raw, s]) => [unescape(raw), ice40Counts(s.num_cells_by_type ?? {}, names)]));
-  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings };
+  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true };
 }

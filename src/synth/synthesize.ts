@@ -84,6 +84,9 @@ export interface SynthReport {
   };
   warnings: number;
   runtimeMs: number;
+  /** Yosys runs of this report reused from memxbar's cache (identical script, files and Yosys version), of `yosysRuns`. */
+  yosysRunsCached?: number;
+  yosysRuns?: number;
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -128,7 +131,8 @@ async function timed<T>(job: Job<T>, progress: (l: string) => void): Promise<T> 
       progress(`yosys: ${job.label} ...`);
     },
   });
-  progress(`yosys: ${job.label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const cached = (r as { cached?: boolean } | null)?.cached === true;
+  progress(`yosys: ${job.label} ${cached ? 'reused from the cache (an identical earlier run)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
   return r;
 }
 
@@ -239,6 +243,8 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     },
     warnings: mainRes.warnings.length + otherRes.warnings.length + (iceRes?.warnings.length ?? 0) + (refRes?.warnings.length ?? 0),
     runtimeMs: Date.now() - t0,
+    yosysRunsCached: [mainRes, otherRes, iceRes, refRes].filter((x) => x?.cached).length,
+    yosysRuns: [mainRes, otherRes, iceRes, refRes].filter((x) => x !== null).length,
   };
 }
 
@@ -288,6 +294,7 @@ export function reportMarkdown(r: SynthReport): string {
   );
   L.push('', '| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');
   for (const m of r.mtOverhead.byModule) L.push(`| \`${m.module}\` | ${fmt(m.withMtUm2)} | ${fmt(m.withoutMtUm2)} | ${fmt(m.deltaUm2)} |`);
-  L.push('', `Yosys warnings: ${r.warnings}. Synthesis time: ${fmt(r.runtimeMs / 1000)} s.`, '');
+  const reused = r.yosysRunsCached ? ` (${r.yosysRunsCached} of ${r.yosysRuns} Yosys runs reused from memxbar's cache: same script, files and Yosys version)` : '';
+  L.push('', `Yosys warnings: ${r.warnings}. Synthesis time: ${fmt(r.runtimeMs / 1000)} s${reused}.`, '');
   return L.join('\n');
 }

@@ -12,6 +12,8 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ToolError } from '../errors.ts';
+import { createHash } from 'node:crypto';
+import { readCachedJson, writeCachedJson } from '../util/cache.ts';
 
 export interface YosysResult {
   /** Files present after the run (inputs included), as text; the log file is not among them. */
@@ -20,6 +22,8 @@ export interface YosysResult {
   log: string;
   /** The `Warning:` lines of the log. */
   warnings: string[];
+  /** True when the result came from the cache (an identical earlier run, RunOptions.cache). */
+  cached?: boolean;
 }
 
 const LOG_FILE = 'yosys.log';
@@ -91,6 +95,22 @@ function warningsOf(log: string): string[] {
 export interface RunOptions {
   /** Called when the run actually starts (runs wait for a free core). */
   onStart?: () => void;
+  /**
+   * Reuse the result of an identical earlier run from memxbar's cache folder (default true):
+   * same script, same input files, same @yowasp/yosys version. Yosys is deterministic, so the
+   * files and log are those this run would produce; `cached` on the result says it was reused.
+   */
+  cache?: boolean;
+}
+
+/** Bump when what runYosys stores changes. */
+const YOSYS_CACHE_VERSION = 1;
+
+function runKey(script: readonly string[], files: Record<string, string>): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ version: YOSYS_CACHE_VERSION, yosys: yosysPackageVersion(), script }));
+  for (const name of Object.keys(files).sort()) h.update(`${name}\0${files[name]}\0`);
+  return h.digest('hex').slice(0, 32);
 }
 
 interface WorkerReply {
@@ -140,6 +160,15 @@ function runInWorker(args: string[], files: Tree): Promise<WorkerReply> {
  * Throws ToolError (with the log) when Yosys exits non-zero or traps.
  */
 export async function runYosys(script: readonly string[], files: Record<string, string>, opts: RunOptions = {}): Promise<YosysResult> {
+  const useCache = opts.cache !== false;
+  const key = useCache ? runKey(script, files) : '';
+  if (useCache) {
+    const hit = readCachedJson<{ key: string; produced: Record<string, string>; log: string }>('yosys', key);
+    if (hit?.key === key && typeof hit.log === 'string' && hit.produced && typeof hit.produced === 'object') {
+      opts.onStart?.();
+      return { files: { ...files, ...hit.produced }, log: hit.log, warnings: warningsOf(hit.log), cached: true };
+    }
+  }
   const args = ['-q', '-l', LOG_FILE, '-p', script.join('; ')];
   await acquire();
   opts.onStart?.();
@@ -158,6 +187,11 @@ export async function runYosys(script: readonly string[], files: Record<string, 
     const errLine = (reply.printed + '\n' + log).split('\n').find((l) => l.includes('ERROR:'))?.trim();
     const how = reply.code !== null && reply.code !== undefined ? `exit ${reply.code}` : `trap: ${reply.message}`;
     throw new ToolError(`Yosys failed (${how})${errLine ? `: ${errLine}` : ''}`, log + (reply.printed && !log.includes(reply.printed) ? `\n${reply.printed}` : ''), 'yosys');
+  }
+  if (useCache) {
+    // Only what the run made or changed (the inputs are part of the key).
+    const produced = Object.fromEntries(Object.entries(out).filter(([name, text]) => files[name] !== text));
+    writeCachedJson('yosys', key, { key, produced, log });
   }
   return { files: out, log, warnings: warningsOf(log) };
 }

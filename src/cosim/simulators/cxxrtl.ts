@@ -17,6 +17,7 @@ import { runYosys, yosysPackageVersion } from '../../synth/yosys.ts';
 import { plusargs, tbSources, TESTBENCH_DIR, type RunFiles, type TbCapacity } from '../testbench.ts';
 import { checkExit, probe, runProcess } from './process.ts';
 import { checkTbLog, type Detection, type SimBuild, type Simulator } from './simulator.ts';
+import { shareRepeatedWiring } from './cxxrtlShare.ts';
 
 const HARNESS = 'memxbar_cosim_cxxrtl.cc';
 const RUN_TIMEOUT_MS = 6 * 3600_000;
@@ -70,21 +71,26 @@ export const cxxrtl: Simulator = {
       const rtl: Record<string, string> = {};
       for (const [name, text] of gen.files) if (name.endsWith('.v')) rtl[name] = text;
       const y = await runYosys([`read_verilog -sv ${Object.keys(rtl).join(' ')}`, `hierarchy -check -top ${gen.manifest.top}`, 'proc', 'flatten', 'opt_clean', 'write_cxxrtl -header memxbar_tile.cc'], rtl);
-      for (const f of ['memxbar_tile.cc', 'memxbar_tile.h']) {
-        const text = y.files[f];
-        if (text === undefined) throw new ToolError(`Yosys wrote no ${f}`, y.log, 'cxxrtl');
-        writeFileSync(join(src.dir, f), text);
-      }
+      const header = y.files['memxbar_tile.h'];
+      const generated = y.files['memxbar_tile.cc'];
+      if (header === undefined || generated === undefined) throw new ToolError(`Yosys wrote no ${header === undefined ? 'memxbar_tile.h' : 'memxbar_tile.cc'}`, y.log, 'cxxrtl');
+      // The same model in fewer bytes: repeated wiring computed once per function (cxxrtlShare.ts).
+      const shared = shareRepeatedWiring(generated);
+      const tileCxx = shared.text;
+      opts.onLog?.(`cxxrtl: ${(generated.length / 1e6).toFixed(2)} MB of C++ from Yosys, ${(tileCxx.length / 1e6).toFixed(2)} MB after computing ${shared.hoisted} repeated wiring expressions once (${shared.replaced} copies)`);
+      writeFileSync(join(src.dir, 'memxbar_tile.h'), header);
+      writeFileSync(join(src.dir, 'memxbar_tile.cc'), tileCxx);
       writeFileSync(join(src.dir, HARNESS), harness);
       const runtime = join(src.dir, 'runtime');
       await extractRuntime(runtime);
       const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
       for (const d of src.defines) defs.push(`-D${d}`);
       const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${src.dir}`];
-      // g++ struggles with the one huge eval() of a large tile (128 x 128 with MT: 2.2 MB of
-      // C++, > 15 min at -O1, about 11 min at -O0 on 2 cores): optimize small designs only.
-      const tileOpt = y.files['memxbar_tile.cc']!.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
-      if (tileOpt === '-O0') opts.onLog?.(`cxxrtl: the generated C++ is large (${(y.files['memxbar_tile.cc']!.length / 1e6).toFixed(1)} MB): compiling at -O0, expect 10 minutes or more`);
+      // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
+      // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
+      // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
+      const tileOpt = tileCxx.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
+      if (tileOpt === '-O0') opts.onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(1)} MB): compiling at -O0`);
       // The two translation units in parallel, then the link.
       const [a, b] = await Promise.all([
         runProcess('g++', [...common, tileOpt, '-c', 'memxbar_tile.cc', '-o', 'memxbar_tile.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
