@@ -1,0 +1,90 @@
+/**
+ * Shards of a sweep balanced by expected cost. A point's cost is far from uniform: MT-map
+ * at 50 % stuck cells searches a mapping for every stuck weight, a fault-free plain point
+ * maps nothing; zhang reads more columns per image. `--shard i/N` therefore does not take
+ * every N-th point: every process (each Slurm array task, each Kubernetes index) computes
+ * the same partition from the sweep spec and the network's size alone, deterministically,
+ * and runs its part.
+ *
+ * The cost model is a scheduling estimate, never a result: a wrong estimate makes shards
+ * unequal in time, never different in content (every point's result depends only on the
+ * point, docs/cluster.md).
+ */
+import type { Config, Mitigation } from '../config/schema.ts';
+import { networkGeometry } from '../cost/model.ts';
+import type { Network } from '../nn/graph.ts';
+import type { SweepPoint, SweepSpec } from './sweep.ts';
+
+/** The network's size as the cost model sees it. */
+export interface SweepSize {
+  /** Weights programmed per point (Σ rows × cols of every compute layer). */
+  weights: number;
+  /** Multiply-accumulates per image (Σ rows × cols × output positions). */
+  macs: number;
+}
+
+/** The network's size for the cost model (the physical layout of `cfg`'s tile). */
+export function sweepSize(net: Network, cfg: Config): SweepSize {
+  const g = networkGeometry(net, cfg);
+  return { weights: g.reduce((a, l) => a + l.R * l.C, 0), macs: g.reduce((a, l) => a + l.macs, 0) };
+}
+
+/**
+ * Measured CPU time of one sweep point, per mitigation, at the fault rates `COST_RATES`:
+ * mapping (fault map drawn, mitigation's mapping, crossbar programmed) in nanoseconds per
+ * weight, and inference in nanoseconds per multiply-accumulate. Source: `.measure-cost`
+ * run described in docs/cluster.md ("Balancing shards"): VGG8-w0.5 (3,246,784 weights,
+ * 154,866,688 MACs per image), preset neurosim-v1.4, fast engine, MEMXBAR_THREADS=1,
+ * process CPU time (user + system) on the 2-core development machine.
+ */
+export const COST_RATES = [0, 0.01, 0.1, 0.5] as const;
+export const MEASURED_COST: Record<Mitigation, { mapNsPerWeight: number[]; inferNsPerMac: number[] }> = {
+  none: { mapNsPerWeight: [0, 0, 0, 0], inferNsPerMac: [0, 0, 0, 0] },
+  'mt-stats': { mapNsPerWeight: [0, 0, 0, 0], inferNsPerMac: [0, 0, 0, 0] },
+  'mt-map': { mapNsPerWeight: [0, 0, 0, 0], inferNsPerMac: [0, 0, 0, 0] },
+  pytorx: { mapNsPerWeight: [0, 0, 0, 0], inferNsPerMac: [0, 0, 0, 0] },
+  zhang: { mapNsPerWeight: [0, 0, 0, 0], inferNsPerMac: [0, 0, 0, 0] },
+};
+
+/** Linear interpolation in the measured rates; clamped at the ends (rates above 50 % cost as 50 %). */
+function atRate(values: number[], rate: number): number {
+  if (rate <= COST_RATES[0]) return values[0]!;
+  for (let k = 1; k < COST_RATES.length; k++) {
+    const r0 = COST_RATES[k - 1]!;
+    const r1 = COST_RATES[k]!;
+    if (rate <= r1) return values[k - 1]! + ((values[k]! - values[k - 1]!) * (rate - r0)) / (r1 - r0);
+  }
+  return values[values.length - 1]!;
+}
+
+/** Expected CPU time of one point in whole microseconds (integers, so every machine sorts them alike). */
+export function pointCostUs(pt: Pick<SweepPoint, 'mitigation' | 'rate'>, size: SweepSize, images: number): number {
+  const c = MEASURED_COST[pt.mitigation];
+  const ns = size.weights * atRate(c.mapNsPerWeight, pt.rate) + images * size.macs * atRate(c.inferNsPerMac, pt.rate);
+  return Math.max(1, Math.round(ns / 1000));
+}
+
+/**
+ * Longest-processing-time-first: points by falling cost (ties: sweep order), each to the
+ * least-loaded shard so far (ties: the lowest index). Returns each point's shard. Every
+ * shard's load is within the largest single cost of every other's (the point that made a
+ * shard the fullest went to the emptiest one), and no shard is empty when count ≤ points.
+ */
+export function balanceShards(costs: readonly number[], count: number): number[] {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`shard count must be a whole number ≥ 1, got ${count}`);
+  const order = costs.map((_, i) => i).sort((a, b) => costs[b]! - costs[a]! || a - b);
+  const load = new Array<number>(count).fill(0);
+  const shardOf = new Array<number>(costs.length).fill(-1);
+  for (const i of order) {
+    let best = 0;
+    for (let s = 1; s < count; s++) if (load[s]! < load[best]!) best = s;
+    shardOf[i] = best;
+    load[best]! += costs[i]!;
+  }
+  return shardOf;
+}
+
+/** Each point's shard (sweep order, `sweepPoints`) for `count` shards of this sweep. */
+export function sweepShards(points: readonly Pick<SweepPoint, 'mitigation' | 'rate'>[], spec: Pick<SweepSpec, 'images'>, size: SweepSize, count: number): number[] {
+  return balanceShards(points.map((pt) => pointCostUs(pt, size, spec.images)), count);
+}
