@@ -1,6 +1,6 @@
 /**
  * The fast engine: the reference model's semantics (docs/model.md), computed by native
- * kernels (src/engine/native/kernels.cc) on all cores. It reads the same programmed
+ * kernels (src/native/kernels/) on all cores. It reads the same programmed
  * `Crossbar` (mappings, faults, ADCs) as the reference model and must give the same
  * integers, every one, and the same statistics (test/engine/fast*.test.ts). Per layer:
  *
@@ -19,7 +19,7 @@ import { addColumnOffsets, addInputSums, type Crossbar } from '../crossbar/refer
 import { gemm } from '../nn/ops.ts';
 import { UnsupportedError } from '../errors.ts';
 import type { MatrixEngine, QuantLayer } from '../nn/quant.ts';
-import { kernelThreads, native, type CrossbarLayerArgs, type LayerPlan } from './native.ts';
+import { kernelThreads, native, type CrossbarLayerArgs, type LayerPlan } from '../native/addon.ts';
 
 /** Why the fast engine cannot run a config, or null when it can. Checked before any work. */
 export function fastEngineRefusal(cfg: Config): { reason: string; where: string } | null {

@@ -4,7 +4,7 @@
  * so that a convolution is a matrix product W[outC][rows] · cols, which is exactly the
  * crossbar's view of a layer (rows = word lines, one output channel per weight column).
  */
-import { kernelThreads, native } from '../engine/native.ts';
+import { kernelThreads, native } from '../native/addon.ts';
 import type { ConvLayer, Shape } from './graph.ts';
 
 /** Typed array kinds the kernels accept. */

@@ -21,7 +21,7 @@
 import { UnsupportedError } from '../errors.ts';
 import type { ComputeLayer, Network, Shape } from './graph.ts';
 import { forwardFloat } from './float.ts';
-import { native } from '../engine/native.ts';
+import { native } from '../native/addon.ts';
 import { gemm, im2col, im2colSize, maxPool } from './ops.ts';
 
 /** Requantization constants: q_y = clamp((acc·multiplier + 2^(shift−1)) >> shift, 0, maxCode). */
@@ -297,7 +297,7 @@ export function forwardInt(
     engine.matmul(q, cols, P, acc);
     const k = native();
     if (k) {
-      // The same bias add and requantization, in native code (src/engine/native/kernels.cc biasRequant).
+      // The same bias add and requantization, in native code (src/native/kernels/tensor.cc BiasRequant).
       const y = q.requant ? new Int32Array(acc.length) : null;
       k.biasRequant(acc, q.qBias, q.cols, P, q.requant?.multiplier ?? 0, q.requant?.shift ?? 1, maxCode, y);
       onLayer?.(q, acc, y);

@@ -1,5 +1,5 @@
 /**
- * The fast engine's native paths (src/engine/native/kernels.cc) against the reference model,
+ * The fast engine's native paths (src/native/kernels/) against the reference model,
  * exactly: every accumulator of every layer and the energy statistics, over random networks,
  * configurations and mappings, with and without AMX tiles, on 1 to 3 threads.
  *
@@ -16,7 +16,7 @@ import { drawFaults } from '../../src/crossbar/faults.ts';
 import { plainMapping, type LayerMapping } from '../../src/crossbar/layout.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../../src/crossbar/reference.ts';
 import { fastEngine, fastEnginePaths } from '../../src/engine/fast.ts';
-import { native } from '../../src/engine/native.ts';
+import { native } from '../../src/native/addon.ts';
 import { quantizeNetwork, forwardInt, quantizeImage, type QuantNetwork } from '../../src/nn/quant.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { config, randomImages, tinyNet } from '../helpers.ts';

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { parseOverride, resolveConfig } from '../../src/config/load.ts';
 import { buildCrossbar, crossbarMatmul, type Crossbar, type LayerStats } from '../../src/crossbar/reference.ts';
 import { fastEngine, fastEnginePaths } from '../../src/engine/fast.ts';
-import { native } from '../../src/engine/native.ts';
+import { native } from '../../src/native/addon.ts';
 import { forwardInt, type QuantLayer } from '../../src/nn/quant.ts';
 import { programCrossbar } from '../../src/run/eval.ts';
 import { inputCodes, prepare } from '../../src/run/prepare.ts';

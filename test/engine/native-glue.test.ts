@@ -1,10 +1,10 @@
 /**
- * The native glue of the integer path (src/engine/native/kernels.cc) against its TypeScript
+ * The native glue of the integer path (src/native/kernels/) against its TypeScript
  * twins: im2col and max pooling (src/nn/ops.ts, whose TypeScript code runs for other array
  * types) and the bias add + requantization of forwardInt (src/nn/quant.ts requantize).
  */
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/engine/native.ts';
+import { native } from '../../src/native/addon.ts';
 import type { ConvLayer } from '../../src/nn/graph.ts';
 import { im2col, im2colSize, maxPool } from '../../src/nn/ops.ts';
 import { requantize } from '../../src/nn/quant.ts';

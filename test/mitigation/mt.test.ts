@@ -7,7 +7,10 @@ import { fastEngine } from '../../src/engine/fast.ts';
 import { rowActivity } from '../../src/mitigation/activity.ts';
 import { mitigatedMappings } from '../../src/mitigation/index.ts';
 import { priceOf } from '../../src/mitigation/price.ts';
-import { bestPair, bestReference, bestStored, mtMapPlan, nearestWithMask, offsetEffective, permuteRows } from '../../src/mitigation/plans.ts';
+import { mtMapPlan } from '../../src/mitigation/mt.ts';
+import { bestReference, bestStored, nearestWithMask, offsetEffective } from '../../src/mitigation/offset.ts';
+import { bestPair } from '../../src/mitigation/pairs.ts';
+import { permuteRows } from '../../src/mitigation/stuck.ts';
 import { forwardInt, quantizeImage, type QuantLayer } from '../../src/nn/quant.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { config, tinyQuant } from '../helpers.ts';
@@ -311,7 +314,7 @@ describe('mt-map re-encodes around the stuck cells', () => {
 });
 
 describe('mt-map: coordinate descent on the tile cost eᵀ·M·e, and the column offset', () => {
-  /** Stuck masks of one side of weight (o, r) at its physical row (as src/mitigation/plans.ts reads them). */
+  /** Stuck masks of one side of weight (o, r) at its physical row (as src/mitigation/stuck.ts stuckMasks reads them). */
   const masksOf = (cells: Uint8Array, L: Layout, pr: number, o: number, side: 0 | 1) => {
     let m = 0;
     let v = 0;

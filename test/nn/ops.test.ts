@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/engine/native.ts';
+import { native } from '../../src/native/addon.ts';
 import { gemm, gemmTs } from '../../src/nn/ops.ts';
 import { Rng } from '../../src/util/rng.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The native kernels (src/engine/native/kernels.cc), built by node-gyp at install time.
+ * The native kernels (src/native/kernels/), built by node-gyp at install time.
  * `native()` is null when they could not be built; callers then fall back to the
  * TypeScript kernels or refuse with a clear error.
  */

@@ -1,0 +1,127 @@
+/**
+ * What the mitigation methods share: a weight's cells under stuck-at faults. A weight's cells
+ * are described by stuck masks over its stored value's bits: `m` has all cellBits bits of
+ * every stuck slice set, `v` those of SA1 slices; the value the cells actually hold is
+ * `eff(X) = (X & ~m) | v` (an SA1 slice reads level L−1, SA0 level 0). Also: level sums (the
+ * energy proxy), the expected error under i.i.d. faults, and the row permutation.
+ */
+import type { Layout } from '../crossbar/layout.ts';
+import { SA0, SA1 } from '../crossbar/faults.ts';
+import type { QuantLayer } from '../nn/quant.ts';
+import type { RowActivity } from './activity.ts';
+
+const STUCK0: number = SA0; // local copies: the hot loops read them per cell
+const STUCK1: number = SA1;
+
+/**
+ * Stuck masks of the S slices at physical row `pr`, physical columns col0 + s (the slices of a
+ * weight side or of a reference sit in consecutive columns: weightColumn / referenceColumn).
+ */
+export function stuckMasks(cells: Uint8Array, L: Layout, pr: number, col0: number): { m: number; v: number } {
+  let m = 0;
+  let v = 0;
+  const ones = 2 ** L.cellBits - 1;
+  const base = pr * L.physCols + col0;
+  for (let s = 0; s < L.S; s++) {
+    const f = cells[base + s];
+    if (f === STUCK0 || f === STUCK1) {
+      m |= ones << (s * L.cellBits);
+      if (f === STUCK1) v |= ones << (s * L.cellBits);
+    }
+  }
+  return { m, v };
+}
+
+
+export const eff = (X: number, m: number, v: number) => (X & ~m) | v;
+
+/** Sum of the cell levels of a stored value (∝ its conductance above Gmin: the energy proxy). */
+export function levelSum(X: number, L: Layout): number {
+  return levelSums(L)[X]!;
+}
+
+const levelSumTables = new Map<number, Uint8Array>();
+
+/** levelSums(L)[X]: level sum of every stored value X < 2^(S·cellBits) (a table, built once per width). */
+export function levelSums(L: Layout): Uint8Array {
+  const key = L.S * 16 + L.cellBits;
+  let t = levelSumTables.get(key);
+  if (!t) {
+    const base = 2 ** L.cellBits;
+    t = new Uint8Array(2 ** (L.S * L.cellBits));
+    for (let X = 1; X < t.length; X++) t[X] = (X % base) + t[Math.floor(X / base)]!;
+    levelSumTables.set(key, t);
+  }
+  return t;
+}
+
+/** Stuck cells per physical row of each row tile, over all used columns (weights and references). */
+function rowBadness(cells: Uint8Array, L: Layout): Int32Array {
+  const bad = new Int32Array(L.physRows);
+  for (let pr = 0; pr < L.physRows; pr++) {
+    let n = 0;
+    for (let j = 0; j < L.physCols; j++) if (cells[pr * L.physCols + j] !== 0) n++;
+    bad[pr] = n;
+  }
+  return bad;
+}
+
+/**
+ * Row permutation within each row tile: logical rows in decreasing `importance` go to
+ * physical rows in increasing stuck-cell count (ties by index). The row remap table.
+ */
+export function permuteRows(L: Layout, cells: Uint8Array, importance: Float64Array): Int32Array {
+  const bad = rowBadness(cells, L);
+  const rowMap = new Int32Array(L.R);
+  for (let rt = 0; rt < L.rowTiles; rt++) {
+    const first = rt * L.rows;
+    const logical = Array.from({ length: Math.min(L.rows, L.R - first) }, (_, i) => first + i);
+    logical.sort((a, b) => importance[b]! - importance[a]! || a - b);
+    const physical = Array.from({ length: L.rows }, (_, i) => first + i);
+    physical.sort((a, b) => bad[a]! - bad[b]! || a - b);
+    logical.forEach((r, i) => (rowMap[r] = physical[i]!));
+  }
+  return rowMap;
+}
+
+export interface FaultStats {
+  /** Expected fraction of stuck cells. */
+  rate: number;
+  /** Expected SA1 share of stuck cells. */
+  sa1Share: number;
+}
+
+/** E[e] and E[e²] of the error of a stored value X (sign ±1) under i.i.d. stuck cells. */
+export function expectedError(X: number, L: Layout, f: FaultStats, sign: number): { mean: number; variance: number } {
+  const Lmax = 2 ** L.cellBits - 1;
+  let mean = 0;
+  let variance = 0;
+  for (let s = 0; s < L.S; s++) {
+    const d = Math.floor(X / 2 ** (s * L.cellBits)) % 2 ** L.cellBits;
+    const w = 2 ** (s * L.cellBits) * sign;
+    const p1 = f.rate * f.sa1Share;
+    const p0 = f.rate * (1 - f.sa1Share);
+    const up = (Lmax - d) * w;
+    const down = -d * w;
+    const m = p1 * up + p0 * down;
+    mean += m;
+    variance += p1 * up * up + p0 * down * down - m * m;
+  }
+  return { mean, variance };
+}
+
+/** (bias + mean·e)² + variance·e²: the cost of a weight's error e in its column (docs/mt.md). */
+export function errorCost(e: number, mean: number, variance: number, bias: number): number {
+  const c = bias + mean * e;
+  return c * c + variance * e * e;
+}
+
+/** What every method's plan is computed from. */
+export interface PlanInput {
+  q: QuantLayer;
+  L: Layout;
+  activity: RowActivity;
+  /** The layer's fault map (map-aware methods only). */
+  cells?: Uint8Array;
+  stats: FaultStats;
+}

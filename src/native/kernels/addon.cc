@@ -1,0 +1,123 @@
+// memxbar native kernels: the hot loops of the fast engine and of the float / integer
+// inference paths. Built at install time by node-gyp for the machine it runs on
+// (-march=native). Every kernel here has a readable TypeScript twin it is tested against:
+//   gemmF32 / gemmI32          ↔ src/nn/ops.ts gemm
+//   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool
+//   biasRequant                ↔ the requantization loop of src/nn/quant.ts forwardInt
+//   prepareLayer / runLayer    ↔ src/crossbar/reference.ts crossbarMatmul (docs/model.md)
+// Kernels only read and write the typed arrays they are given; a prepared layer (a
+// LayerPlan) is immutable once built and may be run from several threads.
+//
+// AVX-512 code (VPOPCNTDQ, VNNI, GFNI, ternary logic) and AMX tiles are used when the
+// compiler targets them (-march=native on a machine that has them; AMX also needs the Linux
+// kernel's permission, asked at run time); every such block has a portable twin that
+// computes the same integers. Define MEMXBAR_PORTABLE to force the portable code;
+// setFeatures({amx: false}) switches AMX off at run time (tests run both).
+// Tests: test/engine/fast*.test.ts (against the reference model), native-glue.test.ts.
+//
+// Files: addon.cc (this: N-API entry points, CPU features), threads (pool), tensor (GEMMs,
+// im2col, pooling, requantization), plan (prepareLayer), general / gemm / bitsliced (the three
+// runLayer paths), bitplanes.h (bit-plane blocks), histogram (current histograms).
+#include "bitsliced.h"
+#include "common.h"
+#include "gemm.h"
+#include "general.h"
+#include "histogram.h"
+#include "plan.h"
+#include "tensor.h"
+
+namespace mx {
+
+
+// AMX tiles: used when the CPU and the kernel allow them (Linux asks each process to request
+// the tile state) and not switched off (setFeatures, for tests of the other paths).
+std::atomic<bool> amxWanted{true};
+bool amxAvailable() {
+#if defined(MX_AMX)
+  static const bool ok = [] {
+    const long ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18;
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
+bool useAmx() { return amxWanted.load() && amxAvailable(); }
+
+}  // namespace mx
+
+namespace {
+
+using namespace mx;
+
+// runLayer(plan, x, P, acc, threads, hist|null, stats Float64Array(2)): acc[o*P + p] += mvm[o][p];
+// stats = [sum of read currents (energy figure), reads with at least one active row].
+Napi::Value RunLayer(const Napi::CallbackInfo& info) {
+  const Plan& p = *info[0].As<Napi::External<Plan>>().Data();
+  const int32_t* x = data<int32_t>(info[1]);
+  const int64_t P = info[2].As<Napi::Number>().Int64Value();
+  double* acc = data<double>(info[3]);
+  const int threads = std::max(1, info[4].As<Napi::Number>().Int32Value());
+  double* hist = info[5].IsTypedArray() ? data<double>(info[5]) : nullptr;
+  const int64_t histBins = hist ? static_cast<int64_t>(info[5].As<Napi::TypedArray>().ElementLength()) : 0;
+  double* stats = data<double>(info[6]);
+  RunStats st;
+  if (hist && p.gemmOk && p.lanesOk && p.lossless && !p.differential) runHist(p, x, P, acc, threads, hist, histBins, st);
+  else if (!hist && p.gemmOk && p.lossless) runGemm(p, x, P, acc, threads, st);
+  else if (!hist && p.bsOk) runDecomposed(p, x, P, acc, threads, st);
+  else runGeneral(p, x, P, acc, threads, hist, histBins, st);
+  stats[0] = st.currentSum;
+  stats[1] = static_cast<double>(st.activeReads);
+  return info.Env().Undefined();
+}
+
+// setFeatures({amx}) → the features in use: switches AMX off (or back on) for the layers
+// prepared afterwards, so that tests can check every path on machines that have it.
+Napi::Value SetFeatures(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Has("amx")) amxWanted = o.Get("amx").As<Napi::Boolean>().Value();
+  }
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("amx", useAmx());
+#if defined(MX_VNNI)
+  r.Set("avx512vnni", true);
+#else
+  r.Set("avx512vnni", false);
+#endif
+#if defined(MX_AVX512)
+  r.Set("avx512", true);
+#else
+  r.Set("avx512", false);
+#endif
+  return r;
+}
+
+// layerPath(plan) → which path runLayer takes without a histogram (for tests and benches).
+Napi::Value LayerPath(const Napi::CallbackInfo& info) {
+  const Plan& p = *info[0].As<Napi::External<Plan>>().Data();
+  const char* kind = p.gemmKind == 3 ? "amx" : p.gemmKind == 1 ? "s8" : p.gemmKind == 2 ? "s16" : "int64";
+  const std::string s = p.gemmOk && p.lossless ? std::string("gemm-") + kind
+                       : p.bsOk                ? std::string("gemm-") + kind + (p.differential ? "+bitsliced-differential" : "+bitsliced")
+                                               : "general";
+  return Napi::String::New(info.Env(), s);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
+  exports.Set("gemmI32", Napi::Function::New(env, GemmI32));
+  exports.Set("im2colI32", Napi::Function::New(env, Im2colI32));
+  exports.Set("maxPoolI32", Napi::Function::New(env, MaxPoolI32));
+  exports.Set("biasRequant", Napi::Function::New(env, BiasRequant));
+  exports.Set("prepareLayer", Napi::Function::New(env, PrepareLayer));
+  exports.Set("runLayer", Napi::Function::New(env, RunLayer));
+  exports.Set("layerPath", Napi::Function::New(env, LayerPath));
+  exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
+  exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(memxbar_native, Init)
