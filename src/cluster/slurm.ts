@@ -11,7 +11,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError, ToolError } from '../errors.ts';
-import { pointId, type SweepPoint, type SweepResult } from '../run/sweep.ts';
+import { checkSweepResult, pointId, type SweepPoint, type SweepResult } from '../run/sweep.ts';
 
 /** What `sbatch` is asked for, beyond the array itself (each maps to one `#SBATCH` line). */
 export interface SlurmResources {
@@ -134,7 +134,7 @@ export function mergeScript(plan: SlurmSweepPlan): string {
  * sweep (key), of another shard count or index, or whose points are not exactly the ones the
  * partition gives this shard (`expected[i]`: point ids of shard i).
  */
-export function shardsToRun(out: string, key: string, expected: string[][], check: (r: unknown, file: string) => SweepResult): { run: number[]; done: number[]; reasons: Map<number, string> } {
+export function shardsToRun(out: string, key: string, expected: string[][]): { run: number[]; done: number[]; reasons: Map<number, string> } {
   const p = slurmPaths(out);
   const n = expected.length;
   const run: number[] = [];
@@ -144,7 +144,7 @@ export function shardsToRun(out: string, key: string, expected: string[][], chec
     const file = p.shardFile(i, n);
     let why = '';
     try {
-      const r = check(JSON.parse(readFileSync(file, 'utf8')), file);
+      const r = checkSweepResult(JSON.parse(readFileSync(file, 'utf8')) as Partial<SweepResult> | null, file);
       const ids = r.points.map((pt: SweepPoint) => pointId(pt));
       if (r.key !== key) why = `another sweep (key ${r.key})`;
       else if (r.shard?.index !== i || r.shard?.count !== n) why = `holds shard ${r.shard?.index}/${r.shard?.count}`;
@@ -182,7 +182,7 @@ export function requireSbatch(): string {
   return sbatch;
 }
 
-function run(cmd: string, args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
+function exec(cmd: string, args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000 });
   if (r.error) return { code: -1, stdout: '', stderr: r.error.message };
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -192,7 +192,7 @@ const firstLine = (s: string) => s.split('\n').map((l) => l.trim()).find((l) => 
 
 /** Submit one script with `sbatch --parsable`; returns the job id, or throws with sbatch's own message. */
 export function sbatch(sbatchPath: string, script: string, extra: string[], cwd: string): string {
-  const r = run(sbatchPath, ['--parsable', ...extra, script], cwd);
+  const r = exec(sbatchPath, ['--parsable', ...extra, script], cwd);
   const id = firstLine(r.stdout).split(';')[0]!;
   if (r.code !== 0 || !/^\d+$/.test(id)) {
     throw new ToolError(`sbatch rejected ${script}: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${r.code}`}`, r.stderr, '--slurm');
@@ -204,14 +204,14 @@ export function sbatch(sbatchPath: string, script: string, extra: string[], cwd:
 export function queuedJobs(key: string, cwd: string): string[] {
   const squeue = findOnPath('squeue');
   if (!squeue) return [];
-  const r = run(squeue, ['--noheader', '--name', `${jobName(key)},${jobName(key)}-merge`, '--format=%i'], cwd);
+  const r = exec(squeue, ['--noheader', '--name', `${jobName(key)},${jobName(key)}-merge`, '--format=%i'], cwd);
   if (r.code !== 0) return [];
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 export function scancel(job: string, cwd: string): void {
   const path = findOnPath('scancel');
-  if (path) run(path, [job], cwd);
+  if (path) exec(path, [job], cwd);
 }
 
 export interface Submitted {

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Network } from '../nn/graph.ts';
 import { pointCostUs, sweepShards, sweepSize } from '../run/balance.ts';
-import { checkSweepResult, pointId, sweepKey, sweepPoints, type SweepSpec } from '../run/sweep.ts';
+import { pointId, sweepKey, sweepPoints, type SweepSpec } from '../run/sweep.ts';
 import { makeDirs, writeAllAtomic } from '../util/fsx.ts';
 import { arrayRanges, arrayScript, memxbarCommand, mergeScript, queuedJobs, requireSbatch, shardsToRun, slurmPaths, stillQueued, submit, type SlurmResources, type SlurmSweepPlan, type Submitted } from './slurm.ts';
 
@@ -49,7 +49,7 @@ export function slurmSweep(req: SlurmSweepRequest): SlurmSweepOutcome {
   const shardOf = sweepShards(points, spec, size, n);
   const expected = Array.from({ length: n }, (_, i) => points.filter((_, k) => shardOf[k] === i).map(pointId));
   const loadSeconds = Array.from({ length: n }, (_, i) => points.reduce((a, pt, k) => a + (shardOf[k] === i ? pointCostUs(pt, size, spec.images) : 0), 0) / 1e6);
-  const { run, done, reasons } = shardsToRun(out, key, expected, (r, f) => checkSweepResult(r as never, f));
+  const { run, done, reasons } = shardsToRun(out, key, expected);
   if (!req.dryRun) {
     const queued = queuedJobs(key, process.cwd());
     if (queued.length) throw stillQueued(queued);

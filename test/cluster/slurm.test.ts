@@ -83,7 +83,7 @@ describe.skipIf(why !== null)('sweep --slurm on a real single-node Slurm cluster
     // merge by hand names the missing shard
     const m = await runCli('merge', shard0, join(out, 'shards', '1', 'sweep.shard-1-of-2.json'), '--out', join(dir, 'by-hand'));
     expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/^memxbar: error: merge: 1 of 2 shard files missing: .*sweep\.shard-1-of-2\.json\n$/);
+    expect(m.stderr).toMatch(/^memxbar: error: merge: 1 of 2 shard files missing \(ENOENT\): .*sweep\.shard-1-of-2\.json\n$/);
 
     const before = statSync(shard0).mtimeMs;
     const again = await submit(out);

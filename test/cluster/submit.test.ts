@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { arrayRanges, arrayScript, shardsToRun, shellQuote, slurmPaths, type SlurmSweepPlan } from '../../src/cluster/slurm.ts';
-import { checkSweepResult, type SweepResult } from '../../src/run/sweep.ts';
+import type { SweepResult } from '../../src/run/sweep.ts';
 import { runCli } from '../cli-harness.ts';
 
 const SWEEP = ['--rates', '0,1', '--ratios', '5:1', '--seeds', '1', '--mitigations', 'none,mt-stats', '--images', '2', '-q'];
@@ -156,17 +156,17 @@ describe('which shards a re-submission runs', () => {
     // shard 3's file holds shard 0's result
     put(3, JSON.stringify(result({ shard: { index: 0, count: 4 }, points: [pt(4) as never] })));
     const expected = [['none|0.01|5:1|1'], ['none|0.01|5:1|2'], ['none|0.01|5:1|3'], ['none|0.01|5:1|4']];
-    const r = shardsToRun(out, 'k', expected, (x, f) => checkSweepResult(x as never, f));
+    const r = shardsToRun(out, 'k', expected);
     expect(r.done).toEqual([0]);
     expect(r.run).toEqual([1, 2, 3]);
     expect(r.reasons.get(1)).toMatch(/^unreadable/);
     expect(r.reasons.get(2)).toBe('another sweep (key other)');
     expect(r.reasons.get(3)).toBe('holds shard 0/4');
     // the right shard with other points (another partition) runs again too
-    const r2 = shardsToRun(out, 'k', [['none|0.01|5:1|9'], ...expected.slice(1)], (x, f) => checkSweepResult(x as never, f));
+    const r2 = shardsToRun(out, 'k', [['none|0.01|5:1|9'], ...expected.slice(1)]);
     expect(r2.reasons.get(0)).toBe("other points than this shard's");
     rmSync(p.shardDir(0), { recursive: true });
-    expect(shardsToRun(out, 'k', expected, (x, f) => checkSweepResult(x as never, f)).reasons.get(0)).toBe('missing');
+    expect(shardsToRun(out, 'k', expected).reasons.get(0)).toBe('missing');
   });
 
   it('array ranges compress the shard list, and the script runs exactly those', () => {

@@ -158,7 +158,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder', 'runs/sweep')
     .action(async (files: string[], o: { out: string }) => {
       const missing = files.filter((f) => !existsSync(f));
-      if (missing.length) throw new DataError(`${missing.length} of ${files.length} shard files missing: ${missing.join(', ')}`, 'merge');
+      if (missing.length) throw new DataError(`${missing.length} of ${files.length} shard files missing (ENOENT): ${missing.join(', ')}`, 'merge');
       const parts = files.map((f) => {
         let result: SweepResult;
         try {
