@@ -179,6 +179,11 @@ export class TestCluster {
     await this.until(() => this.queued().length === 0, timeoutMs, `jobs still queued (${this.queued().join(', ')})`);
   }
 
+  /** Wait until a job (or array task `A_i`) is running; throws if it never is within `timeoutMs`. */
+  async running(id: string, timeoutMs: number): Promise<void> {
+    await this.until(() => this.tool('squeue', ['--noheader', '--jobs', id, '--format=%T']).stdout.trim() === 'RUNNING', timeoutMs, `job ${id} did not start`);
+  }
+
   /** A job's final state as scontrol reports it (JobState, Reason). */
   job(id: string): SlurmJobState {
     const s = this.tool('scontrol', ['show', 'job', id]).stdout;

@@ -2,7 +2,7 @@
  * `memxbar sweep --slurm` against a real Slurm: a single-node cluster from Debian's packages,
  * brought up and torn down by this file (slurm-cluster.ts). A small sweep runs as a 2-task
  * array plus a merge job and must give the very table the same sweep gives run directly; a
- * task killed with scancel leaves a hole that re-running the same command fills (and only it).
+ * task killed with scancel while it runs leaves a hole that re-running the same command fills (and only it).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,8 +67,9 @@ describe.skipIf(why !== null)('sweep --slurm on a real single-node Slurm cluster
 
   it('a killed task leaves its shard missing and the merge unrun; the same command again runs only that shard', async () => {
     const out = join(dir, 'resume');
-    // One task at a time, so task 1 is still waiting (or just starting) when it is cancelled.
-    const first = await submit(out, '--max-running', '1');
+    // Kill task 1 while it runs (a task starts node, loads the model and calibrates: seconds).
+    const first = await submit(out);
+    await cluster.running(`${first.array}_1`, JOBS_MS);
     const cancel = cluster.tool('scancel', [`${first.array}_1`]);
     expect(cancel.code, cancel.stderr).toBe(0);
     await cluster.drain(JOBS_MS);
