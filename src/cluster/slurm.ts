@@ -11,7 +11,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError, ToolError } from '../errors.ts';
-import { checkSweepResult, pointId, type SweepPoint, type SweepResult } from '../run/sweep.ts';
+import { checkSweepResult, pointId, type SweepPoint, type SweepResult } from '../sweep/sweep.ts';
 
 /** What `sbatch` is asked for, beyond the array itself (each maps to one `#SBATCH` line). */
 export interface SlurmResources {

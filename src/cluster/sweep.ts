@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Network } from '../nn/graph.ts';
-import { pointCostUs, sweepShards, sweepSize } from '../run/balance.ts';
-import { pointId, sweepKey, sweepPoints, type SweepSpec } from '../run/sweep.ts';
+import { pointCostUs, sweepShards, sweepSize } from '../sweep/balance.ts';
+import { pointId, sweepKey, sweepPoints, type SweepSpec } from '../sweep/sweep.ts';
 import { makeDirs, writeAllAtomic } from '../util/fsx.ts';
 import { arrayRanges, arrayScript, memxbarCommand, mergeScript, queuedJobs, requireSbatch, shardsToRun, slurmPaths, stillQueued, submit, type SlurmResources, type SlurmSweepPlan, type Submitted } from './slurm.ts';
 

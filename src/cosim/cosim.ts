@@ -12,15 +12,15 @@ import type { Config } from '../config/schema.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
 import { generateRtl, type GeneratedRtl } from '../rtl/generate.ts';
-import { checkEngine, programCrossbar } from '../run/eval.ts';
-import { loadInputs, prepare, type Prepared } from '../run/prepare.ts';
+import { checkEngine, programCrossbar } from '../session/eval.ts';
+import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
 import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
 import { ToolError } from '../errors.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
-import { firstMismatch, type WordMismatch } from './compare.ts';
-import { diagnose, type Diagnosis } from './diagnose.ts';
+import { firstMismatch } from './compare.ts';
+import { diagnose } from './diagnose.ts';
 import { layerInputs, layerLabel, resolveLayer, samplePatches, type LayerInputs } from './layer.ts';
-import { mismatchText, successText } from './report.ts';
+import { mismatchText, successText, type CosimResult, type MismatchReport } from './result.ts';
 import { simulateSet } from './simulate.ts';
 import { chooseSimulator, type Simulator, type SimulatorName } from './simulators/index.ts';
 import type { SimBuild } from './simulators/simulator.ts';
@@ -28,44 +28,7 @@ import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
 import { checkTileInLayout, checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
 import { renderVectorSet } from './vectors.ts';
 
-export interface MismatchReport {
-  kind: WordMismatch['kind'];
-  layer: string;
-  layerIndex: number;
-  tile: { rt: number; ct: number };
-  /** Position of the vector in this run's vector set, and the patch it is. */
-  vector: number;
-  patch: number;
-  patchText: string;
-  /** Weight column of the tile (psum_out_index) and the layer output it computes (null: none). */
-  column: number;
-  output: number | null;
-  cycle: number | null;
-  run: number;
-  window: { from: number; to: number } | null;
-  expected: string;
-  got: string | null;
-  diagnosis: Diagnosis | null;
-  vcd: string | null;
-}
-
-export interface CosimResult {
-  ok: boolean;
-  simulator: SimulatorName;
-  vectors: number;
-  words: number;
-  /** Output words as the tile gave them, per vector (null: X/Z bits or missing). */
-  got: (bigint | null)[][];
-  buildSeconds: number;
-  simulateSeconds: number;
-  /** Clock cycles simulated (summed over runs, to the last word of each). */
-  cycles: number;
-  runs: number;
-  mismatch: MismatchReport | null;
-  /** Files written to the out folder. */
-  files: string[];
-  text: string;
-}
+export type { CosimResult, MismatchReport } from './result.ts';
 
 export interface CosimTileRequest {
   gen: GeneratedRtl;

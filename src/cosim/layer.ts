@@ -7,8 +7,8 @@ import { ConfigError } from '../errors.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
 import { isCompute } from '../nn/graph.ts';
 import { forwardInt, type MatrixEngine } from '../nn/quant.ts';
-import { makeEngine } from '../run/eval.ts';
-import { inputCodes, type Prepared } from '../run/prepare.ts';
+import { makeEngine } from '../session/eval.ts';
+import { inputCodes, type Prepared } from '../session/prepare.ts';
 import { Rng } from '../util/rng.ts';
 
 /**

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { DEFAULT_RTL_OPTIONS, deriveDesign, type Design } from '../rtl/design.ts';
-import type { SynthReport } from '../synth/report.ts';
+import type { SynthReport } from '../synth/synthesize.ts';
 import { k } from './constants.ts';
 import { fullAdderAreaUm2, libertyAreas } from './components.ts';
 

@@ -16,7 +16,7 @@ import { conductanceTable } from '../crossbar/device.ts';
 import type { Layout } from '../crossbar/layout.ts';
 import { isCompute, shapes, type Network } from '../nn/graph.ts';
 import { DEFAULT_RTL_OPTIONS, deriveDesign, type Design } from '../rtl/design.ts';
-import type { LayerActivity } from './activity.ts';
+import type { LayerActivity } from './measure.ts';
 import {
   addEnergyJ,
   adcAreaM2,

@@ -11,7 +11,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config/load.ts';
 import { DataError } from '../errors.ts';
-import type { InputSpec } from '../nn/graph.ts';
+import type { InputSpec } from './input-spec.ts';
 
 /** Image height and width, pixels. */
 export const CIFAR10_SIDE = 32;

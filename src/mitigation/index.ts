@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts';
 import type { FaultMap } from '../crossbar/faults.ts';
 import { buildMapping, layerLayout, plainMapping, weightParts, type LayerMapping } from '../crossbar/layout.ts';
 import type { QuantNetwork } from '../nn/quant.ts';
-import type { RowActivity } from './activity.ts';
+import type { RowActivity } from './row-activity.ts';
 import { mtMapPlan, mtStatsPlan } from './mt.ts';
 import { pytorxMapping } from './pytorx.ts';
 import { zhangPlan } from './zhang.ts';

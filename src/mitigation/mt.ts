@@ -6,7 +6,7 @@
 import type { Layout, MappingPlan } from '../crossbar/layout.ts';
 import { offsetStored, plainPlan, referenceColumn, weightColumn } from '../crossbar/layout.ts';
 import type { QuantLayer } from '../nn/quant.ts';
-import type { RowActivity } from './activity.ts';
+import type { RowActivity } from './row-activity.ts';
 import { bestReference, bestStored, chooseOffsetPlan } from './offset.ts';
 import { bestPair, statsPairTable } from './pairs.ts';
 import { eff, expectedError, levelSum, permuteRows, stuckMasks, type PlanInput } from './stuck.ts';

@@ -8,7 +8,7 @@
 import type { Layout } from '../crossbar/layout.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer } from '../nn/quant.ts';
-import type { RowActivity } from './activity.ts';
+import type { RowActivity } from './row-activity.ts';
 
 const STUCK0: number = SA0; // local copies: the hot loops read them per cell
 const STUCK1: number = SA1;

@@ -90,8 +90,21 @@ export function native(): NativeKernels | null {
   return loaded;
 }
 
-/** Threads for native kernels: MEMXBAR_THREADS, else one per core. */
+/** experiment.threads of the config being run (0 = one per core); set by the session (src/session/prepare.ts). */
+let configuredThreads = 0;
+
+/** Use `threads` native threads from now on (experiment.threads; 0 = one per core). */
+export function setKernelThreads(threads: number): void {
+  configuredThreads = threads;
+}
+
+/**
+ * Threads for native kernels: the MEMXBAR_THREADS environment variable (an override, e.g. for a
+ * batch job's core allocation), else experiment.threads, else one per core. Results never depend
+ * on it (every kernel's result is independent of how its blocks are spread over threads).
+ */
 export function kernelThreads(): number {
   const env = Number(process.env.MEMXBAR_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  if (Number.isInteger(env) && env > 0) return env;
+  return configuredThreads > 0 ? configuredThreads : availableParallelism();
 }

@@ -4,6 +4,7 @@
  *
  * Tensors are float32, row-major. Activations are CHW for one image.
  */
+import type { InputSpec } from '../data/input-spec.ts';
 
 /** 2-D convolution. weight: [outC, inC, kH, kW]; bias: [outC]. BatchNorm is folded in. */
 export interface ConvLayer {
@@ -55,13 +56,7 @@ export type Layer = ConvLayer | FcLayer | MaxPoolLayer | FlattenLayer;
 export type ComputeLayer = ConvLayer | FcLayer;
 
 /** Input normalization: x = (pixel/255 − mean[c]) / std[c]. */
-export interface InputSpec {
-  channels: number;
-  height: number;
-  width: number;
-  mean: number[];
-  std: number[];
-}
+export type { InputSpec };
 
 export interface Network {
   name: string;

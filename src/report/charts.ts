@@ -3,9 +3,9 @@
  * headlessly): accuracy against fault rate, tile area by module with and without MT, and
  * energy and latency per image by layer.
  */
-import { energyChart } from '../cost/report.ts';
-import type { FlowReport } from '../run/flow.ts';
-import { sweepChart } from '../run/sweep.ts';
+import { energyChart } from './cost.ts';
+import type { FlowReport } from './flow-report.ts';
+import { sweepChart } from './sweep.ts';
 import { stackedBarChart, type BarRow } from './plot.ts';
 
 export interface FlowCharts {

@@ -3,10 +3,10 @@
  * no scripts and no external assets; links only to the files of the report folder
  * (vectors, logs, sub-reports), relative to the page.
  */
-import { num } from '../cost/report.ts';
+import { num } from './cost.ts';
 import type { FlowCharts } from './charts.ts';
-import type { FlowReport } from '../run/flow.ts';
-import { energyHeader, hasPlainBaseline } from '../run/sweep.ts';
+import type { FlowReport } from './flow-report.ts';
+import { energyHeader, hasPlainBaseline } from './sweep.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;

@@ -1,7 +1,7 @@
 /** The `memxbar run` report as Markdown (the same sections as report.html, tables only). */
-import { num } from '../cost/report.ts';
-import type { FlowReport } from '../run/flow.ts';
-import { priceMarkdown, summaryMarkdown } from '../run/sweep.ts';
+import { num } from './cost.ts';
+import type { FlowReport } from './flow-report.ts';
+import { priceMarkdown, summaryMarkdown } from './sweep.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 

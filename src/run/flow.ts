@@ -15,21 +15,23 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { diffAgainstPreset, PROJECT_ROOT } from '../config/load.ts';
-import type { Config, Mitigation } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { cosimLayerTile } from '../cosim/cosim.ts';
 import { resolveLayer } from '../cosim/layer.ts';
-import { chooseSimulator, detectAll, type Simulator, type SimulatorName } from '../cosim/simulators/index.ts';
+import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
-import { costFiles } from '../cost/report.ts';
-import { checkCost, runCost, type CostReport } from '../cost/run.ts';
+import { checkCost, runCost } from '../cost/estimate.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
-import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/report.ts';
+import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
 import { ensureOutDir, OWNED_LIST, writeAllAtomic } from '../util/fsx.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
-import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from './eval.ts';
-import { loadInputs, prepare } from './prepare.ts';
-import { priceMarkdown, runSweep, summarize, summaryMarkdown, sweepChart, sweepCsv, type SummaryRow, type SweepResult } from './sweep.ts';
+import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from '../session/eval.ts';
+import { loadInputs, prepare } from '../session/prepare.ts';
+import { priceMarkdown, summaryMarkdown, sweepCsv } from '../report/sweep.ts';
+import { runSweep, summarize } from '../sweep/sweep.ts';
+import { costFiles } from '../report/cost.ts';
+import type { CosimVerdict, FlowOptions, FlowReport, StepTime } from '../report/flow-report.ts';
 import { flowHtml } from '../report/html.ts';
 import { flowMarkdown } from '../report/markdown.ts';
 import { flowCharts, type FlowCharts } from '../report/charts.ts';
@@ -38,29 +40,6 @@ export const MARKER_FILE = '.memxbar-run.json';
 
 /** The config `memxbar run` uses without --config or --preset: neurosim-v1.4 with 32-row reads (docs: README). */
 export const RUN_DEFAULT_CONFIG = join(PROJECT_ROOT, 'assets', 'run-default.json');
-
-export interface FlowOptions {
-  out: string;
-  /** Test images for accuracy and the sweep. */
-  images: number;
-  /** Fault rates of the sweep (fractions; 0 = fault-free). */
-  rates: number[];
-  ratios: string[];
-  mitigations: Mitigation[];
-  /** Fault seeds of the sweep. */
-  seeds: number[];
-  /** Layers co-simulated (one tile each, tile (0, 0)); empty = no co-simulation. */
-  cosimLayers: string[];
-  cosimPatches: number;
-  cosimSimulator: SimulatorName | 'auto';
-  /** Faults and mitigation of the co-simulated tiles (the harder case: stuck cells and MT tables in use). */
-  cosimFaultRate: number;
-  cosimMitigation: Mitigation;
-  /** Synthesize the tile with Yosys (else the cost model estimates the periphery). */
-  synth: boolean;
-  /** Images run by the cost model to measure activity (at most `images`). */
-  costImages: number;
-}
 
 export const DEFAULT_FLOW: Omit<FlowOptions, 'out' | 'seeds'> = {
   images: 100,
@@ -75,59 +54,6 @@ export const DEFAULT_FLOW: Omit<FlowOptions, 'out' | 'seeds'> = {
   synth: true,
   costImages: 4,
 };
-
-export interface StepTime {
-  step: string;
-  seconds: number;
-}
-
-export interface CosimVerdict {
-  layer: string;
-  label: string;
-  tile: [number, number];
-  ok: boolean;
-  simulator: string;
-  vectors: number;
-  words: number;
-  simulateSeconds: number;
-  buildSeconds: number;
-  /** Files of this co-simulation, relative to the report folder. */
-  files: string[];
-  text: string;
-  /** The refusal or tool failure, when the tile could not be co-simulated at all. */
-  error: string | null;
-}
-
-export interface FlowReport {
-  tool: 'memxbar run';
-  version: string;
-  createdAt: string;
-  machine: string;
-  config: Config;
-  /** Fields that differ from the config's preset. */
-  configDiff: Record<string, { preset: unknown; value: unknown }>;
-  options: Omit<FlowOptions, 'out'>;
-  accuracy: {
-    images: number;
-    float: number;
-    integer: number;
-    crossbar: number;
-    /** The crossbar as configured (its own fault rate, seed and mitigation). */
-    crossbarFaults: { rate: number; ratio: string; seed: number; mitigation: Mitigation };
-  };
-  sweep: { result: SweepResult; summary: SummaryRow[] };
-  synth: SynthReport | null;
-  /** Why there is no synthesis report (null when there is one). */
-  synthSkipped: string | null;
-  cosim: CosimVerdict[];
-  /** Why there is no co-simulation (null when it ran). */
-  cosimSkipped: string | null;
-  cost: CostReport;
-  steps: StepTime[];
-  totalSeconds: number;
-  /** Files of the report folder, relative to it. */
-  files: string[];
-}
 
 /** Check --out before any work: a new folder, an empty one, or one a previous run wrote. */
 export function checkOutDir(out: string): { exists: boolean; previous: string[] } {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { arrayRanges, arrayScript, shardsToRun, shellQuote, slurmPaths, type SlurmSweepPlan } from '../../src/cluster/slurm.ts';
-import type { SweepResult } from '../../src/run/sweep.ts';
+import type { SweepResult } from '../../src/sweep/sweep.ts';
 import { runCli } from '../cli-harness.ts';
 
 const SWEEP = ['--rates', '0,1', '--ratios', '5:1', '--seeds', '1', '--mitigations', 'none,mt-stats', '--images', '2', '-q'];

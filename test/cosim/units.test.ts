@@ -21,7 +21,7 @@ import { goldenConfig } from '../rtl/configs.ts';
 import { rng } from '../rtl/random.ts';
 import { icarusCompile, run, tempDir } from '../rtl/tools.ts';
 import { drawFaults, noFaults } from '../../src/crossbar/faults.ts';
-import { programCrossbarWithFaults } from '../../src/run/eval.ts';
+import { programCrossbarWithFaults } from '../../src/session/eval.ts';
 import { workload, workloadConfig } from './workload.ts';
 
 describe('memxbar_analog column currents (bit planes), Icarus', () => {

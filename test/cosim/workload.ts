@@ -7,8 +7,8 @@
 import { parseOverride, resolveConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Crossbar } from '../../src/crossbar/reference.ts';
-import { programCrossbar } from '../../src/run/eval.ts';
-import { prepare, type Prepared } from '../../src/run/prepare.ts';
+import { programCrossbar } from '../../src/session/eval.ts';
+import { prepare, type Prepared } from '../../src/session/prepare.ts';
 
 export const SETTINGS = {
   'no faults': [],

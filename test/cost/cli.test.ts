@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/cost.ts';
 import { buildProgram, main } from '../../src/cli/main.ts';
 import { isUserError } from '../../src/errors.ts';
-import type { CostReport } from '../../src/cost/run.ts';
+import type { CostReport } from '../../src/cost/estimate.ts';
 
 const TINY = ['--model', 'random-vgg8', '--set', 'network.randomWidth=0.0625', '--set', 'quant.calibrationImages=4', '--set', 'tile.adcCalibrationImages=2', '--set', 'mitigation.activityImages=2'];
 

@@ -7,12 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { drawFaults, noFaults } from '../../src/crossbar/faults.ts';
 import type { MatrixEngine } from '../../src/nn/quant.ts';
-import { makeEngine, programCrossbarWithFaults } from '../../src/run/eval.ts';
-import { measureActivity, popcountSum, type ActivityRun } from '../../src/cost/activity.ts';
+import { makeEngine, programCrossbarWithFaults } from '../../src/session/eval.ts';
+import { measureActivity, popcountSum, type ActivityRun } from '../../src/cost/measure.ts';
 import { estimateDigitalAreas } from '../../src/cost/digital.ts';
 import { costModel, networkGeometry } from '../../src/cost/model.ts';
-import { runCost } from '../../src/cost/run.ts';
-import { prepare, type Prepared } from '../../src/run/prepare.ts';
+import { runCost } from '../../src/cost/estimate.ts';
+import { prepare, type Prepared } from '../../src/session/prepare.ts';
 import { config } from '../helpers.ts';
 
 const cfg: Config = config({

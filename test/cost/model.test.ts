@@ -1,6 +1,6 @@
 /** The whole-accelerator model on hand-computed cases (docs/cost.md §5–§8). */
 import { describe, expect, it } from 'vitest';
-import type { LayerActivity } from '../../src/cost/activity.ts';
+import type { LayerActivity } from '../../src/cost/measure.ts';
 import { estimateDigitalAreas } from '../../src/cost/digital.ts';
 import { costModel, networkGeometry, tileCost, tileDesign } from '../../src/cost/model.ts';
 import { techNode } from '../../src/cost/tech.ts';

@@ -17,8 +17,8 @@ import { buildCrossbar, crossbarMatmul, type Crossbar, type LayerStats } from '.
 import { fastEngine, fastEnginePaths } from '../../src/engine/fast.ts';
 import { native } from '../../src/native/addon.ts';
 import { forwardInt, type QuantLayer } from '../../src/nn/quant.ts';
-import { programCrossbar } from '../../src/run/eval.ts';
-import { inputCodes, prepare } from '../../src/run/prepare.ts';
+import { programCrossbar } from '../../src/session/eval.ts';
+import { inputCodes, prepare } from '../../src/session/prepare.ts';
 
 const PATCHES = 12;
 const FC_EVERY = 4;

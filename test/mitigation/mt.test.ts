@@ -4,7 +4,7 @@ import { drawFaults, networkLayerShapes, noFaults, SA0, SA1 } from '../../src/cr
 import { buildMapping, layerLayout, plainPlan, referenceColumn, weightColumn, type LayerMapping, type Layout } from '../../src/crossbar/layout.ts';
 import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts';
 import { fastEngine } from '../../src/engine/fast.ts';
-import { rowActivity } from '../../src/mitigation/activity.ts';
+import { rowActivity } from '../../src/mitigation/row-activity.ts';
 import { mitigatedMappings } from '../../src/mitigation/index.ts';
 import { priceOf } from '../../src/mitigation/price.ts';
 import { mtMapPlan } from '../../src/mitigation/mt.ts';

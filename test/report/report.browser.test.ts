@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FlowReport } from '../../src/run/flow.ts';
+import type { FlowReport } from '../../src/report/flow-report.ts';
 import { PROJECT_ROOT } from '../../src/config/load.ts';
 import { runCli } from '../cli-harness.ts';
 import { tempDir } from '../rtl/tools.ts';

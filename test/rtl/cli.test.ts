@@ -21,6 +21,16 @@ describe('memxbar gen', () => {
     expect(c.stdout).toMatch(/up to date/);
   });
 
+  it('takes -q like every command (one summary line, no file list) and -p/-s like every command', async () => {
+    const out = join(tempDir('cli'), 'rtl-q');
+    const r = await runCommand([registerGen], ['gen', '-c', goldenConfigPath('t16-diff-2b'), '-q', '--out', out]);
+    expect(r.error).toBeNull();
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toMatch(/wrote 8 files to .*rtl-q/);
+    const c = await runCommand([registerGen], ['gen', '-c', goldenConfigPath('t16-diff-2b'), '-s', 'tile.adcBits=5', '--check', out]);
+    expect(c.error).toBeInstanceOf(RtlDriftError);
+  });
+
   it('--check fails on drift, naming the first differing file and line', async () => {
     const dir = tempDir('drift');
     for (const f of readdirSync(goldenRtlDir('t16-offset-1b'))) writeFileSync(join(dir, f), readFileSync(join(goldenRtlDir('t16-offset-1b'), f)));

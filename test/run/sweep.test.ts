@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { energyHeader, priceMarkdown, summaryMarkdown, type SummaryRow } from '../../src/run/sweep.ts';
+import { energyHeader, priceMarkdown, summaryMarkdown } from '../../src/report/sweep.ts';
+import type { SummaryRow } from '../../src/sweep/sweep.ts';
 
 const row = (mitigation: SummaryRow['mitigation'], rate: number): SummaryRow => ({
   mitigation, ratio: '5:1', rate, seeds: 1, meanTop1: 0.5, stdTop1: 0, minTop1: 0.5, maxTop1: 0.5, relativeReadEnergy: 1.5,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { register as registerGen } from '../../src/cli/commands/gen.ts';
 import { register as registerSynth } from '../../src/cli/commands/synth.ts';
 import { DataError } from '../../src/errors.ts';
-import type { SynthReport } from '../../src/synth/report.ts';
+import type { SynthReport } from '../../src/synth/synthesize.ts';
 import { runCommand } from '../rtl/cliHarness.ts';
 import { tempDir } from '../rtl/tools.ts';
 

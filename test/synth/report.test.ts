@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../src/config/load.ts';
 import { generateRtl } from '../../src/rtl/generate.ts';
 import { runAsic } from '../../src/synth/flows.ts';
 import { libertyCells, libertyText } from '../../src/synth/liberty.ts';
-import { reportMarkdown, synthesizeGenerated } from '../../src/synth/report.ts';
+import { reportMarkdown, synthesizeGenerated } from '../../src/synth/synthesize.ts';
 import { goldenConfig } from '../rtl/configs.ts';
 
 describe('memxbar45 Liberty library', () => {

@@ -1,10 +1,12 @@
+// The measurement behind MEASURED_COST (src/sweep/balance.ts); docs/cluster.md says how it was run.
+// Run: MEMXBAR_THREADS=1 npx tsx docs/results/sweep-cost/measure.ts   (MITS=none,none for the warm second pass)
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, parseOverride } from '../../../src/config/load.ts';
-import { prepare } from '../../../src/run/prepare.ts';
-import { programCrossbarWithFaults, makeEngine, activityOf } from '../../../src/run/eval.ts';
+import { prepare } from '../../../src/session/prepare.ts';
+import { programCrossbarWithFaults, makeEngine, activityOf } from '../../../src/session/eval.ts';
 import { drawFaults } from '../../../src/crossbar/faults.ts';
 import { forwardInt } from '../../../src/nn/quant.ts';
-import { inputCodes } from '../../../src/run/prepare.ts';
+import { inputCodes } from '../../../src/session/prepare.ts';
 const base = resolveConfig({ overrides: [parseOverride('quant.calibrationImages=100'), parseOverride('mitigation.activityImages=100'), parseOverride('experiment.images=4'), ...(process.env.SETS ?? '').split(' ').filter(Boolean).map(parseOverride)] });
 const p = prepare(base);
 activityOf(p, base);

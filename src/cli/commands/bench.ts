@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { benchMarkdown, runBench } from '../../bench/bench.ts';
+import { benchMarkdown, runBench } from '../../bench/suite.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { out, progressFor } from '../common.ts';
 

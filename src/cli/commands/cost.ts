@@ -5,9 +5,9 @@
 import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import { costFiles, costMarkdown } from '../../cost/report.ts';
-import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/run.ts';
-import { loadInputs, prepare } from '../../run/prepare.ts';
+import { costFiles, costMarkdown } from '../../report/cost.ts';
+import { checkCost, DEFAULT_MITIGATIONS, DEFAULT_RATIOS, runCost, type CostOptions } from '../../cost/estimate.ts';
+import { loadInputs, prepare } from '../../session/prepare.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { checkEngine, evalCrossbar, evalFloat, evalInt } from '../../run/eval.ts';
-import { prepare } from '../../run/prepare.ts';
+import { checkEngine, evalCrossbar, evalFloat, evalInt } from '../../session/eval.ts';
+import { prepare } from '../../session/prepare.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
 export function register(program: Command): void {

@@ -3,36 +3,29 @@
  * verify that a directory still holds exactly what the generator produces.
  */
 import type { Command } from 'commander';
-import { parseOverride, resolveConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
 import { RtlDriftError, checkRtl, generateRtl, writeRtl } from '../../rtl/generate.ts';
 import { ensureOutDir } from '../../util/fsx.ts';
+import { addConfigOptions, configFromOptions, type CommonOptions } from '../common.ts';
 
-interface GenOptions {
-  preset?: string;
-  config?: string;
-  set: string[];
+interface GenOptions extends CommonOptions {
   out: string;
   check?: string;
   mt: boolean;
   maxChainTiles: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function register(program: Command): void {
-  program
-    .command('gen')
-    .description('generate the tile RTL (Verilog, one file per module) and manifest.json from a config')
-    .option('--preset <name>', 'preset to start from (presets/<name>.json)')
-    .option('--config <file>', 'JSON config file')
-    .option('--set <path=value>', 'override a config field, e.g. tile.rows=64 (repeatable)', collect, [])
+  addConfigOptions(
+    program.command('gen').description('generate the tile RTL (Verilog, one file per module) and manifest.json from a config'),
+    [],
+  )
     .option('--out <dir>', 'output directory', 'rtl-out')
     .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
     .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
     .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', '64')
     .action((opts: GenOptions) => {
-      const config = resolveConfig({ preset: opts.preset, file: opts.config, overrides: opts.set.map(parseOverride) });
+      const config = configFromOptions(opts);
       const maxChainTiles = Number(opts.maxChainTiles);
       if (!Number.isInteger(maxChainTiles)) throw new ConfigError(`must be an integer, got ${JSON.stringify(opts.maxChainTiles)}`, '--max-chain-tiles');
       // Everything is rendered (and a config the generator cannot build refused) before any file is touched.
@@ -45,7 +38,7 @@ export function register(program: Command): void {
         return;
       }
       const written = writeRtl(ensureOutDir(opts.out), gen);
-      process.stdout.write(`wrote ${written.length} files to ${opts.out} (${what}):\n`);
-      for (const f of written) process.stdout.write(`  ${f}\n`);
+      process.stdout.write(`wrote ${written.length} files to ${opts.out} (${what})${opts.quiet ? '' : ':'}\n`);
+      if (!opts.quiet) for (const f of written) process.stdout.write(`  ${f}\n`);
     });
 }

@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/schema.ts';
 import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/index.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow, type FlowOptions } from '../../run/flow.ts';
+import type { FlowOptions } from '../../report/flow-report.ts';
+import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../../run/flow.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 import { VERSION } from '../../version.ts';
 

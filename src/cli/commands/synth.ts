@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { writeFilesAtomic } from '../../rtl/atomic.ts';
 import { readManifest } from '../../rtl/generate.ts';
-import { DEFAULT_EXACT_MEMORY_BITS, reportMarkdown, synthesizeDir } from '../../synth/report.ts';
+import { DEFAULT_EXACT_MEMORY_BITS, reportMarkdown, synthesizeDir } from '../../synth/synthesize.ts';
 import { ConfigError } from '../../errors.ts';
 import { ensureOutDir } from '../../util/fsx.ts';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MITIGATIONS } from '../../src/config/schema.ts';
-import { balanceShards, pointCostUs, sweepShards, type SweepSize } from '../../src/run/balance.ts';
-import { sweepPoints, type SweepSpec } from '../../src/run/sweep.ts';
+import { balanceShards, pointCostUs, sweepShards, type SweepSize } from '../../src/sweep/balance.ts';
+import { sweepPoints, type SweepSpec } from '../../src/sweep/sweep.ts';
 
 /** VGG8-w0.5 on the default tile (3,246,784 weights, 154,866,688 MACs per image). */
 const VGG8: SweepSize = { weights: 3_246_784, macs: 154_866_688 };

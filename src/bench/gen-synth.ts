@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../config/load.ts';
-import { synthesizeGenerated, type SynthOptions } from '../synth/report.ts';
-import { generateRtl, writeRtl } from './generate.ts';
+import { synthesizeGenerated, type SynthOptions } from '../synth/synthesize.ts';
+import { generateRtl, writeRtl } from '../rtl/generate.ts';
 
 export async function benchGenSynth(opts: Pick<SynthOptions, 'onProgress'> = {}): Promise<{ genMs: number; synthMs: number }> {
   const config = resolveConfig({ preset: 'neurosim-v1.4' });

@@ -1,11 +1,11 @@
 /**
  * The cost report as Markdown and SVG charts (the JSON is the CostReport itself).
- * Templates print; the numbers come computed from run.ts / model.ts.
+ * Templates print; the numbers come computed from src/cost/ (estimate.ts, model.ts).
  */
-import { stackedBarChart, type BarRow } from '../report/plot.ts';
-import type { Breakdown } from './model.ts';
-import { neurosimMarkdown } from './neurosim.ts';
-import type { CostReport } from './run.ts';
+import type { CostReport } from '../cost/estimate.ts';
+import type { Breakdown } from '../cost/model.ts';
+import { neurosimMarkdown } from '../cost/neurosim.ts';
+import { stackedBarChart, type BarRow } from './plot.ts';
 
 /** A number with `sig` significant digits, thousands separated, no exponent for ordinary magnitudes. */
 export function num(x: number, sig = 4): string {

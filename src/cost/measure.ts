@@ -9,8 +9,8 @@ import { countFaults, type FaultMap, type LayerShape } from '../crossbar/faults.
 import { priceOf } from '../mitigation/price.ts';
 import { argmax } from '../nn/ops.ts';
 import { forwardInt, type MatrixEngine } from '../nn/quant.ts';
-import { makeEngine, programCrossbarWithFaults } from '../run/eval.ts';
-import { inputCodes, type Prepared } from '../run/prepare.ts';
+import { makeEngine, programCrossbarWithFaults } from '../session/eval.ts';
+import { inputCodes, type Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 
 export interface LayerActivity {

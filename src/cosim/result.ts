@@ -1,6 +1,50 @@
-/** The human-readable co-simulation report: one line on a match, the first mismatch in full otherwise. */
-import type { CosimResult, MismatchReport } from './cosim.ts';
+/**
+ * What a co-simulation returns (CosimResult, MismatchReport) and its human-readable text: one
+ * line on a match, the first mismatch in full otherwise.
+ */
+import type { WordMismatch } from './compare.ts';
+import type { Diagnosis } from './diagnose.ts';
+import type { SimulatorName } from './simulators/index.ts';
 import type { TileVectors } from './tile.ts';
+
+export interface MismatchReport {
+  kind: WordMismatch['kind'];
+  layer: string;
+  layerIndex: number;
+  tile: { rt: number; ct: number };
+  /** Position of the vector in this run's vector set, and the patch it is. */
+  vector: number;
+  patch: number;
+  patchText: string;
+  /** Weight column of the tile (psum_out_index) and the layer output it computes (null: none). */
+  column: number;
+  output: number | null;
+  cycle: number | null;
+  run: number;
+  window: { from: number; to: number } | null;
+  expected: string;
+  got: string | null;
+  diagnosis: Diagnosis | null;
+  vcd: string | null;
+}
+
+export interface CosimResult {
+  ok: boolean;
+  simulator: SimulatorName;
+  vectors: number;
+  words: number;
+  /** Output words as the tile gave them, per vector (null: X/Z bits or missing). */
+  got: (bigint | null)[][];
+  buildSeconds: number;
+  simulateSeconds: number;
+  /** Clock cycles simulated (summed over runs, to the last word of each). */
+  cycles: number;
+  runs: number;
+  mismatch: MismatchReport | null;
+  /** Files written to the out folder. */
+  files: string[];
+  text: string;
+}
 
 const KIND_TEXT: Record<MismatchReport['kind'], string> = {
   value: 'wrong value',

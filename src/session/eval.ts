@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
 import { drawFaults, loadFaultMap, networkLayerShapes, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
 import { mitigatedMappings } from '../mitigation/index.ts';
-import { rowActivity, type RowActivity } from '../mitigation/activity.ts';
+import { rowActivity, type RowActivity } from '../mitigation/row-activity.ts';
 import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
 import { UnsupportedError } from '../errors.ts';

@@ -8,12 +8,12 @@
  */
 import { parseOverride, resolveConfig } from '../config/load.ts';
 import { generateRtl } from '../rtl/generate.ts';
-import { programCrossbar } from '../run/eval.ts';
-import { prepare } from '../run/prepare.ts';
-import { buildFor, cosimTile, type CosimResult } from './cosim.ts';
-import { layerInputs, layerLabel, resolveLayer } from './layer.ts';
-import { detectAll, type SimulatorName } from './simulators/index.ts';
-import { rowTileProduct, tileVectors } from './tile.ts';
+import { programCrossbar } from '../session/eval.ts';
+import { prepare } from '../session/prepare.ts';
+import { buildFor, cosimTile, type CosimResult } from '../cosim/cosim.ts';
+import { layerInputs, layerLabel, resolveLayer } from '../cosim/layer.ts';
+import { detectAll, type SimulatorName } from '../cosim/simulators/index.ts';
+import { rowTileProduct, tileVectors } from '../cosim/tile.ts';
 
 export interface CosimBenchRow {
   simulator: string;

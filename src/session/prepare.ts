@@ -8,6 +8,7 @@ import { loadFaultMap, networkLayerShapes } from '../crossbar/faults.ts';
 import { DataError } from '../errors.ts';
 import { CIFAR10_TEST_SAMPLE, CIFAR10_TRAIN_SAMPLE, preprocess, readCifar10, type Cifar10Batch } from '../data/cifar10.ts';
 import type { Network } from '../nn/graph.ts';
+import { setKernelThreads } from '../native/addon.ts';
 import { loadNetwork } from '../nn/onnx.ts';
 import { quantizeNetwork, quantizeImage, type QuantNetwork } from '../nn/quant.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
@@ -24,7 +25,7 @@ export interface Prepared {
   /** Calibrated ADC full scales, per (tile, device) config. */
   adcFullScaleCache: Map<string, number[]>;
   /** Row activity on the calibration images (for MT), computed on first use, with what it was measured for (`key`). */
-  activity?: { key: string; rows: import('../mitigation/activity.ts').RowActivity[] };
+  activity?: { key: string; rows: import('../mitigation/row-activity.ts').RowActivity[] };
 }
 
 /** What `prepare` reads before any long work. */
@@ -57,6 +58,7 @@ export function loadInputs(cfg: Config): Inputs {
 
 export function prepare(cfg: Config, progress: Progress = silentProgress, inputs: Inputs = loadInputs(cfg)): Prepared {
   const { net, test, cal } = inputs;
+  setKernelThreads(cfg.experiment.threads);
   const calibration = Array.from({ length: cal.count }, (_, i) => preprocess(cal.pixels, i, net.input));
   progress.start('calibrating activations', calibration.length);
   const qn = quantizeNetwork(net, {

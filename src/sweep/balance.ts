@@ -11,9 +11,14 @@
  * point, docs/cluster.md).
  */
 import type { Config, Mitigation } from '../config/schema.ts';
-import { networkGeometry } from '../cost/model.ts';
-import type { Network } from '../nn/graph.ts';
-import type { SweepPoint, SweepSpec } from './sweep.ts';
+import { networkLayerShapes } from '../crossbar/faults.ts';
+import { isCompute, shapes, type Network } from '../nn/graph.ts';
+
+/** What the cost of a point depends on. */
+export interface CostedPoint {
+  mitigation: Mitigation;
+  rate: number;
+}
 
 /** The network's size as the cost model sees it. */
 export interface SweepSize {
@@ -25,8 +30,19 @@ export interface SweepSize {
 
 /** The network's size for the cost model (the physical layout of `cfg`'s tile). */
 export function sweepSize(net: Network, cfg: Config): SweepSize {
-  const g = networkGeometry(net, cfg);
-  return { weights: g.reduce((a, l) => a + l.R * l.C, 0), macs: g.reduce((a, l) => a + l.macs, 0) };
+  const layouts = networkLayerShapes(net, cfg);
+  const sh = shapes(net);
+  let weights = 0;
+  let macs = 0;
+  let k = 0;
+  net.layers.forEach((l, i) => {
+    if (!isCompute(l)) return;
+    const { R, C } = layouts[k++]!.layout;
+    const o = sh[i + 1]!;
+    weights += R * C;
+    macs += R * C * (l.kind === 'conv' ? o.h * o.w : 1);
+  });
+  return { weights, macs };
 }
 
 /**
@@ -61,7 +77,7 @@ function atRate(values: number[], rate: number): number {
 }
 
 /** Expected CPU time of one point in whole microseconds (integers, so every machine sorts them alike). */
-export function pointCostUs(pt: Pick<SweepPoint, 'mitigation' | 'rate'>, size: SweepSize, images: number): number {
+export function pointCostUs(pt: CostedPoint, size: SweepSize, images: number): number {
   const c = MEASURED_COST[pt.mitigation];
   const ns = size.weights * atRate(c.mapNsPerWeight, pt.rate) + images * size.macs * atRate(c.inferNsPerMac, pt.rate);
   return Math.max(1, Math.round(ns / 1000));
@@ -88,6 +104,6 @@ export function balanceShards(costs: readonly number[], count: number): number[]
 }
 
 /** Each point's shard (sweep order, `sweepPoints`) for `count` shards of this sweep. */
-export function sweepShards(points: readonly Pick<SweepPoint, 'mitigation' | 'rate'>[], spec: Pick<SweepSpec, 'images'>, size: SweepSize, count: number): number[] {
+export function sweepShards(points: readonly CostedPoint[], spec: { images: number }, size: SweepSize, count: number): number[] {
   return balanceShards(points.map((pt) => pointCostUs(pt, size, spec.images)), count);
 }

@@ -16,13 +16,13 @@ import { exportOnnx } from '../nn/onnx-export.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { referenceEngine } from '../crossbar/reference.ts';
 import { fastEngine } from '../engine/fast.ts';
-import { programCrossbar } from '../run/eval.ts';
-import { inputCodes, prepare, type Prepared } from '../run/prepare.ts';
+import { programCrossbar } from '../session/eval.ts';
+import { inputCodes, prepare, type Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
 import { VERSION } from '../version.ts';
-import { benchGenSynth } from '../rtl/bench.ts';
-import { BENCH_REPEATS, benchCosimLayer } from '../cosim/bench.ts';
+import { benchGenSynth } from './gen-synth.ts';
+import { BENCH_REPEATS, benchCosimLayer } from './cosim-layer.ts';
 
 export interface BenchRow {
   model: string;
