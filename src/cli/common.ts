@@ -31,6 +31,12 @@ const num = (v: string) => {
   return Number.isFinite(n) ? n : v; // let the schema report the bad value with its path
 };
 const str = (v: string) => v;
+/** A fault rate in percent of cells (every fault-rate flag takes percent) → the fraction faults.rate holds. */
+const percent = (flag: string) => (v: string) => {
+  const n = Number(v.replace(/%$/, ''));
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new ConfigError(`fault rates are percentages 0..100, got ${JSON.stringify(v)}`, flag);
+  return n / 100;
+};
 
 /** Shortcuts for the fields people change most; anything else: --set path=value. */
 export const FIELD_FLAGS: FieldFlag[] = [
@@ -38,7 +44,7 @@ export const FIELD_FLAGS: FieldFlag[] = [
   { flags: '--data <path>', key: 'data', path: 'experiment.dataPath', description: 'CIFAR-10 test batch (binary layout); default: the shipped 500-image sample', parse: str },
   { flags: '--images <n>', key: 'images', path: 'experiment.images', description: 'number of test images', parse: num },
   { flags: '--engine <name>', key: 'engine', path: 'engine', description: 'reference | fast', parse: str },
-  { flags: '--saf <rate>', key: 'saf', path: 'faults.rate', description: 'stuck-at fault rate (0..1)', parse: num },
+  { flags: '--fault-rate <percent>', key: 'faultRate', path: 'faults.rate', description: 'stuck-at fault rate in percent of cells, e.g. 5', parse: percent('--fault-rate') },
   { flags: '--ratio <a:b>', key: 'ratio', path: 'faults.sa1Sa0Ratio', description: 'SA1:SA0 ratio, e.g. 5:1', parse: str },
   { flags: '--fault-seed <n>', key: 'faultSeed', path: 'faults.seed', description: 'seed of the fault map', parse: num },
   { flags: '--fault-map <csv>', key: 'faultMap', path: 'faults.mapFile', description: 'load a fault map instead of drawing one', parse: str },
@@ -52,10 +58,17 @@ export function addConfigOptions(cmd: Command, fields: string[] = FIELD_FLAGS.ma
     .option('-s, --set <path=value...>', 'override any config field, e.g. --set tile.adcBits=6')
     .option('-q, --quiet', 'no progress output');
   for (const f of FIELD_FLAGS) if (fields.includes(f.key)) cmd.addOption(new Option(f.flags, `${f.description} (sets ${f.path})`));
+  // The old spelling, a fraction: refused with the new one (a silent unit change would shift every rate 100x).
+  if (fields.includes('faultRate')) cmd.addOption(new Option('--saf <fraction>').hideHelp());
   return cmd;
 }
 
 export function configFromOptions(o: CommonOptions): Config {
+  if (typeof o.saf === 'string') {
+    const n = Number(o.saf);
+    const hint = Number.isFinite(n) ? ` (--saf ${o.saf} is --fault-rate ${+(n * 100).toPrecision(6)})` : '';
+    throw new ConfigError(`took a fraction and is gone: give --fault-rate in percent of cells, like --rates${hint}`, '--saf');
+  }
   const overrides = [];
   for (const f of FIELD_FLAGS) {
     const v = o[f.key];

@@ -11,6 +11,7 @@ import { ConfigError, UnsupportedError } from '../errors.ts';
 import { adcSpec } from '../crossbar/adc.ts';
 import { conductanceTable } from '../crossbar/device.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
+import { layerLayout, plainUnits, type Layout } from '../crossbar/layout.ts';
 import { bitsFor, indexBits, signedBitsFor } from './verilog.ts';
 
 /** Options of one generation run (not part of the config: they choose what to build). */
@@ -162,16 +163,16 @@ function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
 }
 
-/** Local conversion units of the plain layout (src/crossbar/layout.ts plainUnits, one subarray). */
-export function localUnits(scheme: 'offset' | 'differential', slices: number, weightCols: number): ConversionUnit[] {
-  const units: ConversionUnit[] = [];
-  for (let j = 0; j < weightCols; j++) {
-    for (let s = 0; s < slices; s++) {
-      units.push(scheme === 'offset' ? { pos: j * slices + s, neg: -1 } : { pos: j * 2 * slices + s, neg: j * 2 * slices + slices + s });
-    }
-  }
-  if (scheme === 'offset') for (let s = 0; s < slices; s++) units.push({ pos: weightCols * slices + s, neg: -1 });
-  return units;
+/** The plain layout of one subarray: a layer of tile.rows inputs and as many outputs as one column tile holds. */
+function subarrayLayout(cfg: RtlConfig): Layout {
+  const one = layerLayout(cfg.tile.rows, 1, cfg, 'one subarray');
+  return layerLayout(cfg.tile.rows, one.Wc, cfg, 'one subarray');
+}
+
+/** Conversion units of one subarray: src/crossbar/layout.ts plainUnits of `subarrayLayout`. */
+function subarrayUnits(L: Layout): ConversionUnit[] {
+  const u = plainUnits(L);
+  return Array.from(u.pos, (pos, i) => ({ pos, neg: u.neg[i]! }));
 }
 
 /** Default terms of the weight columns, in the order of src/crossbar/layout.ts plainMapping. */
@@ -219,15 +220,15 @@ export function deriveDesign(cfg: RtlConfig, options: RtlOptions = DEFAULT_RTL_O
   const cellBits = t.cellBits;
   const weightBits = q.weightBits;
   const actBits = q.activationBits;
-  const slices = scheme === 'offset' ? ceilDiv(weightBits, cellBits) : ceilDiv(weightBits - 1, cellBits);
-  const weightCols = scheme === 'offset' ? Math.floor(cols / slices) - 1 : Math.floor(cols / (2 * slices));
-  if (weightCols < 1) {
-    throw new ConfigError(`a subarray of ${cols} columns cannot hold one ${scheme} weight of ${slices} slices (needs ${2 * slices})`, 'tile.cols');
-  }
+  // Geometry from the crossbar layout (src/crossbar/layout.ts), the one source of slices, weight
+  // columns and conversion units: one subarray of the plain mapping (one column tile).
+  const layout = subarrayLayout(cfg);
+  const slices = layout.S;
+  const weightCols = layout.Wc;
   const parallelRead = t.parallelRead;
-  const groups = ceilDiv(rows, parallelRead);
+  const groups = layout.groupsPerTile;
   const groupRows = Array.from({ length: groups }, (_, g) => Math.min(parallelRead, rows - g * parallelRead));
-  const units = localUnits(scheme, slices, weightCols);
+  const units = subarrayUnits(layout);
 
   // Conductances and ADC ranges come from the reference model's own functions.
   const table = conductanceTable(cfg);

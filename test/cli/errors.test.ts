@@ -93,7 +93,7 @@ describe('CLI happy paths', () => {
     expect(Object.keys(schema.properties.tile.properties)).toContain('adcBits');
   });
   it('config resolves preset ← flags', () => {
-    const r = run(['config', '--preset', 'neurosim-v2.1', '--saf', '0.05', '--set', 'tile.adcBits=6']);
+    const r = run(['config', '--preset', 'neurosim-v2.1', '--fault-rate', '5', '--set', 'tile.adcBits=6']);
     expect(r.code).toBe(0);
     const cfg = JSON.parse(r.stdout) as { tile: { cellBits: number; adcBits: number }; faults: { rate: number } };
     expect(cfg.tile.cellBits).toBe(5);

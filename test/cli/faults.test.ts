@@ -39,7 +39,7 @@ function layersFor(...sets: string[]) {
 describe('memxbar faults --out', () => {
   it('draws the map of the configured network, saves it and prints the seed and the counts', async () => {
     const path = join(dir, 'map.csv');
-    const r = await cli('faults', ...MODEL, '--saf', '0.05', '--ratio', '5:1', '--fault-seed', '3', '--out', path, '--quiet');
+    const r = await cli('faults', ...MODEL, '--fault-rate', '5', '--ratio', '5:1', '--fault-seed', '3', '--out', path, '--quiet');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const layers = layersFor();
@@ -56,14 +56,14 @@ describe('memxbar faults --out', () => {
   });
 
   it('prints the seed on stderr unless --quiet', async () => {
-    const r = await cli('faults', ...MODEL, '--saf', '0.01', '--fault-seed', '12', '--out', join(dir, 'm.csv'));
+    const r = await cli('faults', ...MODEL, '--fault-rate', '1', '--fault-seed', '12', '--out', join(dir, 'm.csv'));
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('fault seed: 12 (rate 0.01, SA1:SA0 5:1)');
   });
 
   it('--json: per-layer counts that match the saved map', async () => {
     const path = join(dir, 'map.csv');
-    const r = await cli('faults', ...MODEL, '--saf', '0.1', '--ratio', '1:5', '--fault-seed', '4', '--out', path, '--json', '-q');
+    const r = await cli('faults', ...MODEL, '--fault-rate', '10', '--ratio', '1:5', '--fault-seed', '4', '--out', path, '--json', '-q');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { seed: number; rate: number; sa1Sa0Ratio: string; layers: { name: string; cells: number; sa1: number; sa0: number }[] };
     expect([j.seed, j.rate, j.sa1Sa0Ratio]).toEqual([4, 0.1, '1:5']);
@@ -79,17 +79,17 @@ describe('memxbar faults --out', () => {
   it('refuses to replace an existing file without --force', async () => {
     const path = join(dir, 'map.csv');
     writeFileSync(path, 'measured\n');
-    const r = await cli('faults', ...MODEL, '--saf', '0.01', '--out', path, '-q');
+    const r = await cli('faults', ...MODEL, '--fault-rate', '1', '--out', path, '-q');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--out ${path}: exists; pass --force`);
     expect(readFileSync(path, 'utf8')).toBe('measured\n');
-    expect((await cli('faults', ...MODEL, '--saf', '0.01', '--out', path, '--force', '-q')).code).toBe(0);
+    expect((await cli('faults', ...MODEL, '--fault-rate', '1', '--out', path, '--force', '-q')).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toMatch(/^# memxbar fault map v1\n/);
   });
 
   it('writes the configured naming, which --check reads back only under the same naming', async () => {
     const path = join(dir, 'ptx.csv');
-    expect((await cli('faults', ...MODEL, '--saf', '0.02', '--set', 'faults.naming=pytorx', '--out', path, '-q')).code).toBe(0);
+    expect((await cli('faults', ...MODEL, '--fault-rate', '2', '--set', 'faults.naming=pytorx', '--out', path, '-q')).code).toBe(0);
     expect(digest(loadFaultMap(path, layersFor(), 'pytorx'))).toEqual(digest(drawFaults(layersFor(), 0.02, '5:1', 1)));
     const r = await cli('faults', ...MODEL, '--check', path);
     expect(r.code).toBe(2);
@@ -121,7 +121,7 @@ describe('memxbar faults --check', () => {
 
   it('refuses a map drawn for other tile settings (the "# layers" line)', async () => {
     const path = join(dir, 'map.csv');
-    expect((await cli('faults', ...MODEL, '--saf', '0.01', '--out', path, '-q')).code).toBe(0);
+    expect((await cli('faults', ...MODEL, '--fault-rate', '1', '--out', path, '-q')).code).toBe(0);
     // 64-column tiles hold Wc = 64/8 − 1 = 7 weight columns: conv1 and conv2 (8 outputs) still take
     // 2 tiles = 128 columns, conv3 (16 outputs) takes 3 tiles = 192 columns instead of 2·128.
     const r = await cli('faults', ...MODEL, '--set', 'tile.cols=64', '--set', 'tile.colsPerAdc=8', '--check', path);
@@ -149,9 +149,12 @@ describe('memxbar faults: bad requests', () => {
   });
 
   it('a bad rate or ratio names the config field', async () => {
-    const rate = await cli('faults', ...MODEL, '--saf', '2', '--out', join(dir, 'a.csv'));
+    const rate = await cli('faults', ...MODEL, '--fault-rate', '200', '--out', join(dir, 'a.csv'));
     expect(rate.code).toBe(2);
-    expect(rate.stderr).toContain('faults.rate: must be a number 0..1, got 2');
+    expect(rate.stderr).toContain('--fault-rate: fault rates are percentages 0..100, got "200"');
+    const old = await cli('faults', ...MODEL, '--saf', '0.05', '--out', join(dir, 'a.csv'));
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain('--saf: took a fraction and is gone: give --fault-rate in percent of cells, like --rates (--saf 0.05 is --fault-rate 5)');
     const ratio = await cli('faults', ...MODEL, '--ratio', '5-1', '--out', join(dir, 'a.csv'));
     expect(ratio.code).toBe(2);
     expect(ratio.stderr).toContain('faults.sa1Sa0Ratio: must be a ratio');
@@ -159,7 +162,7 @@ describe('memxbar faults: bad requests', () => {
   });
 
   it('a tile too small for one weight names tile.cols and the layer', async () => {
-    const r = await cli('faults', ...MODEL, '--set', 'tile.cols=8', '--set', 'tile.colsPerAdc=8', '--saf', '0.1', '--out', join(dir, 'a.csv'));
+    const r = await cli('faults', ...MODEL, '--set', 'tile.cols=8', '--set', 'tile.colsPerAdc=8', '--fault-rate', '10', '--out', join(dir, 'a.csv'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('tile.cols (layer "conv1")');
   });

@@ -190,7 +190,7 @@ let rtlDir: string;
 
 beforeAll(async () => {
   otherTileMap = join(D, 'rows-64.csv');
-  const f = await runCli('faults', '--out', otherTileMap, '--set', 'tile.rows=64', '--set', 'tile.parallelRead=64', '--saf', '0.001', '-q');
+  const f = await runCli('faults', '--out', otherTileMap, '--set', 'tile.rows=64', '--set', 'tile.parallelRead=64', '--fault-rate', '0.1', '-q');
   expect(f.code, f.stderr).toBe(0);
   FAULT_MAPS['a map of 64-row tiles'] = { path: otherTileMap, where: ['as a 64x', 'maps it to 128x', 'different tile or quantization settings'] };
   // A complete one-point sweep (1 calibration image: seconds), for merge.
@@ -350,8 +350,9 @@ describe('absurd sizes are refused before any work, naming the field or flag', (
     [['--images', 'abc'], 'experiment.images', '"abc"'],
   ];
   const rates: [string[], ...string[]][] = [
-    [['--saf', '2'], 'faults.rate', '0..1'],
-    [['--saf', '150'], 'faults.rate', '0..1'],
+    [['--fault-rate', '200'], '--fault-rate', '0..100'],
+    [['--fault-rate', '-1'], '--fault-rate', '0..100'],
+    [['--saf', '0.05'], '--saf', '--fault-rate 5'],
   ];
   const cases: Record<string, [string[], ...string[]][]> = {
     eval: [...common, ...images, ...rates],

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       .option('--synth-report <file>', 'synth-report.json of this config\'s tile (memxbar synth --out); default: an estimate from the design')
       .option('--compare-neurosim', 'add the comparison with NeuroSim\'s published VGG8 example')
       .option('--out <dir>', 'output folder', 'runs/cost'),
-    ['model', 'data', 'engine', 'saf', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
+    ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {
     const images = parseImages(o.images);
     const base = configFromOptions(o);

@@ -63,7 +63,7 @@ export function register(program: Command): void {
       .option('--check <csv>', 'load a fault map and validate it against the configured network; print stuck cells per layer')
       .option('--force', 'let --out replace an existing file')
       .option('--json', 'print the counts as JSON'),
-    ['model', 'saf', 'ratio', 'faultSeed'],
+    ['model', 'faultRate', 'ratio', 'faultSeed'],
   ).action((o: FaultsOptions) => {
     if (o.out !== undefined && o.check !== undefined) throw new ConfigError('give either --out (draw and save a map) or --check (validate a map), not both', '--check');
     if (o.out === undefined && o.check === undefined) throw new ConfigError('nothing to do: give --out <csv> to draw and save a map, or --check <csv> to validate one', '--out');
