@@ -14,6 +14,7 @@ import { argmax } from '../nn/ops.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { checkEngine, makeEngine, programCrossbarWithFaults } from '../session/eval.ts';
 import { inputCodes, type Prepared } from '../session/prepare.ts';
+import { sweepShards, sweepSize } from './balance.ts';
 
 export interface SweepSpec {
   rates: number[];
@@ -73,6 +74,11 @@ export function parseShard(s: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** A point's identity within its sweep (what merging matches shards by). */
+export function pointId(pt: Pick<SweepPoint, 'mitigation' | 'rate' | 'ratio' | 'seed'>): string {
+  return `${pt.mitigation}|${pt.rate}|${pt.ratio}|${pt.seed}`;
+}
+
 /** All points of a sweep, in a fixed order; rate 0 appears once per mitigation (no faults to draw). */
 export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'images' | 'top1' | 'currentSum' | 'stuckCells' | 'sa1Cells' | 'price'>[] {
   const out = [];
@@ -102,7 +108,8 @@ const PROGRAMMING_RANK: Record<Mitigation, number> = { none: 0, 'mt-stats': 1, p
 export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count: 1 }, progress: Progress = silentProgress): SweepResult {
   if (spec.images > p.test.count) throw new DataError(`the sweep asks for ${spec.images} images but ${p.test.count} are loaded`, '--images');
   const all = sweepPoints(spec);
-  const mine = all.filter((_, i) => i % shard.count === shard.index);
+  const shardOf = sweepShards(all, spec, sweepSize(p.net, p.cfg), shard.count);
+  const mine = all.filter((_, i) => shardOf[i] === shard.index);
   for (const m of spec.mitigations) checkEngine({ ...p.cfg, mitigation: { ...p.cfg.mitigation, method: m } });
   progress.log(`sweep: ${mine.length} of ${all.length} points (shard ${shard.index}/${shard.count}), ${spec.images} images each, fault seeds ${spec.seeds.join(', ')}`);
   progress.start('sweep', mine.length * spec.images);
@@ -130,6 +137,17 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
   return { tool: 'memxbar sweep', key: sweepKey(p.cfg, spec), config: p.cfg, spec, shard, points };
 }
 
+/** A shard file holds what merging and writing read (a foreign or hand-edited file is refused, naming it). */
+export function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepResult {
+  const list = (v: unknown) => Array.isArray(v);
+  const ok =
+    typeof r === 'object' && r !== null && typeof r.key === 'string' && typeof r.shard?.index === 'number' && typeof r.shard?.count === 'number' && typeof r.config?.network?.model === 'string' &&
+    list(r.spec?.rates) && list(r.spec?.ratios) && list(r.spec?.seeds) && list(r.spec?.mitigations) &&
+    list(r.points) && r.points!.every((pt) => typeof pt === 'object' && pt !== null && typeof pt.top1 === 'number' && typeof pt.price === 'object' && pt.price !== null);
+  if (!ok) throw new DataError('not a memxbar sweep result (key, config, spec, points)', file);
+  return r as SweepResult;
+}
+
 /** Merge shard results of the same sweep (same key); every point must be present exactly once. */
 export function mergeSweeps(parts: { result: SweepResult; source: string }[]): SweepResult {
   if (parts.length === 0) throw new DataError('nothing to merge', 'sweep merge');
@@ -139,16 +157,22 @@ export function mergeSweeps(parts: { result: SweepResult; source: string }[]): S
   for (const { result, source } of parts) {
     if (result.key !== first.key) throw new DataError(`belongs to a different sweep (key ${result.key}, expected ${first.key}: config or spec differ)`, source);
     for (const pt of result.points) {
-      const id = `${pt.mitigation}|${pt.rate}|${pt.ratio}|${pt.seed}`;
+      const id = pointId(pt);
       if (seen.has(id)) throw new DataError(`point ${id} is also in ${seen.get(id)}`, source);
       seen.set(id, source);
       points.push(pt);
     }
   }
   const expected = sweepPoints(first.spec).length;
-  if (points.length !== expected) throw new DataError(`the shards hold ${points.length} of the sweep's ${expected} points; missing shards?`, 'sweep merge');
-  const order = new Map(sweepPoints(first.spec).map((pt, i) => [`${pt.mitigation}|${pt.rate}|${pt.ratio}|${pt.seed}`, i]));
-  points.sort((a, b) => order.get(`${a.mitigation}|${a.rate}|${a.ratio}|${a.seed}`)! - order.get(`${b.mitigation}|${b.rate}|${b.ratio}|${b.seed}`)!);
+  if (points.length !== expected) {
+    const count = first.shard.count;
+    const have = new Set(parts.filter((p) => p.result.shard.count === count).map((p) => p.result.shard.index));
+    const missing = parts.every((p) => p.result.shard.count === count) ? Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i)) : [];
+    const which = missing.length ? `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing` : 'missing shards?';
+    throw new DataError(`the shards hold ${points.length} of the sweep's ${expected} points; ${which}`, 'sweep merge');
+  }
+  const order = new Map(sweepPoints(first.spec).map((pt, i) => [pointId(pt), i]));
+  points.sort((a, b) => order.get(pointId(a))! - order.get(pointId(b))!);
   return { ...first, shard: { index: 0, count: 1 }, points };
 }
 

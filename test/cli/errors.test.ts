@@ -125,7 +125,7 @@ describe('CLI happy paths', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(merged, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(whole, 'sweep.csv'), 'utf8'));
     // a missing shard is an error
-    expectUserError(['merge', join(s0, 'sweep.shard-0-of-2.json'), '--out', join(dir, 'm2')], 'missing shards');
+    expectUserError(['merge', join(s0, 'sweep.shard-0-of-2.json'), '--out', join(dir, 'm2')], 'shard 1 of 2 missing');
     expect(existsSync(join(dir, 'm2', 'sweep.csv'))).toBe(false);
   });
 });

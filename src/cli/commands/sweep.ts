@@ -1,22 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { MITIGATIONS } from '../../config/names.ts';
 import { ConfigError, DataError } from '../../errors.ts';
 import type { SweepResult, SweepSpec } from '../../sweep/sweep.ts';
+import type { SlurmSweepOutcome } from '../../cluster/sweep.ts';
+import type { SlurmResources } from '../../cluster/slurm.ts';
+import { DEFAULT_MAX_SHARDS } from '../../cluster/defaults.ts';
 import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
-
-/** A shard file holds what merging and writing read (a foreign or hand-edited file is refused, naming it). */
-function checkSweepResult(r: Partial<SweepResult> | null, file: string): SweepResult {
-  const list = (v: unknown) => Array.isArray(v);
-  const ok =
-    typeof r === 'object' && r !== null && typeof r.key === 'string' && typeof r.config?.network?.model === 'string' &&
-    list(r.spec?.rates) && list(r.spec?.ratios) && list(r.spec?.seeds) && list(r.spec?.mitigations) &&
-    list(r.points) && r.points!.every((pt) => typeof pt === 'object' && pt !== null && typeof pt.top1 === 'number' && typeof pt.price === 'object' && pt.price !== null);
-  if (!ok) throw new DataError('not a memxbar sweep result (key, config, spec, points)', file);
-  return r as SweepResult;
-}
 
 /** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
 export async function writeSweep(dir: string, r: SweepResult): Promise<string[]> {
@@ -37,6 +29,77 @@ export async function writeSweep(dir: string, r: SweepResult): Promise<string[]>
   return writeAllAtomic(dir, files);
 }
 
+interface SlurmFlags {
+  slurm?: boolean;
+  arraySize?: string;
+  partition?: string;
+  time?: string;
+  cpusPerTask?: string;
+  mem?: string;
+  account?: string;
+  maxRunning?: string;
+  dryRun?: boolean;
+}
+
+const SLURM_ONLY: [keyof SlurmFlags, string][] = [['arraySize', '--array-size'], ['partition', '--partition'], ['time', '--time'], ['cpusPerTask', '--cpus-per-task'], ['mem', '--mem'], ['account', '--account'], ['maxRunning', '--max-running'], ['dryRun', '--dry-run']];
+
+/** The --slurm flags, checked; null without --slurm (and then none of them may be given). */
+function slurmResources(o: SlurmFlags & { shard?: string }): { shards?: number; sbatch: SlurmResources } | null {
+  if (!o.slurm) {
+    const stray = SLURM_ONLY.find(([k]) => o[k] !== undefined);
+    if (stray) throw new ConfigError('only applies with --slurm', stray[1]);
+    return null;
+  }
+  if (o.shard) throw new ConfigError('--slurm makes the shards itself (--array-size sets how many); leave out --shard', '--shard');
+  const whole = (v: string | undefined, flag: string, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max) throw new ConfigError(`must be a whole number 1..${max}, got ${JSON.stringify(v)}`, flag);
+    return n;
+  };
+  const word = (v: string | undefined, flag: string, re: RegExp, what: string) => {
+    if (v === undefined) return undefined;
+    if (!re.test(v)) throw new ConfigError(`must be ${what}, got ${JSON.stringify(v)}`, flag);
+    return v;
+  };
+  const sbatch: SlurmResources = {};
+  const set = <K extends keyof SlurmResources>(k: K, v: SlurmResources[K] | undefined) => {
+    if (v !== undefined) sbatch[k] = v;
+  };
+  set('partition', word(o.partition, '--partition', /^[\w.,-]+$/, 'a partition name'));
+  set('account', word(o.account, '--account', /^[\w.-]+$/, 'an account name'));
+  set('time', word(o.time, '--time', /^(\d+-)?\d+(:\d+){0,2}$/, 'a Slurm time limit (minutes, H:MM:SS or D-HH:MM:SS)'));
+  set('mem', word(o.mem, '--mem', /^\d+[KMGT]?$/, 'a Slurm memory size (e.g. 4G)'));
+  set('cpusPerTask', whole(o.cpusPerTask, '--cpus-per-task', 1024));
+  set('maxRunning', whole(o.maxRunning, '--max-running', 100000));
+  const shards = whole(o.arraySize, '--array-size', 100000);
+  return { ...(shards !== undefined ? { shards } : {}), sbatch };
+}
+
+async function reportSlurm(r: SlurmSweepOutcome, dir: string): Promise<void> {
+  const { arrayRanges, slurmPaths } = await import('../../cluster/slurm.ts');
+  const { plan } = r;
+  const p = slurmPaths(dir);
+  const lo = Math.min(...r.loadSeconds);
+  const hi = Math.max(...r.loadSeconds);
+  out(`sweep ${plan.key}: ${plan.shards} shards balanced by expected cost (estimated ${lo.toFixed(1)}–${hi.toFixed(1)} CPU s each)`);
+  if (r.done.length) out(`shards with a valid result, not run again: ${arrayRanges(r.done)}`);
+  for (const i of plan.run) if (r.reasons.get(i) !== 'missing') out(`shard ${i} runs again: its result is ${r.reasons.get(i)}`);
+  for (const f of r.files) out(`wrote ${f}`);
+  const runs = plan.run.length ? `shards ${arrayRanges(plan.run)} of ${plan.shards}` : 'no shard (all have results)';
+  if (!r.submitted) {
+    out(`dry run, nothing submitted (${runs}); to submit by hand, from this folder:`);
+    if (plan.run.length) out(`  sbatch --parsable ${p.array}   # prints the array job id A`);
+    out(`  sbatch ${plan.run.length ? '--dependency=afterok:A --kill-on-invalid-dep=yes ' : ''}${p.merge}`);
+    return;
+  }
+  const { arrayJob, mergeJob } = r.submitted;
+  if (arrayJob) out(`submitted array job ${arrayJob} (${runs}) and merge job ${mergeJob} (runs after every task succeeded)`);
+  else out(`submitted merge job ${mergeJob} (${runs})`);
+  out(`follow: squeue -j ${[arrayJob, mergeJob].filter(Boolean).join(',')}   logs: ${p.logs}/`);
+  out(`result: ${dir}/summary.md when job ${mergeJob} is done; if a task failed, run this same command again: it submits only the missing shards`);
+}
+
 export function register(program: Command): void {
   addConfigOptions(
     program
@@ -47,10 +110,19 @@ export function register(program: Command): void {
       .option('--seeds <n>', 'number of fault seeds (faults.seed, faults.seed+1, …)', '2')
       .option('--mitigations <list>', `mitigations to compare (${MITIGATIONS.join(', ')})`)
       .option('--out <dir>', 'output folder', 'runs/sweep')
-      .option('--shard <i/N>', 'run only every N-th point starting at i (array jobs); merge with `memxbar merge`'),
+      .option('--shard <i/N>', 'run only shard i of N (shards balanced by expected cost, the same partition on every machine); merge with `memxbar merge`')
+      .option('--slurm', 'submit the sweep to Slurm: an array job, one task per shard, and a merge job after it (docs/cluster.md); again to resume')
+      .option('--array-size <n>', `--slurm: number of shards (array tasks); default one per point up to ${DEFAULT_MAX_SHARDS}`)
+      .option('--partition <name>', '--slurm: partition (sbatch --partition)')
+      .option('--time <limit>', '--slurm: wall-time limit per task (sbatch --time, e.g. 2:00:00)')
+      .option('--cpus-per-task <n>', '--slurm: cores per task (sbatch --cpus-per-task; the native kernels use them)')
+      .option('--mem <size>', '--slurm: memory per task (sbatch --mem, e.g. 4G)')
+      .option('--account <name>', '--slurm: account to charge (sbatch --account)')
+      .option('--max-running <n>', '--slurm: at most n tasks at once (sbatch --array=…%n)')
+      .option('--dry-run', '--slurm: write the job scripts, submit nothing'),
     ['model', 'data', 'images', 'engine', 'faultSeed', 'mitigation'],
-  ).action(async (o: CommonOptions & { rates: string; ratios: string; seeds: string; mitigations?: string; out: string; shard?: string }) => {
-    const [{ checkEngine }, { loadInputs, prepare }, { parseShard, runSweep, summarize }, { summaryMarkdown }] = await Promise.all([
+  ).action(async (o: CommonOptions & SlurmFlags & { rates: string; ratios: string; seeds: string; mitigations?: string; out: string; shard?: string }) => {
+    const [{ checkEngine }, { loadInputs, prepare }, { parseShard, runSweep, summarize, sweepPoints }, { summaryMarkdown }] = await Promise.all([
       import('../../session/eval.ts'),
       import('../../session/prepare.ts'),
       import('../../sweep/sweep.ts'),
@@ -66,9 +138,18 @@ export function register(program: Command): void {
       mitigations: parseMitigations(o.mitigations ?? cfg.mitigation.method),
       images: cfg.experiment.images,
     };
+    const resources = slurmResources(o);
     const shard = o.shard ? parseShard(o.shard) : { index: 0, count: 1 };
     for (const m of spec.mitigations) checkEngine({ ...cfg, mitigation: { ...cfg.mitigation, method: m } });
+    const points = sweepPoints(spec).length;
+    if (shard.count > points) throw new ConfigError(`${shard.count} shards for a sweep of ${points} points: every shard needs at least one point`, '--shard');
     const inputs = loadInputs(cfg);
+    if (resources) {
+      const { slurmSweep } = await import('../../cluster/sweep.ts');
+      const r = slurmSweep({ cfg, spec, net: inputs.net, out: o.out, shards: resources.shards, resources: resources.sbatch, specArgs: ['--rates', o.rates, '--ratios', o.ratios, '--seeds', o.seeds], dryRun: !!o.dryRun });
+      await reportSlurm(r, o.out);
+      return;
+    }
     ensureOutDir(o.out);
     const progress = progressFor(o);
     const p = prepare(cfg, progress, inputs);
@@ -84,7 +165,9 @@ export function register(program: Command): void {
     .argument('<files...>', 'shard JSON files')
     .option('--out <dir>', 'output folder', 'runs/sweep')
     .action(async (files: string[], o: { out: string }) => {
-      const [{ mergeSweeps, summarize }, { summaryMarkdown }] = await Promise.all([import('../../sweep/sweep.ts'), import('../../report/sweep.ts')]);
+      const [{ checkSweepResult, mergeSweeps, summarize }, { summaryMarkdown }] = await Promise.all([import('../../sweep/sweep.ts'), import('../../report/sweep.ts')]);
+      const missing = files.filter((f) => !existsSync(f));
+      if (missing.length) throw new DataError(`${missing.length} of ${files.length} shard files missing (ENOENT): ${missing.join(', ')}`, 'merge');
       const parts = files.map((f) => {
         let result: SweepResult;
         try {
