@@ -58,7 +58,7 @@ const VGG8_FULL = [
 
 /**
  * NeuroSim V1.3's published VGG8 example (the V1.3 manual's example output, repeated unchanged
- * in V1.4's manual; quoted in memxbar issues 8 and 21): stated settings 8-bit weights and
+ * in V1.4's manual; quoted to the project): stated settings 8-bit weights and
  * activations, 2 bits per RRAM cell, 100 kΩ / 10 MΩ, 128×128 subarrays; the unstated ones are
  * V1.3 Param.cpp's defaults (22 nm, 32-level current-mode multilevel sense amplifier = 5-bit
  * flash, 8 columns per ADC, 0.5 V, 10 ns, layer by layer).
@@ -67,7 +67,7 @@ export const NEUROSIM_V13_VGG8: PublishedPoint = {
   id: 'v1.3-vgg8',
   title: "NeuroSim V1.3's published VGG8 example",
   version: 'DNN+NeuroSim V1.3 (example output of its manual; repeated in the V1.4 manual)',
-  source: 'DNN+NeuroSim V1.3 manual, example output for VGG8 on CIFAR-10 (as quoted in memxbar issues 8 and 21; the PDF itself could not be opened here)',
+  source: 'DNN+NeuroSim V1.3 manual, example output for VGG8 on CIFAR-10 (as quoted to the project; the PDF itself could not be opened here)',
   fields: [...VGG8_FULL, { path: 'tile.cellBits', value: 2 }, { path: 'tile.adcBits', value: 5 }, { path: 'device.rOnOhm', value: 100e3 }, { path: 'device.onOffRatio', value: 100 }],
   schedule: 'layer-by-layer',
   areaMm2: 45.55,

@@ -1,5 +1,5 @@
-// Old/new A/B of the float32 and integer paths against onnxruntime in one process (docs/results/bench-engine-i18/README.md).
-// Run: S=3 npx tsx docs/results/bench-engine-i18/ab.ts f,i   (MEMXBAR_NATIVE_PATH=<other build> for the old kernels)
+// Old/new A/B of the float32 and integer paths against onnxruntime in one process (docs/results/bench-engine-blocked-gemm/README.md).
+// Run: S=3 npx tsx docs/results/bench-engine-blocked-gemm/ab.ts f,i   (MEMXBAR_NATIVE_PATH=<other build> for the old kernels)
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { parseOverride, resolveConfig } from '../../../src/config/load.ts';
