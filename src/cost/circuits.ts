@@ -218,42 +218,36 @@ export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, co
     });
     return { tiles, util: matrix / (tiles * ts * ts) };
   };
-  // ChipFloorPlan, novel mapping.
-  let peNM = Math.max(maxPE, 2 * rows);
-  let best = 0;
-  for (let s = Math.max(maxPE, 2 * rows); s > 2 * rows; s /= 2) {
-    const d = designNM(s);
-    if (d.util > best) {
-      best = d.util;
-      peNM = s;
+  // ChipFloorPlan: halve a size from `start` while above `floor`, keeping the size whose
+  // utilization first beats `best` (NeuroSim carries the tile search's best into the PE search).
+  const search = (start: number, floor: number, util: (s: number) => number, best = 0) => {
+    let size = start;
+    for (let s = start; s > floor; s /= 2) {
+      const u = util(s);
+      if (u > best) {
+        best = u;
+        size = s;
+      }
     }
-  }
-  let tileCM = Math.max(maxTile, 4 * rows);
-  let tilesCM = designCM(tileCM).tiles;
-  let bestCM = 0;
-  for (let s = Math.max(maxTile, 4 * rows); s > 4 * rows; s /= 2) {
-    const d = designCM(s);
-    if (d.util > bestCM) {
-      bestCM = d.util;
-      tileCM = s;
-      tilesCM = d.tiles;
-    }
-  }
+    return { size, best };
+  };
+  // Novel mapping.
+  const peNM = search(Math.max(maxPE, 2 * rows), 2 * rows, (s) => designNM(s).util).size;
+  // Conventional mapping: the tile size, then the PE size inside it.
+  const tileSearch = search(Math.max(maxTile, 4 * rows), 4 * rows, (s) => designCM(s).util);
+  const tileCM = tileSearch.size;
+  const tilesCM = designCM(tileCM).tiles;
   const peDup = (pe: number) =>
     net.map((l, i) => {
       if (novel[i] || !(R(l) <= tileCM || Cw(l) <= tileCM)) return [1, 1] as const;
       const n = Math.ceil(tileCM / pe);
       return [Math.max(1, Math.floor(n / Math.ceil(R(l) / pe))), Math.max(1, Math.floor(n / Math.ceil(Cw(l) / pe)))] as const;
     });
-  const peUtil = (pe: number) => net.reduce((s, l, i) => s + (novel[i] ? 0 : peDup(pe)[i]![0] * peDup(pe)[i]![1] * R(l) * Cw(l)), 0) / (tilesCM * tileCM * tileCM);
-  let peCM = tileCM / 2;
-  for (let s = tileCM / 2; s > 2 * rows; s /= 2) {
-    const u = peUtil(s);
-    if (u > bestCM) {
-      bestCM = u;
-      peCM = s;
-    }
-  }
+  const peUtil = (pe: number) => {
+    const dup = peDup(pe);
+    return net.reduce((s, l, i) => s + (novel[i] ? 0 : dup[i]![0] * dup[i]![1] * R(l) * Cw(l)), 0) / (tilesCM * tileCM * tileCM);
+  };
+  const peCM = search(tileCM / 2, 2 * rows, peUtil, tileSearch.best).size;
   const pd = peDup(peCM);
   const layers = net.map((l, i) => {
     // SubArrayDup
