@@ -8,6 +8,7 @@ import { offsetStored, plainPlan, referenceColumn, weightColumn } from '../cross
 import type { QuantLayer } from '../nn/quant.ts';
 import type { RowActivity } from './row-activity.ts';
 import { bestReference, bestStored, chooseOffsetPlan } from './offset.ts';
+import { mtMapNative, nativeMtMapAvailable } from './mt-native.ts';
 import { bestPair, statsPairTable } from './pairs.ts';
 import { eff, expectedError, levelSum, permuteRows, stuckMasks, type PlanInput } from './stuck.ts';
 
@@ -64,13 +65,19 @@ export function mtStatsPlan({ q, L, activity, stats }: PlanInput): MappingPlan {
  * error of each column cancelled by a digital offset folded into the layer's bias
  * (`plan.columnOffset`); offset: the best stored value per weight and reference, with the zero
  * point per subarray and the polarity per column (`mtMapOffset`). Weights without a stuck cell
- * keep their exact encoding.
+ * keep their exact encoding. This is the readable reference; by default the native kernels
+ * compute the same plan (`opts.native` false: this TypeScript version).
  */
-export function mtMapPlan(input: PlanInput): MappingPlan {
+export function mtMapPlan(input: PlanInput, opts: { native?: boolean } = {}): MappingPlan {
   const { q, L, activity } = input;
   const cells = input.cells!;
   const plan = plainPlan(L);
   plan.rowMap = permuteRows(L, cells, activity.meanSquare);
+  // The same plan on the native kernels, across the cores (mt-native.ts), unless asked for this one.
+  if (opts.native !== false && nativeMtMapAvailable(L)) {
+    mtMapNative(input, plan, rowVariance(activity));
+    return plan;
+  }
   if (L.scheme === 'differential') {
     plan.pairPos = new Int32Array(q.qWeight.length);
     plan.pairNeg = new Int32Array(q.qWeight.length);

@@ -50,6 +50,30 @@ export type LayerPlan = { readonly __layerPlan: unique symbol };
  */
 export type LayerPath = string;
 
+/** One layer for MT-map's programming (src/mitigation/mt-native.ts; the Layout's numbers, one part). */
+export interface MtLayerArgs {
+  R: number;
+  C: number;
+  rows: number;
+  cols: number;
+  S: number;
+  cellBits: number;
+  weightBits: number;
+  outputsPerTile: number;
+  Wc: number;
+  rowTiles: number;
+  colTiles: number;
+  physCols: number;
+  /** true: offset scheme; false: differential pairs. */
+  offset: boolean;
+  qWeight: Int32Array;
+  cells: Uint8Array;
+  rowMap: Int32Array;
+  mean: Float64Array;
+  variance: Float64Array;
+  covariance: Float64Array | null;
+}
+
 export interface NativeKernels {
   gemmF32(W: Float32Array, X: Float32Array, R: number, P: number, O: number, out: Float64Array, threads: number): void;
   gemmI32(W: Int32Array, X: Int32Array, R: number, P: number, O: number, out: Float64Array, threads: number, narrow: boolean): void;
@@ -70,6 +94,12 @@ export interface NativeKernels {
    */
   runLayer(plan: LayerPlan, x: Int32Array, P: number, acc: Float64Array, threads: number, hist: Float64Array | null, stats: Float64Array): void;
   layerPath(plan: LayerPlan): LayerPath;
+  /** MT-map, offset scheme, first stage: costs[(((rt·C + o)·2 + zi)·2 + inv)·2 + {0 cost, 1 energy}] (src/mitigation/mt.ts). */
+  mtOffsetCosts(layer: MtLayerArgs, zeros: Int32Array, costs: Float64Array, threads: number): void;
+  /** MT-map, offset scheme, second stage for the chosen zero points and polarities: stored, refStored, meanError. */
+  mtOffsetMap(layer: MtLayerArgs, zero: Int32Array, inverted: Uint8Array, stored: Int32Array, refStored: Int32Array, meanError: Float64Array, threads: number): void;
+  /** MT-map, differential pairs: pairPos, pairNeg and meanError (throws a RangeError when a pair search fails). */
+  mtPairsMap(layer: MtLayerArgs, pairPos: Int32Array, pairNeg: Int32Array, meanError: Float64Array, threads: number): void;
   /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
   setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };
   hardwareThreads: number;

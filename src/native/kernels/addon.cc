@@ -5,6 +5,7 @@
 //   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool
 //   biasRequant                ↔ the requantization loop of src/nn/quant.ts forwardInt
 //   prepareLayer / runLayer    ↔ src/crossbar/reference.ts crossbarMatmul (docs/model.md)
+//   mtOffsetCosts / mtOffsetMap / mtPairsMap ↔ src/mitigation/mt.ts mtMapPlan (MT-map)
 // Kernels only read and write the typed arrays they are given; a prepared layer (a
 // LayerPlan) is immutable once built and may be run from several threads.
 //
@@ -17,12 +18,14 @@
 //
 // Files: addon.cc (this: N-API entry points, CPU features), threads (pool), tensor (GEMMs,
 // im2col, pooling, requantization), plan (prepareLayer), general / gemm / bitsliced (the three
-// runLayer paths), bitplanes.h (bit-plane blocks), histogram (current histograms).
+// runLayer paths), bitplanes.h (bit-plane blocks), histogram (current histograms), mt_map (MT-map
+// programming).
 #include "bitsliced.h"
 #include "common.h"
 #include "gemm.h"
 #include "general.h"
 #include "histogram.h"
+#include "mt_map.h"
 #include "plan.h"
 #include "tensor.h"
 
@@ -104,6 +107,53 @@ Napi::Value LayerPath(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), s);
 }
 
+// The layer object of the MT-map entry points (src/mitigation/mt-native.ts): layout numbers and arrays.
+MtLayer mtLayer(const Napi::Object& a) {
+  MtLayer L{};
+  L.R = int(num(a, "R"));
+  L.C = int(num(a, "C"));
+  L.rows = int(num(a, "rows"));
+  L.cols = int(num(a, "cols"));
+  L.S = int(num(a, "S"));
+  L.cellBits = int(num(a, "cellBits"));
+  L.weightBits = int(num(a, "weightBits"));
+  L.outputsPerTile = int(num(a, "outputsPerTile"));
+  L.Wc = int(num(a, "Wc"));
+  L.rowTiles = int(num(a, "rowTiles"));
+  L.colTiles = int(num(a, "colTiles"));
+  L.physCols = int(num(a, "physCols"));
+  L.offset = flag(a, "offset");
+  L.qWeight = data<int32_t>(a.Get("qWeight"));
+  L.cells = data<uint8_t>(a.Get("cells"));
+  L.rowMap = data<int32_t>(a.Get("rowMap"));
+  L.mean = data<double>(a.Get("mean"));
+  L.variance = data<double>(a.Get("variance"));
+  const Napi::Value cov = a.Get("covariance");
+  L.covariance = cov.IsTypedArray() ? data<double>(cov) : nullptr;
+  return L;
+}
+
+// mtOffsetCosts(layer, zeros Int32Array(2), costs Float64Array(rowTiles·C·8), threads).
+Napi::Value MtOffsetCosts(const Napi::CallbackInfo& info) {
+  mtOffsetCosts(mtLayer(info[0].As<Napi::Object>()), data<int32_t>(info[1]), data<double>(info[2]), std::max(1, info[3].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+// mtOffsetMap(layer, zero, inverted, stored, refStored, meanError, threads).
+Napi::Value MtOffsetMap(const Napi::CallbackInfo& info) {
+  mtOffsetMap(mtLayer(info[0].As<Napi::Object>()), data<int32_t>(info[1]), data<uint8_t>(info[2]), data<int32_t>(info[3]), data<int32_t>(info[4]), data<double>(info[5]),
+              std::max(1, info[6].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+// mtPairsMap(layer, pairPos, pairNeg, meanError, threads); throws a RangeError when a pair search fails.
+Napi::Value MtPairsMap(const Napi::CallbackInfo& info) {
+  std::string bad;
+  if (!mtPairsMap(mtLayer(info[0].As<Napi::Object>()), data<int32_t>(info[1]), data<int32_t>(info[2]), data<double>(info[3]), std::max(1, info[4].As<Napi::Number>().Int32Value()), bad))
+    Napi::RangeError::New(info.Env(), bad).ThrowAsJavaScriptException();
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmI32", Napi::Function::New(env, GemmI32));
@@ -113,6 +163,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("prepareLayer", Napi::Function::New(env, PrepareLayer));
   exports.Set("runLayer", Napi::Function::New(env, RunLayer));
   exports.Set("layerPath", Napi::Function::New(env, LayerPath));
+  exports.Set("mtOffsetCosts", Napi::Function::New(env, MtOffsetCosts));
+  exports.Set("mtOffsetMap", Napi::Function::New(env, MtOffsetMap));
+  exports.Set("mtPairsMap", Napi::Function::New(env, MtPairsMap));
   exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
   exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
   return exports;

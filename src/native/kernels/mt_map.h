@@ -1,0 +1,39 @@
+// MT-map's programming of one layer (src/mitigation/mt.ts mtMapPlan, offset.ts, pairs.ts,
+// stuck.ts): the re-encoding of every weight around its stuck cells, the coordinate descent on
+// each row tile's eᵀ·Cov·e and the mean output error per column, spread over threads by output
+// column. Bit for bit the TypeScript version's numbers (same operations in the same order, no
+// floating-point contraction); test/mitigation/mt-native.test.ts compares them.
+#pragma once
+
+#include "common.h"
+
+namespace mx {
+
+// What both schemes read: the layer's layout (src/crossbar/layout.ts Layout, one part), its
+// integer weights [o·R + r], fault codes per physical cell, the row map, E[x_r], Var(x_r) and,
+// when present, the rows' covariances per row tile (RowActivity.covariance).
+struct MtLayer {
+  int R, C, rows, cols, S, cellBits, weightBits, outputsPerTile, Wc, rowTiles, colTiles, physCols;
+  bool offset;
+  const int32_t* qWeight;
+  const uint8_t* cells;
+  const int32_t* rowMap;
+  const double* mean;
+  const double* variance;
+  const double* covariance;  // null: no descent
+};
+
+// Offset scheme, first stage: the cost and energy of every (row tile rt, output o, zero point
+// zeros[zi], polarity inv) column with each weight re-encoded alone, at
+// costs[(((rt·C + o)·2 + zi)·2 + inv)·2 + {0: cost, 1: energy}] (mt.ts mtMapOffset `column`).
+void mtOffsetCosts(const MtLayer& L, const int32_t zeros[2], double* costs, int threads);
+
+// Offset scheme, second stage, for the chosen zero[rt·colTiles + ct] and inverted[rt·C + o]:
+// stored[o·R + r], refStored[r·colTiles + ct] and meanError[o] = Σ_r E[x_r]·e_r after the descent.
+void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored, double* meanError, int threads);
+
+// Differential pairs: pairPos / pairNeg [o·R + r] (bestPair, then the descent) and meanError[o].
+// Returns false (outputs incomplete) when a pair search met an unreachable reading (`bad` names it).
+bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* meanError, int threads, std::string& bad);
+
+}  // namespace mx
