@@ -71,13 +71,18 @@ export async function benchDefaultRun(progress: Progress): Promise<FlowTiming[]>
 export interface ProgramTiming {
   rate: number;
   ratio: string;
+  /** mt-map on the native kernels (the default). */
   seconds: number;
+  /** The same programming with mt-map's TypeScript version (the baseline), at the first ratio only; null elsewhere. */
+  typescriptSeconds: number | null;
 }
 
 /**
  * Programming a crossbar for a new fault configuration — faults drawn, every layer mapped by
  * MT-map (permutation, re-encoding, descent), the engine's tables built — at each rate and
- * ratio of the default run. The row activity is measured once per network, before (as in a sweep).
+ * ratio of the default run, on the native kernels; at the first ratio also with mt-map's
+ * TypeScript version, the baseline of the ratio (it takes tens of seconds per point). The row
+ * activity is measured once per network, before (as in a sweep).
  */
 export function benchProgramming(p: Prepared, rates: number[] = DEFAULT_FLOW.rates.filter((r) => r > 0), ratios: string[] = DEFAULT_FLOW.ratios): ProgramTiming[] {
   const base: Config = { ...p.cfg, mitigation: { ...p.cfg.mitigation, method: 'mt-map' } };
@@ -86,9 +91,12 @@ export function benchProgramming(p: Prepared, rates: number[] = DEFAULT_FLOW.rat
   for (const ratio of ratios) {
     for (const rate of rates) {
       const cfg: Config = { ...base, faults: { ...base.faults, rate, sa1Sa0Ratio: ratio, mapFile: null } };
-      const t0 = performance.now();
-      programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, rate, ratio, cfg.faults.seed));
-      out.push({ rate, ratio, seconds: (performance.now() - t0) / 1000 });
+      const time = (native: boolean) => {
+        const t0 = performance.now();
+        programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, rate, ratio, cfg.faults.seed), { native });
+        return (performance.now() - t0) / 1000;
+      };
+      out.push({ rate, ratio, seconds: time(true), typescriptSeconds: ratio === ratios[0] ? time(false) : null });
     }
   }
   return out;

@@ -147,7 +147,8 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     progress.log('programming a crossbar for a new fault configuration (MT-map, default run config)');
     const p = prepare(resolveConfig({ file: RUN_DEFAULT_CONFIG }));
     for (const t of benchProgramming(p)) {
-      rows.push({ model: 'VGG8-w0.5, memxbar run default', path: `program the crossbar, MT-map with descent, ${(t.rate * 100).toFixed(1)} % stuck ${t.ratio}: ${t.seconds.toFixed(2)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+      const ts = t.typescriptSeconds === null ? '' : `; TypeScript version ${t.typescriptSeconds.toFixed(2)} s (native ${(t.typescriptSeconds / t.seconds).toFixed(1)}× faster)`;
+      rows.push({ model: 'VGG8-w0.5, memxbar run default', path: `program the crossbar, MT-map with descent, ${(t.rate * 100).toFixed(1)} % stuck ${t.ratio}: ${t.seconds.toFixed(2)} s native${ts}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
   if (opts.rtl) {

@@ -14,7 +14,8 @@ import { mtMapPlan, mtStatsPlan } from './mt.ts';
 import { pytorxMapping } from './pytorx.ts';
 import { zhangPlan } from './zhang.ts';
 
-export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMap, activity: () => RowActivity[]): LayerMapping[] {
+/** `opts.native` false: mt-map runs its TypeScript version instead of the native kernels (the bench's baseline). */
+export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMap, activity: () => RowActivity[], opts: { native?: boolean } = {}): LayerMapping[] {
   const method = cfg.mitigation.method;
   const stats = { rate: cfg.faults.rate, sa1Share: sa1Share(cfg.faults.sa1Sa0Ratio) };
   return qn.layers.map((q, i) => {
@@ -26,7 +27,7 @@ export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMa
       case 'mt-stats':
         return buildMapping(q, L, mtStatsPlan({ q, L, activity: activity()[i]!, stats }));
       case 'mt-map':
-        return buildMapping(q, L, mtMapPlan({ q, L, activity: activity()[i]!, cells, stats }));
+        return buildMapping(q, L, mtMapPlan({ q, L, activity: activity()[i]!, cells, stats }, opts));
       case 'zhang':
         return buildMapping(q, L, zhangPlan({ q, L, activity: activity()[i]!, cells, stats }));
       case 'pytorx':

@@ -71,10 +71,13 @@ export function programCrossbar(p: Prepared, cfg: Config = p.cfg): Crossbar {
   return programCrossbarWithFaults(p, cfg, (layers) => configuredFaults(p, cfg, layers));
 }
 
-/** Program the crossbar with the fault map `faultsFor` returns for the layers' physical arrays. */
-export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (layers: LayerShape[]) => FaultMap): Crossbar {
+/**
+ * Program the crossbar with the fault map `faultsFor` returns for the layers' physical arrays.
+ * `opts.native` false: mt-map's TypeScript version (the bench's baseline; the same crossbar).
+ */
+export function programCrossbarWithFaults(p: Prepared, cfg: Config, faultsFor: (layers: LayerShape[]) => FaultMap, opts: { native?: boolean } = {}): Crossbar {
   const faults = faultsFor(networkLayerShapes(p.net, cfg));
-  const mappings = mitigatedMappings(p.qn, cfg, faults, () => activityOf(p, cfg));
+  const mappings = mitigatedMappings(p.qn, cfg, faults, () => activityOf(p, cfg), opts);
   const calibratedFullScale = cfg.tile.adcMode === 'fixed-calibrated' ? adcFullScale(p, cfg) : undefined;
   return buildCrossbar(p.qn, cfg, { mappings, faults, ...(calibratedFullScale ? { calibratedFullScale } : {}) });
 }

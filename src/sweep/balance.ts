@@ -78,9 +78,14 @@ function atRate(values: number[], rate: number): number {
 
 /** Expected CPU time of one point in whole microseconds (integers, so every machine sorts them alike). */
 export function pointCostUs(pt: CostedPoint, size: SweepSize, images: number): number {
+  const { mapNs, imageNs } = pointCostNs(pt, size);
+  return Math.max(1, Math.round((mapNs + images * imageNs) / 1000));
+}
+
+/** The expected CPU time of a point's parts in nanoseconds: programming the crossbar, and each image. */
+export function pointCostNs(pt: CostedPoint, size: SweepSize): { mapNs: number; imageNs: number } {
   const c = MEASURED_COST[pt.mitigation];
-  const ns = size.weights * atRate(c.mapNsPerWeight, pt.rate) + images * size.macs * atRate(c.inferNsPerMac, pt.rate);
-  return Math.max(1, Math.round(ns / 1000));
+  return { mapNs: size.weights * atRate(c.mapNsPerWeight, pt.rate), imageNs: size.macs * atRate(c.inferNsPerMac, pt.rate) };
 }
 
 /**

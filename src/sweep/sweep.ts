@@ -14,7 +14,7 @@ import { argmax } from '../nn/ops.ts';
 import { forwardInt } from '../nn/quant.ts';
 import { checkEngine, makeEngine, programCrossbarWithFaults } from '../session/eval.ts';
 import { inputCodes, type Prepared } from '../session/prepare.ts';
-import { sweepShards, sweepSize } from './balance.ts';
+import { pointCostNs, sweepShards, sweepSize } from './balance.ts';
 
 export interface SweepSpec {
   rates: number[];
@@ -112,7 +112,11 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
   const mine = all.filter((_, i) => shardOf[i] === shard.index);
   for (const m of spec.mitigations) checkEngine({ ...p.cfg, mitigation: { ...p.cfg.mitigation, method: m } });
   progress.log(`sweep: ${mine.length} of ${all.length} points (shard ${shard.index}/${shard.count}), ${spec.images} images each, fault seeds ${spec.seeds.join(', ')}`);
-  progress.start('sweep', mine.length * spec.images);
+  // The bar counts images; its ETA counts each point's expected cost (balance.ts), programming
+  // first, then per image, so that it does not jump when MT-map's high-rate points come.
+  const size = sweepSize(p.net, p.cfg);
+  const costs = mine.map((pt) => pointCostNs(pt, size));
+  progress.start('sweep', mine.length * spec.images, costs.reduce((s, c) => s + c.mapNs + spec.images * c.imageNs, 0));
   // The most expensive points first: programming (MT-map's descent above all) grows with the
   // fault rate, so running the highest rates first, and at one rate the costliest mitigation
   // first (PROGRAMMING_RANK), makes the bar's ETA start high and fall,
@@ -123,11 +127,12 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
     const pt = mine[at]!;
     const cfg: Config = { ...p.cfg, faults: { ...p.cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, seed: pt.seed, mapFile: null }, mitigation: { ...p.cfg.mitigation, method: pt.mitigation } };
     const xb = programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, pt.rate, pt.ratio, pt.seed));
+    progress.tick(0, costs[at]!.mapNs);
     const engine = makeEngine(xb);
     let correct = 0;
     for (let i = 0; i < spec.images; i++) {
       if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
-      progress.tick();
+      progress.tick(1, costs[at]!.imageNs);
     }
     const fc = countFaults(xb.faults);
     done[at] = { ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1, price: priceOf(xb.mappings) };
