@@ -59,25 +59,21 @@ inline double errorCost(double e, double mean, double variance, double bias) {
 // Offset scheme (offset.ts)
 // ---------------------------------------------------------------------------------------
 
-// offset.ts maskedAtMost / maskedAtLeast / nearestWithMask.
+// offset.ts maskedAtMost / maskedAtLeast / nearestWithMask. maskedAtMost without its loop over
+// the bits: the loop stops at the highest stuck bit where t differs from the stuck value (h);
+// there y leaves t below at h (the stuck bit reads 0, t has 1) or, where the stuck bit reads 1,
+// at `branch`, the lowest free bit above h where t has a 1 (the last one the loop passed).
+// The same value for every t, m, v ⊆ m and bits ≤ 10 (compared exhaustively against the loop).
 int maskedAtMost(int t, int m, int v, int bits) {
   const int top = v | (((1 << bits) - 1) & ~m);
   if (t >= top) return top;
   if (t < v) return -1;
-  int branch = -1;
-  for (int i = bits - 1; i >= 0; i--) {
-    const int bit = 1 << i;
-    const int tb = t & bit;
-    if (m & bit) {
-      const int vb = v & bit;
-      if (vb == tb) continue;
-      const int at = vb < tb ? i : branch;
-      const int low = (1 << at) - 1;
-      return (t & ~((low << 1) | 1)) | (low & ~m) | (v & low);
-    }
-    if (tb) branch = i;
-  }
-  return t;
+  const unsigned diff = unsigned((t ^ v) & m);
+  if (diff == 0) return t;
+  const int h = 31 - __builtin_clz(diff);
+  const int at = (v >> h) & 1 ? __builtin_ctz(unsigned(t & ~m) & ~((2u << h) - 1)) : h;
+  const int low = (1 << at) - 1;
+  return (t & ~((low << 1) | 1)) | (low & ~m) | (v & low);
 }
 inline int maskedAtLeast(int t, int m, int v, int bits) {
   const int full = (1 << bits) - 1;
