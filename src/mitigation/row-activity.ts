@@ -5,6 +5,7 @@
  * its row is driven: an error on a row that is almost never active costs almost nothing.
  */
 import { createHash } from 'node:crypto';
+import { kernelThreads, native } from '../native/addon.ts';
 import { readCachedBytes, writeCachedBytes } from '../util/cache.ts';
 import { exactEngine, forwardInt, quantizeImage, type MatrixEngine, type QuantNetwork } from '../nn/quant.ts';
 
@@ -24,7 +25,14 @@ export interface RowActivity {
 /** Patches per image and layer that the covariances are measured on (all of them in the FC layers). */
 export const COVARIANCE_PATCHES = 64;
 
-export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: number, images: number, tileRows?: number): RowActivity[] {
+/**
+ * `opts.native` false: the covariances' outer products in TypeScript instead of the native kernel
+ * (`tileMoments`); the same numbers either way (sums of integer products below 2⁵³ are exact in any order).
+ */
+export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: number, images: number, tileRows?: number, opts: { native?: boolean } = {}): RowActivity[] {
+  const kernels = opts.native === false ? null : native();
+  const threads = kernelThreads();
+  const sampled = new Int32Array(COVARIANCE_PATCHES + 1);
   const sum = qn.layers.map((q) => new Float64Array(q.rows));
   const sumSq = qn.layers.map((q) => new Float64Array(q.rows));
   const count = qn.layers.map(() => 0);
@@ -41,6 +49,7 @@ export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: num
       const s = sum[q.index]!;
       const s2 = sumSq[q.index]!;
       const stride = Math.ceil(P / COVARIANCE_PATCHES);
+      let nSampled = 0;
       for (let p = 0; p < P; p++) {
         const base = p * q.rows;
         for (let r = 0; r < q.rows; r++) {
@@ -53,6 +62,10 @@ export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: num
         subCount[q.index]++;
         const ss = subSum[q.index]!;
         for (let r = 0; r < q.rows; r++) ss[r] += x[base + r]!;
+        if (kernels) {
+          sampled[nSampled++] = p; // the outer products of these patches in one native call, below
+          continue;
+        }
         // Outer products of each row tile's slice of x, over its non-zero entries only; the
         // upper triangle (i ≤ j), mirrored at the end.
         for (let r0 = 0; r0 < q.rows; r0 += n) {
@@ -67,6 +80,7 @@ export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: num
           }
         }
       }
+      if (kernels && nSampled > 0) kernels.tileMoments(x, q.rows, sampled.subarray(0, nSampled), n, moments[q.index]!, threads);
       count[q.index] += P;
       exactEngine.matmul(q, x, P, acc);
     },

@@ -99,6 +99,8 @@ export interface NativeKernels {
   /** MT-map, offset scheme, second stage for the chosen zero points and polarities: stored, refStored, meanError. */
   mtOffsetMap(layer: MtLayerArgs, zero: Int32Array, inverted: Uint8Array, stored: Int32Array, refStored: Int32Array, meanError: Float64Array, threads: number): void;
   /** MT-map, differential pairs: pairPos, pairNeg and meanError (throws a RangeError when a pair search fails). */
+  /** MT's row covariances: M[t·n² + i·n + j] += x[p·rows + t·n + i]·x[p·rows + t·n + j], i ≤ j, for each p of `patches` (src/mitigation/row-activity.ts). */
+  tileMoments(x: Int32Array, rows: number, patches: Int32Array, n: number, M: Float64Array, threads: number): void;
   mtPairsMap(layer: MtLayerArgs, pairPos: Int32Array, pairNeg: Int32Array, meanError: Float64Array, threads: number): void;
   /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
   setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };

@@ -17,12 +17,12 @@ const loads = (costs: number[], shardOf: number[], n: number) => {
 };
 
 describe('shards balanced by expected cost', () => {
-  it('the cost model: MT-map at 50 % stuck cells costs far more than a fault-free plain point', () => {
-    // mapping (one image): MT-map's search for every stuck weight against no search at all
-    expect(pointCostUs({ mitigation: 'mt-map', rate: 0.5 }, VGG8, 1)).toBeGreaterThan(10 * pointCostUs({ mitigation: 'none', rate: 0 }, VGG8, 1));
+  it('the cost model: MT-map at 50 % stuck cells costs more than a fault-free plain point', () => {
+    // mapping (one image): MT-map's search for every stuck weight (native: 3.9 s CPU) against no search at all (1.3 s)
+    expect(pointCostUs({ mitigation: 'mt-map', rate: 0.5 }, VGG8, 1)).toBeGreaterThan(2 * pointCostUs({ mitigation: 'none', rate: 0 }, VGG8, 1));
     // with inference on 200 images still more
     const clean = pointCostUs({ mitigation: 'none', rate: 0 }, VGG8, 200);
-    expect(pointCostUs({ mitigation: 'mt-map', rate: 0.5 }, VGG8, 200)).toBeGreaterThan(1.5 * clean);
+    expect(pointCostUs({ mitigation: 'mt-map', rate: 0.5 }, VGG8, 200)).toBeGreaterThan(1.1 * clean);
     // more images cost more; every cost is a whole positive number of microseconds
     expect(pointCostUs({ mitigation: 'none', rate: 0 }, VGG8, 400)).toBeGreaterThan(clean);
     for (const m of MITIGATIONS) for (const rate of [0, 0.003, 0.2, 0.9]) expect(Number.isInteger(pointCostUs({ mitigation: m, rate }, VGG8, 1))).toBe(true);

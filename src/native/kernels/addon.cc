@@ -154,6 +154,14 @@ Napi::Value MtPairsMap(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// tileMoments(x Int32Array, rows, patches Int32Array, n, M Float64Array, threads).
+Napi::Value TileMoments(const Napi::CallbackInfo& info) {
+  const Napi::TypedArray patches = info[2].As<Napi::TypedArray>();
+  tileMoments(data<int32_t>(info[0]), info[1].As<Napi::Number>().Int32Value(), data<int32_t>(info[2]), static_cast<int>(patches.ElementLength()), info[3].As<Napi::Number>().Int32Value(),
+              data<double>(info[4]), std::max(1, info[5].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmI32", Napi::Function::New(env, GemmI32));
@@ -166,6 +174,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mtOffsetCosts", Napi::Function::New(env, MtOffsetCosts));
   exports.Set("mtOffsetMap", Napi::Function::New(env, MtOffsetMap));
   exports.Set("mtPairsMap", Napi::Function::New(env, MtPairsMap));
+  exports.Set("tileMoments", Napi::Function::New(env, TileMoments));
   exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
   exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
   return exports;

@@ -548,4 +548,31 @@ bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* me
   return !failed;
 }
 
+void tileMoments(const int32_t* x, int rows, const int32_t* patches, int count, int n, double* M, int threads) {
+  const int tiles = (rows + n - 1) / n;
+  parallelBlocks(tiles, 1, threads, [&](int64_t b, int64_t e, int) {
+    std::vector<int> nz(n);
+    std::vector<double> v(n);
+    for (int t = int(b); t < e; t++) {
+      const int r0 = t * n, m = std::min(n, rows - r0);
+      double* A = M + size_t(t) * n * n;
+      for (int c = 0; c < count; c++) {
+        const int32_t* xp = x + size_t(patches[c]) * rows + r0;
+        // Outer product over the non-zero entries only (most are zero after ReLU).
+        int k = 0;
+        for (int i = 0; i < m; i++)
+          if (xp[i] != 0) {
+            nz[k] = i;
+            v[k++] = xp[i];
+          }
+        for (int a = 0; a < k; a++) {
+          double* row = A + size_t(nz[a]) * n;
+          const double xi = v[a];
+          for (int c2 = a; c2 < k; c2++) row[nz[c2]] += xi * v[c2];
+        }
+      }
+    }
+  });
+}
+
 }  // namespace mx

@@ -36,4 +36,10 @@ void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted,
 // Returns false (outputs incomplete) when a pair search met an unreachable reading (`bad` names it).
 bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* meanError, int threads, std::string& bad);
 
+// MT's row covariances (src/mitigation/row-activity.ts rowActivity): for each patch p of
+// `patches`, M[t·n² + i·n + j] += x[p·rows + t·n + i] · x[p·rows + t·n + j] for every row tile t
+// and i ≤ j (the upper triangle; rowActivity mirrors it). Integer products summed in doubles
+// below 2⁵³: exact in any order, so the tiles are spread over threads.
+void tileMoments(const int32_t* x, int rows, const int32_t* patches, int count, int n, double* M, int threads);
+
 }  // namespace mx
