@@ -30,7 +30,7 @@ export const COVARIANCE_PATCHES = 64;
  * (`tileMoments`); the same numbers either way (sums of integer products below 2⁵³ are exact in any order).
  */
 export function rowActivity(qn: QuantNetwork, pixels: Uint8Array, imageSize: number, images: number, tileRows?: number, opts: { native?: boolean } = {}): RowActivity[] {
-  const kernels = opts.native === false ? null : native();
+  const kernels = opts.native === false || typeof native()?.tileMoments !== 'function' ? null : native();
   const threads = kernelThreads();
   const sampled = new Int32Array(COVARIANCE_PATCHES + 1);
   const sum = qn.layers.map((q) => new Float64Array(q.rows));
