@@ -222,9 +222,9 @@ inline void addColumn(const double* A, int n, int i, bool symmetric, double d, d
 
 // mt.ts refineTile: coordinate descent on eᵀ·M·e over the rows `rows` (within tile rt, n rows
 // per tile), e by row within the tile; best(t, mean, bias, error&) returns the candidate's
-// error, take(t) stores it. g, roots: scratch of n doubles; symmetric: tile rt's block is.
+// error, take(t) stores it. g, roots, seen: scratch of n entries; symmetric: tile rt's block is.
 template <typename Best, typename Take>
-void refineTile(const double* M, int n, int rt, bool symmetric, const std::vector<int>& rows, double* e, double* g, double* roots, Best best, Take take) {
+void refineTile(const double* M, int n, int rt, bool symmetric, const std::vector<int>& rows, double* e, double* g, double* roots, int64_t* seen, Best best, Take take) {
   constexpr int kPasses = 64;  // mt.ts REFINE_PASSES
   const double* A = M + size_t(rt) * n * n;
   std::fill(g, g + n, 0.0);
@@ -237,9 +237,15 @@ void refineTile(const double* M, int n, int rt, bool symmetric, const std::vecto
     const double mii = A[size_t(rows[t]) * n + rows[t]];
     roots[t] = mii > 0 ? std::sqrt(mii) : 0;
   }
+  // A visit depends only on g_i and e_i, which move only when some weight changes: a weight that
+  // stayed at its last visit, with no change anywhere since (seen[t] = the change count then),
+  // would stay again and is not visited (the same result, fewer re-encodings in the last passes).
+  int64_t changes = 0;
+  std::fill(seen, seen + rows.size(), int64_t(-1));
   for (int pass = 0; pass < kPasses; pass++) {
     bool changed = false;
     for (size_t t = 0; t < rows.size(); t++) {
+      if (seen[t] == changes) continue;
       const int i = rows[t];
       const double mii = A[size_t(i) * n + i];
       if (mii <= 0) continue;
@@ -247,11 +253,16 @@ void refineTile(const double* M, int n, int rt, bool symmetric, const std::vecto
       const double root = roots[t];
       const double be = best(t, root, others / root);
       const double d = be - e[i];
-      if (d == 0 || mii * (be * be - e[i] * e[i]) + 2 * others * d >= 0) continue;
+      if (d == 0 || mii * (be * be - e[i] * e[i]) + 2 * others * d >= 0) {
+        seen[t] = changes;
+        continue;
+      }
       addColumn(A, n, i, symmetric, d, g);
       e[i] = be;
       take(t);
       changed = true;
+      seen[t] = -1;  // its own change moved g_i: the next visit runs
+      changes++;
     }
     if (!changed) break;
   }
@@ -449,6 +460,7 @@ void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted,
   }
   parallelBlocks(L.C, 1, threads, [&](int64_t b, int64_t e, int) {
     std::vector<double> errors(n), g(n), roots(n);
+    std::vector<int64_t> seen(n);
     std::vector<int> rows;
     rows.reserve(n);
     for (int o = int(b); o < e; o++) {
@@ -467,7 +479,7 @@ void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted,
             if (ctx.masks[2 * (size_t(o) * R + first + i)] != 0 || read[i] != z) rows.push_back(i);
           int32_t x = 0;
           refineTile(
-              L.covariance, n, rt, sym[rt] == 1, rows, errors.data(), g.data(), roots.data(),
+              L.covariance, n, rt, sym[rt] == 1, rows, errors.data(), g.data(), roots.data(), seen.data(),
               [&](size_t t, double m, double bias) {
                 const int i = rows[t];
                 const size_t k = size_t(o) * R + first + i;
@@ -492,6 +504,7 @@ bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* me
   parallelBlocks(L.C, 1, threads, [&](int64_t b, int64_t e, int) {
     PairSearch ps;
     std::vector<double> errors(n), g(n), roots(n);
+    std::vector<int64_t> seen(n);
     std::vector<int> rows;
     struct Stuck { int r, mp, vp, mn, vn; };
     std::vector<Stuck> stuck;
@@ -525,7 +538,7 @@ bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* me
           for (const Stuck& c : stuck) rows.push_back(c.r - first);
           int32_t xp = 0, xn = 0;
           refineTile(
-              L.covariance, n, rt, sym[rt] == 1, rows, errors.data(), g.data(), roots.data(),
+              L.covariance, n, rt, sym[rt] == 1, rows, errors.data(), g.data(), roots.data(), seen.data(),
               [&](size_t t, double m, double bias) {
                 const Stuck& c = stuck[t];
                 double err = 0;
