@@ -232,7 +232,7 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
     top1: (base.correct ?? 0) / base.images,
     faults: points,
     mt,
-    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress) : null,
+    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress, cfg.tile.adcCalibrationImages) : null,
     sensitivity: sens,
     estimateMs,
     constants: { ...COST_CONSTANTS },
