@@ -40,9 +40,9 @@ export const CIRCUIT_OPTIONS: Record<CircuitOption, { memxbar: string; neurosim:
     why: 'a resistive cell driven by Vread dissipates Vread²·G for as long as its row is driven; NeuroSim\'s fit assumes the pulse is gated by the sense amplifier, which memxbar\'s RTL does not do',
   },
   clock: {
-    memxbar: '1 GHz clock, the configured read pulse (10 ns) and the RTL\'s conversion cycles per column slot',
-    neurosim: 'synchronous mode: read pulse = column slot = the sensing delay; clock period = max(1/clkFreq, sensing delay)',
-    source: `${NS13} Param.cpp synchronous = true ("clkFreq will be decided by sensing delay"), main.cpp clkPeriod; MultilevelSenseAmp.cpp CalculateLatency (LatencyCol × numColMuxed)`,
+    memxbar: '1 GHz clock, the configured read pulse (10 ns) and the RTL\'s conversion cycles per column slot; the bus and buffers overlap with computing',
+    neurosim: 'synchronous mode: read pulse = the sensing delay; clock = column slot = max(1/clkFreq, sensing delay × β when validated); global and tile buffers and H-trees counted per layer in clock cycles after computing',
+    source: `${NS13} Param.cpp synchronous = true ("clkFreq will be decided by sensing delay"), main.cpp clkPeriod; SubArray.cpp CalculateLatency (readLatencyADC = numColMuxed cycles; × beta); Chip.cpp ChipCalculatePerformance, Tile.cpp TileCalculatePerformance, Buffer.cpp and HTree.cpp CalculateLatency`,
     why: 'the configured pulse is a device property; memxbar prices the pulse it was given',
   },
   interconnect: {
@@ -71,8 +71,8 @@ export const CIRCUIT_OPTIONS: Record<CircuitOption, { memxbar: string; neurosim:
   },
   validationFactor: {
     memxbar: 'energy as modelled',
-    neurosim: 'energy × ζ = 1.22 (post-layout energy increase, silicon-validated)',
-    source: `${NS13} Param.cpp zeta = 1.22 when validated (main.cpp's comment says 1.23), ${NS14} Param.cpp zeta = 1.22`,
+    neurosim: 'energy × ζ = 1.22 (post-layout energy increase); with the sensing clock, sensing cycle × β = 1.4 (silicon-validated)',
+    source: `${NS13} Param.cpp zeta = 1.22, beta = 1.4 when validated (main.cpp's comment says 1.23), ${NS14} Param.cpp zeta = 1.22`,
     why: 'a calibration to NeuroSim\'s own layouts; memxbar\'s periphery areas come from its own synthesis',
   },
 };

@@ -21,7 +21,7 @@ import { cosimLayerTile } from '../cosim/cosim.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
-import { checkCost, runCost } from '../cost/estimate.ts';
+import { checkCost, regulationFromSweep, runCost } from '../cost/estimate.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
 import { ensureOutDir, OWNED_LIST, writeAllAtomic } from '../util/fsx.ts';
@@ -202,6 +202,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       cosim,
       cosimSkipped,
       cost,
+      mtRegulation: regulationFromSweep(p, cost, sweepResult.points),
       steps,
       totalSeconds: 0,
       files: [],
