@@ -264,6 +264,7 @@ export interface RegulationPoint {
   seeds: number;
   energyPerImageJ: number;
   latencyPerImageS: number;
+  areaMm2: number;
   /** Relative to the same mitigation fault-free. */
   relativeEnergy: number | null;
 }
@@ -312,11 +313,38 @@ export function regulationFromSweep(p: Prepared, report: CostReport, points: rea
       return costModel({ cfg: c, geometry, activity, digital }).network;
     });
     const mean = (f: (n: (typeof priced)[number]) => number) => priced.reduce((s, n) => s + f(n), 0) / priced.length;
-    rows.push({ mitigation, rate: Number(rate), ratio, seeds: xs.length, energyPerImageJ: mean((n) => n.energyPerImageJ.total), latencyPerImageS: mean((n) => n.latencyPerImageS.total), relativeEnergy: null });
+    rows.push({ mitigation, rate: Number(rate), ratio, seeds: xs.length, energyPerImageJ: mean((n) => n.energyPerImageJ.total), latencyPerImageS: mean((n) => n.latencyPerImageS.total), areaMm2: mean((n) => n.areaMm2.total), relativeEnergy: null });
   }
   for (const r of rows) {
     const clean = rows.find((q) => q.mitigation === r.mitigation && q.rate === 0);
     r.relativeEnergy = clean ? r.energyPerImageJ / clean.energyPerImageJ : null;
   }
   return rows;
+}
+
+/**
+ * The sensitivity rows the fault study gives `memxbar cost` (SAF rate with MT off, MT fault-free),
+ * from MT's regulation table instead (`memxbar run`: its sweep's points, in situ).
+ */
+export function regulationSensitivity(rows: readonly RegulationPoint[]): SensitivityRow[] {
+  const at = (m: Mitigation, rate: number, ratio?: string) => rows.find((x) => x.mitigation === m && x.rate === rate && (ratio === undefined || x.ratio === ratio));
+  const clean = at('none', 0);
+  if (!clean) return [];
+  const rel = (x: RegulationPoint) => [x.energyPerImageJ / clean.energyPerImageJ, x.latencyPerImageS / clean.latencyPerImageS, x.areaMm2 / clean.areaMm2] as const;
+  const out: SensitivityRow[] = [];
+  const top = Math.max(...rows.map((x) => x.rate));
+  const lo = at('none', top, '1:5');
+  const hi = at('none', top, '5:1');
+  const pct = +(top * 100).toPrecision(3);
+  if (top > 0 && lo && hi) {
+    const [l, h] = [rel(lo), rel(hi)];
+    out.push({ assumption: 'SAF rate (MT off)', base: 'fault-free', low: `${pct} % 1:5`, high: `${pct} % 5:1`, energy: [l[0], h[0]], latency: [l[1], h[1]], area: [l[2], h[2]], note: 'fault sweep, in situ (priced from its points)' });
+  }
+  const mLo = at('mt-stats', 0) ?? clean;
+  const mHi = at('mt-map', 0) ?? at('mt-stats', 0);
+  if (mHi) {
+    const [l, h] = [rel(mLo), rel(mHi)];
+    out.push({ assumption: 'MT (fault-free)', base: 'none', low: mLo.mitigation, high: mHi.mitigation, energy: [l[0], h[0]], latency: [l[1], h[1]], area: [l[2], h[2]], note: 'fault sweep: MT tables, remap and mapping' });
+  }
+  return out;
 }

@@ -142,7 +142,7 @@ export function costMarkdown(r: CostReport): string {
 export function mtRegulationMarkdown(r: CostReport): string[] {
   if (!r.faults.length) return [];
   return regulationTable(
-    r.faults.map((p) => ({ mitigation: p.mitigation, rate: p.rate, ratio: p.rate === 0 ? '–' : p.ratio, seeds: 1, energyPerImageJ: p.energyPerImageJ.total, latencyPerImageS: p.latencyPerImageS, relativeEnergy: null })),
+    r.faults.map((p) => ({ mitigation: p.mitigation, rate: p.rate, ratio: p.rate === 0 ? '–' : p.ratio, seeds: 1, energyPerImageJ: p.energyPerImageJ.total, latencyPerImageS: p.latencyPerImageS, areaMm2: p.areaMm2, relativeEnergy: null })),
     'Energy (µJ) and latency (ms) per image, on the same layer inputs as the fault-free plain accelerator, for each mitigation; the ratio is to the same mitigation fault-free. ',
   );
 }

@@ -62,6 +62,12 @@ describe('memxbar run', () => {
     expect(md).toMatch(/## MT's regulation of energy and latency[\s\S]*\| 10 \| 5:1 \| [\d.,]+ \| [\d.]+ \| [\d.]+ \| [\d.,]+ \| [\d.]+ \| [\d.]+ \|/);
     // What moves the numbers.
     expect(md).toMatch(/## What moves the numbers[\s\S]*\| read pulse \|/);
+    // The SAF and MT rows of what moves the numbers come from the same sweep points.
+    const saf = r.cost.sensitivity.find((x) => x.assumption === 'SAF rate (MT off)')!;
+    expect(saf.low).toBe('10 % 1:5');
+    expect(saf.energy![1]).toBeCloseTo(sa1.energyPerImageJ / r.mtRegulation.find((x) => x.mitigation === 'none' && x.rate === 0)!.energyPerImageJ, 12);
+    expect(r.cost.sensitivity.find((x) => x.assumption === 'MT (fault-free)')!.high).toBe('mt-map');
+    expect(md).toMatch(/\| SAF rate \(MT off\) \| fault-free \|/);
     expect(existsSync(join(out, 'cost', 'cost-tornado.svg'))).toBe(true);
     for (const f of r.files) expect(existsSync(join(out, f)), f).toBe(true);
     expect(r.steps.map((s) => s.step)).toContain('fault sweep');
