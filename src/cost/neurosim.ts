@@ -263,7 +263,7 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
   add('energy per image (µJ)', 'interconnect', b?.energy.ic, gm.energy.ic, gp.energy.ic);
   add('energy per image (µJ)', 'other periphery (incl. buffers, interconnect)', b?.energy.other, gm.energy.other, gp.energy.other, 'NeuroSim\'s "Other Peripheries" includes buffers and IC');
   add('energy per image (µJ)', 'read dynamic', b?.energy.dynamic, gm.energy.dynamic, gp.energy.dynamic);
-  add('energy per image (µJ)', 'leakage', b?.energy.leakage, gm.energy.leakage, gp.energy.leakage, prof.leakageModelled ? '' : 'NeuroSim\'s off current for this node not read: not modelled');
+  add('energy per image (µJ)', 'leakage', b?.energy.leakage, gm.energy.leakage, gp.energy.leakage, !prof.leakageModelled ? 'NeuroSim\'s off current for this node not read: not modelled' : pipelined ? 'memxbar: idle tiles over each layer\'s time, layer by layer (now with its buffer cycles); NeuroSim pipelined: each layer\'s tiles over the slowest layer\'s time (V1.4 main.cpp)' : 'idle tiles over each layer\'s time (V1.3 main.cpp layerLeakageEnergy)');
   const lat = 'latency per image (µs)' as const;
   add(lat, 'ADC (sensing and conversion)', b?.latency.adc, gm.latency.adc, gpl.adc, pipelined ? 'NeuroSim and memxbar with its circuits: the largest layer\'s' : '');
   add(lat, 'accumulation', b?.latency.accumulation, gm.latency.accumulation, gpl.accumulation, 'memxbar: its RTL\'s term combination');
