@@ -123,7 +123,7 @@ export const CostSchema = z
   .strictObject({
     circuits: oneOf(COST_CIRCUITS).default('memxbar').describe('Circuit profile of the cost model (docs/cost.md §12): `memxbar` (its own choices) or `neurosim` (NeuroSim V1.3\'s circuits, all options below on).'),
     senseAmp: oneOf(['voltage', 'current'] as const).nullable().default(null).describe('Column power: `voltage` (cells conduct for the whole read pulse) or `current` (NeuroSim\'s current-mode sense amplifier: column power over its sensing delay); null = the profile\'s.'),
-    clock: oneOf(['rtl', 'sensing'] as const).nullable().default(null).describe('`rtl` (1 GHz, the RTL\'s cycles, the configured read pulse) or `sensing` (NeuroSim\'s synchronous mode: pulse and column slot = the sensing delay); null = the profile\'s.'),
+    clock: oneOf(['rtl', 'sensing'] as const).nullable().default(null).describe('`rtl` (1 GHz, the RTL\'s cycles) or `sensing` (NeuroSim\'s synchronous mode: sensing-delay clock, buffer and H-tree cycles); null = the profile\'s.'),
     interconnect: oneOf(['full-swing', 'low-swing'] as const).nullable().default(null).describe('Global bus / H-tree signalling; null = the profile\'s.'),
     leakage: z.boolean().nullable().default(null).describe('Count the leakage of idle tiles (NeuroSim main.cpp); null = the profile\'s.'),
     floorplan: oneOf(['memxbar', 'neurosim'] as const).nullable().default(null).describe('`memxbar` (every layer once on its own subarrays) or `neurosim` (NeuroSim\'s tile/PE floorplan with its subarray and PE duplication, the "speed-up"); null = the profile\'s.'),

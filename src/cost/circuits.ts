@@ -40,9 +40,9 @@ export const CIRCUIT_OPTIONS: Record<CircuitOption, { memxbar: string; neurosim:
     why: 'a resistive cell driven by Vread dissipates Vread²·G for as long as its row is driven; NeuroSim\'s fit assumes the pulse is gated by the sense amplifier, which memxbar\'s RTL does not do',
   },
   clock: {
-    memxbar: '1 GHz clock, the configured read pulse (10 ns) and the RTL\'s conversion cycles per column slot',
-    neurosim: 'synchronous mode: read pulse = column slot = the sensing delay; clock period = max(1/clkFreq, sensing delay)',
-    source: `${NS13} Param.cpp synchronous = true ("clkFreq will be decided by sensing delay"), main.cpp clkPeriod; MultilevelSenseAmp.cpp CalculateLatency (LatencyCol × numColMuxed)`,
+    memxbar: '1 GHz clock, the configured read pulse (10 ns) and the RTL\'s conversion cycles per column slot; the bus and buffers overlap with computing',
+    neurosim: 'synchronous mode: read pulse = the sensing delay; clock = column slot = max(1/clkFreq, sensing delay × β when validated); global and tile buffers and H-trees counted per layer in clock cycles after computing',
+    source: `${NS13} Param.cpp synchronous = true ("clkFreq will be decided by sensing delay"), main.cpp clkPeriod; SubArray.cpp CalculateLatency (readLatencyADC = numColMuxed cycles; × beta); Chip.cpp ChipCalculatePerformance, Tile.cpp TileCalculatePerformance, Buffer.cpp and HTree.cpp CalculateLatency`,
     why: 'the configured pulse is a device property; memxbar prices the pulse it was given',
   },
   interconnect: {
@@ -71,8 +71,8 @@ export const CIRCUIT_OPTIONS: Record<CircuitOption, { memxbar: string; neurosim:
   },
   validationFactor: {
     memxbar: 'energy as modelled',
-    neurosim: 'energy × ζ = 1.22 (post-layout energy increase, silicon-validated)',
-    source: `${NS13} Param.cpp zeta = 1.22 when validated (main.cpp's comment says 1.23), ${NS14} Param.cpp zeta = 1.22`,
+    neurosim: 'energy × ζ = 1.22 (post-layout energy increase); with the sensing clock, sensing cycle × β = 1.4 (silicon-validated)',
+    source: `${NS13} Param.cpp zeta = 1.22, beta = 1.4 when validated (main.cpp's comment says 1.23), ${NS14} Param.cpp zeta = 1.22`,
     why: 'a calibration to NeuroSim\'s own layouts; memxbar\'s periphery areas come from its own synthesis',
   },
 };
@@ -263,4 +263,105 @@ export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, co
     return { novel: novel[i]!, tiles, subarrays: tiles * perTile, speedUp: pd[i]![0] * sd[0] * pd[i]![1] * sd[1] };
   });
   return { tileSizeCM: tileCM, peSizeCM: peCM, peSizeNM: peNM, numPENM: numPE, layers, subarrays: layers.reduce((s, l) => s + l.subarrays, 0) };
+}
+
+// ------------------------------------------------------------------ NeuroSim's synchronous data movement
+
+/**
+ * NeuroSim's latency factor of the sensing cycle β (V1.3 and V1.4 Param.cpp `beta = 1.4` when
+ * `validated`; SubArray.cpp CalculateLatency: `readLatency *= beta` on the clock pass). Applied
+ * with ζ under `validationFactor`: both are NeuroSim's silicon calibration.
+ */
+export const BETA = 1.4;
+
+/**
+ * NeuroSim V1.3 Param.cpp buffer and bus sizes: global buffer cores 128 × 128 bits (one 128-bit
+ * line per cycle), tile buffer cores 32 × 32, global bus at most 2048 bits. Register-file buffers
+ * (`globalBufferType = tileBufferType = false`), activation outside the tiles (`chipActivation`).
+ */
+export const NS_BUFFER = { globalCore: 128, tileCore: 32, maxGlobalBusBits: 2048 } as const;
+
+/** The layer as NeuroSim's ChipCalculatePerformance sees it, for the transfer count. */
+export interface NsTransferLayer extends NsLayer {
+  /** numInVector: valid positions (Chip.cpp). */
+  vectors: number;
+  /** followed by max pooling (NetWork_*.csv column 7): outputs written to the buffer / 4. */
+  pooled: boolean;
+}
+
+/** Clock cycles of one layer's buffer and H-tree transfers, per level (NeuroSim's synchronous mode). */
+export interface NsTransferCycles {
+  globalBuffer: number;
+  globalHtree: number;
+  tileBuffer: number;
+  tileHtree: number;
+}
+
+/**
+ * Buffer and H-tree clock cycles of each layer, as NeuroSim V1.3 counts them in synchronous
+ * mode, added to the layer's computing (not overlapped):
+ * - global buffer (Chip.cpp ChipInitialize, ChipCalculatePerformance; Buffer.cpp CalculateLatency
+ *   "read 1 line per cycle"): (inputs·a [/k when novel-mapped] + outputs·a [/4 when pooled]) /
+ *   128-bit lines / min(buffer cores, bus / 128) × ⌈all tiles / the layer's tiles⌉;
+ * - global H-tree (HTree.cpp CalculateLatency): ⌈bits / bus width⌉ transfers of ⌈wire delay ·
+ *   clkFreq⌉ cycles each — one cycle when the repeated wire crosses the chip in under 1 ns
+ *   (assumed; NeuroSim evaluates the repeater delay);
+ * - tile input and output buffers (Tile.cpp TileInitialize, TileCalculatePerformance), read and
+ *   written once each: the tile's rows × vectors × a bits in, its outputs with the accumulation
+ *   width (1 + log2 levels + a + 1 + log2(PE/subarray rows)) out, 32-bit lines over
+ *   min(cores, tile bus / 32);
+ * - tile H-tree: (in + out bits) / tile bus width (PEs × subarray rows) transfers of one cycle.
+ * The processing units' own DFF buffers and buses (ProcessingUnit.cpp) are not counted.
+ */
+export function neurosimTransferCycles(layers: NsTransferLayer[], fp: NsFloorplan, rows: number, colsPerSynapse: number, a: number, adcBits: number, colsPerAdc: number): NsTransferCycles[] {
+  const { globalCore, tileCore, maxGlobalBusBits } = NS_BUFFER;
+  const numPECM = Math.ceil(fp.tileSizeCM / fp.peSizeCM);
+  const sqrtNM = Math.ceil(Math.sqrt(fp.numPENM));
+  // ChipInitialize: buffer cores for the largest layer input, bus width summed over the layers then halved.
+  const maxInput = Math.max(...layers.map((l) => l.ifm * l.ifm * l.inC));
+  const bufferCores = Math.ceil((a * maxInput) / (globalCore * globalCore));
+  let bus = fp.layers.reduce((s, x) => s + (x.novel ? fp.peSizeNM * sqrtNM : fp.tileSizeCM) * (1 + 1 / colsPerAdc), 0);
+  while (bus > maxGlobalBusBits) bus /= 2;
+  const gbParallel = Math.min(bufferCores, Math.ceil(bus / globalCore));
+  const totalTiles = fp.layers.reduce((s, x) => s + x.tiles, 0);
+  const log2 = (x: number) => Math.ceil(Math.log2(x));
+  // Tile buffers of a tile with `numPE` PEs of side `pe` (TileInitialize, parallel read, activation on chip).
+  const tileBuffers = (numPE: number, pe: number, novel: boolean) => {
+    const accBits = log2(2 ** adcBits) + a + 1 + log2(pe / rows);
+    const inBits = numPE * a * rows;
+    const outBits = (accBits * numPE * rows) / colsPerAdc;
+    const core = tileCore * tileCore;
+    const tileBus = numPE * rows;
+    const inWidth = inBits < core ? numPE * rows : tileCore;
+    const outWidth = outBits < core ? accBits * numPE : tileCore;
+    // The novel-mapped tile divides its output buffer's time by the input buffer's line count (Tile.cpp, as written).
+    return { accBits, tileBus, inWidth, outWidth, inPar: Math.min(Math.ceil(inBits / core), Math.ceil(tileBus / inWidth)), outPar: Math.min(Math.ceil(outBits / core), Math.ceil(tileBus / (novel ? inWidth : outWidth))) };
+  };
+  return layers.map((l, i) => {
+    const f = fp.layers[i]!;
+    const R = l.inC * l.k * l.k;
+    const Cw = l.outC * colsPerSynapse;
+    const P = l.vectors;
+    // Chip.cpp ChipCalculatePerformance
+    const out = (R * a * P) / (f.novel ? l.k : 1);
+    const inn = (l.outC * a * P) / (l.pooled ? 4 : 1);
+    const globalBuffer = ((out / globalCore + inn / globalCore) / gbParallel) * Math.ceil(totalTiles / f.tiles);
+    const globalHtree = Math.ceil((out + inn) / bus);
+    // Tile.cpp TileCalculatePerformance (the first tile of the layer: the fullest)
+    let tileIn: number;
+    let tileOut: number;
+    let t: ReturnType<typeof tileBuffers>;
+    if (f.novel) {
+      t = tileBuffers(fp.numPENM, fp.peSizeNM, true);
+      tileIn = (Math.min(fp.peSizeNM * fp.numPENM, R) * P * a) / Math.sqrt(fp.numPENM);
+      tileOut = (Math.min(fp.peSizeNM, Cw) / colsPerSynapse) * (1 + t.accBits) * P / fp.numPENM;
+    } else {
+      t = tileBuffers(numPECM, fp.peSizeCM, false);
+      tileIn = Math.min(fp.tileSizeCM, R) * P * a;
+      tileOut = Math.ceil(Math.min(fp.tileSizeCM, Cw) / colsPerSynapse) * (1 + t.accBits) * P;
+    }
+    const tileBuffer = (2 * tileIn) / t.inWidth / t.inPar + (2 * tileOut) / t.outWidth / t.outPar;
+    const tileHtree = (tileIn + tileOut) / t.tileBus;
+    return { globalBuffer, globalHtree, tileBuffer, tileHtree };
+  });
 }

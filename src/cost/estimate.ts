@@ -11,6 +11,7 @@ import { checkEngine, configuredFaults, makeEngine, programCrossbarWithFaults } 
 import type { Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { measureActivity, type ActivityRun } from './measure.ts';
+import type { Price } from '../mitigation/price.ts';
 import { COST_CONSTANTS, type CostConstant } from './constants.ts';
 import { estimateDigitalAreas, readSynthReport, tileDigitalUm2, type DigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, tileDesign, type Breakdown, type CostResult } from './model.ts';
@@ -84,6 +85,8 @@ export interface CostReport {
   faultSeed: number;
   digital: DigitalAreas & { tileWithMtUm2At45nm: number; tileWithoutMtUm2At45nm: number };
   result: CostResult;
+  /** The configured accelerator's measured activity per image and layer (what `result` prices). */
+  activity: ActivityRun['layers'];
   top1: number;
   faults: FaultPoint[];
   mt: MtCost;
@@ -229,10 +232,11 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
     faultSeed: seed,
     digital: { ...digital, tileWithMtUm2At45nm: withMt, tileWithoutMtUm2At45nm: withoutMt },
     result,
+    activity: base.layers,
     top1: (base.correct ?? 0) / base.images,
     faults: points,
     mt,
-    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress) : null,
+    neurosim: opts.compareNeurosim ? compareNeurosim(opts.images, progress, cfg.tile.adcCalibrationImages) : null,
     sensitivity: sens,
     estimateMs,
     constants: { ...COST_CONSTANTS },
@@ -249,4 +253,98 @@ function nonArray(r: CostResult): number {
 function weightedTableBits(run: ActivityRun, tilesPerLayer: number[]): number {
   const tiles = tilesPerLayer.reduce((a, b) => a + b, 0);
   return run.layers.reduce((s, l, i) => s + l.storageBitsPerSubarray * tilesPerLayer[i]!, 0) / Math.max(1, tiles);
+}
+
+/** One row of MT's regulation table: energy and latency per image at a fault rate and ratio with one mitigation. */
+export interface RegulationPoint {
+  mitigation: Mitigation;
+  rate: number;
+  /** '–' at rate 0. */
+  ratio: string;
+  seeds: number;
+  energyPerImageJ: number;
+  latencyPerImageS: number;
+  areaMm2: number;
+  /** Relative to the same mitigation fault-free. */
+  relativeEnergy: number | null;
+}
+
+/** What a fault-sweep point measured that the energy depends on (src/sweep/sweep.ts SweepPoint). */
+export interface MeasuredPoint {
+  mitigation: Mitigation;
+  rate: number;
+  ratio: string;
+  images: number;
+  /** Σ read currents over all reads of all images (conductance LSB · Vread). */
+  currentSum: number;
+  price: Price;
+}
+
+/**
+ * MT's regulation table from points a fault sweep has already measured (no engine run): each
+ * point is priced by the cost model on the configured accelerator's activity counts, with its
+ * mitigation's hardware, its mapping's extra additions, and the array current scaled by the
+ * point's Σ read currents over the configured mitigation's fault-free point of the same sweep
+ * (in situ: the faulty accelerator's own inputs). Seeds are averaged. Empty when the sweep has
+ * no fault-free point of the configured mitigation.
+ */
+export function regulationFromSweep(p: Prepared, report: CostReport, points: readonly MeasuredPoint[]): RegulationPoint[] {
+  const cfg = report.config;
+  const refs = points.filter((x) => x.rate === 0 && x.mitigation === cfg.mitigation.method);
+  if (!refs.length) return [];
+  const refCurrent = refs.reduce((s, x) => s + x.currentSum / x.images, 0) / refs.length;
+  const digital: DigitalAreas = report.digital;
+  const baseGeometry = networkGeometry(p.net, cfg);
+  const groups = new Map<string, MeasuredPoint[]>();
+  for (const x of points) {
+    const key = `${x.mitigation}|${x.rate}|${x.rate === 0 ? '–' : x.ratio}`;
+    groups.set(key, [...(groups.get(key) ?? []), x]);
+  }
+  const rows: RegulationPoint[] = [];
+  for (const [key, xs] of groups) {
+    const [mitigation, rate, ratio] = key.split('|') as [Mitigation, string, string];
+    const c: Config = { ...cfg, mitigation: { ...cfg.mitigation, method: mitigation } };
+    const geometry = networkGeometry(p.net, c);
+    // A mitigation that lays the layers out differently (Zhang's extra columns) needs its own measurement.
+    if (geometry.some((g, i) => g.R !== baseGeometry[i]?.R || g.C !== baseGeometry[i]?.C)) continue;
+    const priced = xs.map((x) => {
+      const scale = refCurrent > 0 ? x.currentSum / x.images / refCurrent : 1;
+      const activity = report.activity.map((l) => ({ ...l, currentSum: l.currentSum * scale, extraOpsPerRead: x.price.extraOpsPerRead, storageBitsPerSubarray: x.price.storageBitsPerSubarray }));
+      return costModel({ cfg: c, geometry, activity, digital }).network;
+    });
+    const mean = (f: (n: (typeof priced)[number]) => number) => priced.reduce((s, n) => s + f(n), 0) / priced.length;
+    rows.push({ mitigation, rate: Number(rate), ratio, seeds: xs.length, energyPerImageJ: mean((n) => n.energyPerImageJ.total), latencyPerImageS: mean((n) => n.latencyPerImageS.total), areaMm2: mean((n) => n.areaMm2.total), relativeEnergy: null });
+  }
+  for (const r of rows) {
+    const clean = rows.find((q) => q.mitigation === r.mitigation && q.rate === 0);
+    r.relativeEnergy = clean ? r.energyPerImageJ / clean.energyPerImageJ : null;
+  }
+  return rows;
+}
+
+/**
+ * The sensitivity rows the fault study gives `memxbar cost` (SAF rate with MT off, MT fault-free),
+ * from MT's regulation table instead (`memxbar run`: its sweep's points, in situ).
+ */
+export function regulationSensitivity(rows: readonly RegulationPoint[]): SensitivityRow[] {
+  const at = (m: Mitigation, rate: number, ratio?: string) => rows.find((x) => x.mitigation === m && x.rate === rate && (ratio === undefined || x.ratio === ratio));
+  const clean = at('none', 0);
+  if (!clean) return [];
+  const rel = (x: RegulationPoint) => [x.energyPerImageJ / clean.energyPerImageJ, x.latencyPerImageS / clean.latencyPerImageS, x.areaMm2 / clean.areaMm2] as const;
+  const out: SensitivityRow[] = [];
+  const top = Math.max(...rows.map((x) => x.rate));
+  const lo = at('none', top, '1:5');
+  const hi = at('none', top, '5:1');
+  const pct = +(top * 100).toPrecision(3);
+  if (top > 0 && lo && hi) {
+    const [l, h] = [rel(lo), rel(hi)];
+    out.push({ assumption: 'SAF rate (MT off)', base: 'fault-free', low: `${pct} % 1:5`, high: `${pct} % 5:1`, energy: [l[0], h[0]], latency: [l[1], h[1]], area: [l[2], h[2]], note: 'fault sweep, in situ (priced from its points)' });
+  }
+  const mLo = at('mt-stats', 0) ?? clean;
+  const mHi = at('mt-map', 0) ?? at('mt-stats', 0);
+  if (mHi) {
+    const [l, h] = [rel(mLo), rel(mHi)];
+    out.push({ assumption: 'MT (fault-free)', base: 'none', low: mLo.mitigation, high: mHi.mitigation, energy: [l[0], h[0]], latency: [l[1], h[1]], area: [l[2], h[2]], note: 'fault sweep: MT tables, remap and mapping' });
+  }
+  return out;
 }

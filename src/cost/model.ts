@@ -42,7 +42,7 @@ import {
 import { k } from './constants.ts';
 import type { CostCategory, DigitalAreas } from './digital.ts';
 import { techNode, MIN_NMOS_WIDTH_F, minGateAreaM2, type TechNode } from './tech.ts';
-import { HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer } from './circuits.ts';
+import { BETA, HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, neurosimTransferCycles, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer } from './circuits.ts';
 
 /** A quantity split as NeuroSim reports it, with the items that make up each part. */
 export interface Breakdown {
@@ -73,6 +73,8 @@ export interface LayerGeometry {
   ns: NsLayer;
   /** Input vectors NeuroSim simulates (valid positions only, Chip.cpp numInVector); = P for fc. */
   validP: number;
+  /** Followed by max pooling before the next compute layer (NeuroSim's network file, column 7). */
+  pooled: boolean;
 }
 
 export interface LayerCost {
@@ -168,7 +170,8 @@ export function networkGeometry(net: Network, cfg: Config): LayerGeometry[] {
     const P = l.kind === 'conv' ? o.h * o.w : 1;
     const ns: NsLayer = l.kind === 'conv' ? { ifm: x.h, inC: l.inC, k: l.kH, outC: l.outC } : { ifm: 1, inC: layout.R, k: 1, outC: layout.C };
     const validP = l.kind === 'conv' ? Math.max(1, Math.floor((x.h - l.kH) / l.strideH) + 1) * Math.max(1, Math.floor((x.w - l.kW) / l.strideW) + 1) : 1;
-    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout, ns, validP });
+    const next = net.layers.slice(i + 1).find((n) => n.kind !== 'flatten');
+    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout, ns, validP, pooled: next?.kind === 'maxpool' });
   });
   return out;
 }
@@ -268,10 +271,11 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
   const gMean = convs > 0 ? (gLsb * activity.reduce((s, x) => s + x.currentSum, 0)) / convs : 0;
   const senseS = sensingDelayS(t, gMean > 0 ? 1 / gMean : Infinity, vread);
   const sarS = (d.codeBits + 1) * k('sarCycleS');
-  const timing: TileTiming =
-    circuits.clock === 'sensing'
-      ? { pulseS: senseS, clockS: Math.max(1 / k('clockHz'), senseS), slotS: d.adcKind === 'flash' ? senseS : Math.max(senseS, sarS) }
-      : rtlTiming(cfg);
+  // NeuroSim's synchronous clock (main.cpp: clkFreq = min(clkFreq, 1/clkPeriod)): the longest sensing
+  // cycle × β when validated (SubArray.cpp CalculateLatency); one column slot per cycle (readLatencyADC = numColMuxed).
+  const senseCycleS = (d.adcKind === 'flash' ? senseS : Math.max(senseS, sarS)) * (circuits.validationFactor ? BETA : 1);
+  const syncClockS = Math.max(1 / k('clockHz'), senseCycleS);
+  const timing: TileTiming = circuits.clock === 'sensing' ? { pulseS: senseS, clockS: syncClockS, slotS: syncClockS } : rtlTiming(cfg);
   const tile = tileCost(cfg, d, digital, t, mt, timing);
   const tClk = timing.clockS;
 
@@ -279,6 +283,21 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
   const fp: NsFloorplan | null =
     circuits.floorplan === 'neurosim' ? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits)) : null;
   const tilesOf = (i: number) => (fp ? fp.layers[i]!.subarrays : geometry[i]!.layout.rowTiles * geometry[i]!.layout.colTiles);
+
+  // NeuroSim's synchronous mode counts its buffer and H-tree transfers in clock cycles after computing.
+  const colsPerSynapse = Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits);
+  const transfers =
+    circuits.clock === 'sensing'
+      ? neurosimTransferCycles(
+          geometry.map((g) => ({ ...g.ns, vectors: circuits.positions === 'valid' ? g.validP : g.P, pooled: g.pooled })),
+          fp ?? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, colsPerSynapse),
+          cfg.tile.rows,
+          colsPerSynapse,
+          a,
+          cfg.tile.adcBits,
+          cfg.tile.colsPerAdc,
+        )
+      : null;
 
   // Chip level: global buffer (the largest layer's input + output activations), bus, lanes.
   const busBits = cfg.tile.rows * a;
@@ -365,6 +384,11 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
       const v = g.validP / g.P;
       for (const key of Object.keys(e)) e[key]! *= v;
       for (const key of Object.keys(lat)) lat[key]! *= v;
+    }
+    if (transfers) {
+      const x = transfers[i]!;
+      lat['other.buffers'] = (x.globalBuffer + x.tileBuffer) * tClk;
+      lat['other.htree'] = (x.globalHtree + x.tileHtree) * tClk;
     }
     const latS = Object.values(lat).reduce((x, y) => x + y, 0);
     // Idle tiles leak while this layer runs (NeuroSim main.cpp, layer by layer).

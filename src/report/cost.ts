@@ -3,7 +3,7 @@
  * Templates print; the numbers come computed from src/cost/ (estimate.ts, model.ts).
  */
 import { CIRCUIT_OPTIONS, type CircuitOption } from '../cost/circuits.ts';
-import type { CostReport } from '../cost/estimate.ts';
+import type { CostReport, RegulationPoint } from '../cost/estimate.ts';
 import type { Breakdown } from '../cost/model.ts';
 import { neurosimMarkdown } from '../cost/neurosim.ts';
 import type { SensitivityRow } from '../cost/sensitivity.ts';
@@ -141,20 +141,33 @@ export function costMarkdown(r: CostReport): string {
 /** Energy and latency per image at every fault rate and ratio with none / MT-stats / MT-map (same inputs). */
 export function mtRegulationMarkdown(r: CostReport): string[] {
   if (!r.faults.length) return [];
-  const mits = [...new Set(r.faults.map((p) => p.mitigation))];
-  const keys = [...new Set(r.faults.map((p) => `${p.rate}|${p.rate === 0 ? '–' : p.ratio}`))];
-  const L = ['', '## MT\'s regulation of energy and latency', ''];
-  L.push(
-    'Energy (µJ) and latency (ms) per image, on the same layer inputs as the fault-free plain accelerator, for each mitigation; the ratio is to the same mitigation fault-free. ' +
-      'The MT paper claims MT avoids the energy and latency overhead stuck cells cause: here latency is set by the synchronous schedule and does not move with faults; energy follows the stuck conductances.',
+  return regulationTable(
+    r.faults.map((p) => ({ mitigation: p.mitigation, rate: p.rate, ratio: p.rate === 0 ? '–' : p.ratio, seeds: 1, energyPerImageJ: p.energyPerImageJ.total, latencyPerImageS: p.latencyPerImageS, areaMm2: p.areaMm2, relativeEnergy: null })),
+    'Energy (µJ) and latency (ms) per image, on the same layer inputs as the fault-free plain accelerator, for each mitigation; the ratio is to the same mitigation fault-free. ',
   );
+}
+
+/** MT's regulation table of `memxbar run`: the sweep's points priced by the cost model (estimate.ts regulationFromSweep). */
+export function runRegulationMarkdown(rows: readonly RegulationPoint[]): string[] {
+  if (!rows.length) return [];
+  return regulationTable(
+    rows,
+    "Energy (µJ) and latency (ms) per image at each point of the fault sweep, priced on the cost run's activity counts with the point's mitigation, mapping and measured Σ read currents (in situ, seeds averaged; no extra engine run); the ratio is to the same mitigation fault-free. ",
+  );
+}
+
+function regulationTable(rows: readonly RegulationPoint[], intro: string): string[] {
+  const mits = [...new Set(rows.map((p) => p.mitigation))];
+  const keys = [...new Set(rows.map((p) => `${p.rate}|${p.rate === 0 ? '–' : p.ratio}`))];
+  const L = ['', '## MT\'s regulation of energy and latency', ''];
+  L.push(intro + 'The MT paper claims MT avoids the energy and latency overhead stuck cells cause: here latency is set by the synchronous schedule and does not move with faults; energy follows the stuck conductances.');
   L.push('', `| rate (%) | SA1:SA0 | ${mits.map((m) => `${m}: energy | ${m}: vs fault-free | ${m}: latency`).join(' | ')} |`, `|---:|---|${mits.map(() => '---:|---:|---:').join('|')}|`);
   for (const key of keys) {
     const [rate, ratio] = key.split('|');
     const cells = mits.map((m) => {
-      const p = r.faults.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || q.ratio === ratio));
-      const clean = r.faults.find((q) => q.mitigation === m && q.rate === 0);
-      return p ? `${num(p.energyPerImageJ.total * 1e6)} | ${clean ? num(p.energyPerImageJ.total / clean.energyPerImageJ.total, 4) : '–'} | ${num(p.latencyPerImageS * 1e3)}` : '– | – | –';
+      const p = rows.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || q.ratio === ratio));
+      const clean = rows.find((q) => q.mitigation === m && q.rate === 0);
+      return p ? `${num(p.energyPerImageJ * 1e6)} | ${clean ? num(p.energyPerImageJ / clean.energyPerImageJ, 4) : '–'} | ${num(p.latencyPerImageS * 1e3)}` : '– | – | –';
     });
     L.push(`| ${num(Number(rate) * 100, 3)} | ${ratio} | ${cells.join(' | ')} |`);
   }

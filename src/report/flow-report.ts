@@ -1,7 +1,7 @@
 /** What `memxbar run` reports (FlowReport) and the options it ran with: the input of the report renderers. */
 import type { Config, Mitigation } from '../config/schema.ts';
 import type { SimulatorName } from '../cosim/simulators/index.ts';
-import type { CostReport } from '../cost/estimate.ts';
+import type { CostReport, RegulationPoint } from '../cost/estimate.ts';
 import type { SummaryRow, SweepResult } from '../sweep/sweep.ts';
 import type { SynthReport } from '../synth/synthesize.ts';
 
@@ -75,6 +75,8 @@ export interface FlowReport {
   /** Why there is no co-simulation (null when it ran). */
   cosimSkipped: string | null;
   cost: CostReport;
+  /** MT's regulation of energy and latency, priced from the sweep's measured points (no extra engine runs). */
+  mtRegulation: RegulationPoint[];
   steps: StepTime[];
   totalSeconds: number;
   /** Files of the report folder, relative to it. */

@@ -89,7 +89,8 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
   const bd = (b: { array: number; adc: number; accumulation: number; other: number; total: number }, s: number) => [num(b.array * s), num(b.adc * s), num(b.accumulation * s), num(b.other * s), `<b>${num(b.total * s)}</b>`];
   const costHtml =
     table(['', 'array', 'ADC', 'accumulation', 'other', 'total'], [['area (mm²)', ...bd(n.areaMm2, 1)], ['energy per image (µJ)', ...bd(n.energyPerImageJ, 1e6)], ['latency per image (ms)', ...bd(n.latencyPerImageS, 1e3)]], [false, true, true, true, true, true]) +
-    `<p class="note">${n.tiles} tiles of ${c.tile.rows}×${c.tile.cols}, ${r.cost.result.tech.nodeNm} nm, ${num(n.topsPerW, 3)} TOPS/W, ${num(n.topsPerMm2, 3)} TOPS/mm². Activity from ${r.cost.images} image(s) on the engine. Formulas and constants: docs/cost.md; <a href="cost/cost.md">cost report</a>.</p>`;
+    `<p class="note">${n.tiles} tiles of ${c.tile.rows}×${c.tile.cols}, ${r.cost.result.tech.nodeNm} nm, ${num(n.topsPerW, 3)} TOPS/W, ${num(n.topsPerMm2, 3)} TOPS/mm². Activity from ${r.cost.images} image(s) on the engine. Formulas and constants: docs/cost.md; <a href="cost/cost.md">cost report</a>.</p>` +
+    regulationHtml(r.mtRegulation);
 
   const cosimHtml = r.cosim.length
     ? table(
@@ -151,4 +152,24 @@ ${steps}
 <p class="note">Files: ${r.files.map((f) => `<a href="${esc(f)}">${esc(f)}</a>`).join(' · ')}</p>
 </main></body></html>
 `;
+}
+
+/** MT's regulation of energy and latency: per fault rate and ratio, each mitigation's energy, its ratio to fault-free, and latency. */
+function regulationHtml(rows: FlowReport['mtRegulation']): string {
+  if (!rows.length) return '';
+  const mits = [...new Set(rows.map((p) => p.mitigation))];
+  const keys = [...new Set(rows.map((p) => `${p.rate}|${p.ratio}`))];
+  const body = keys.map((key) => {
+    const [rate, ratio] = key.split('|');
+    const cells = mits.flatMap((m) => {
+      const p = rows.find((q) => q.mitigation === m && `${q.rate}|${q.ratio}` === key);
+      return p ? [num(p.energyPerImageJ * 1e6), p.relativeEnergy === null ? '–' : num(p.relativeEnergy, 4), num(p.latencyPerImageS * 1e3)] : ['–', '–', '–'];
+    });
+    return [num(Number(rate) * 100, 3), esc(ratio!), ...cells];
+  });
+  return (
+    `<h3>MT's regulation of energy and latency</h3>` +
+    table(['rate (%)', 'SA1:SA0', ...mits.flatMap((m) => [`${esc(m)}: energy (µJ)`, `${esc(m)}: vs fault-free`, `${esc(m)}: latency (ms)`])], body, [true, false, ...mits.flatMap(() => [true, true, true])]) +
+    `<p class="note">Each sweep point priced by the cost model on the cost run's activity counts with its mitigation, mapping and measured Σ read currents (in situ, seeds averaged; no extra engine run).</p>`
+  );
 }

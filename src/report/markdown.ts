@@ -1,5 +1,5 @@
 /** The `memxbar run` report as Markdown (the same sections as report.html, tables only). */
-import { mtRegulationMarkdown, num, sensitivityMarkdown } from './cost.ts';
+import { num, runRegulationMarkdown, sensitivityMarkdown } from './cost.ts';
 import type { FlowReport } from './flow-report.ts';
 import { priceMarkdown, summaryMarkdown } from './sweep.ts';
 
@@ -37,7 +37,7 @@ export function flowMarkdown(r: FlowReport): string {
   L.push('| tiles | area (mm²) | energy per image (µJ) | latency per image (ms) | TOPS/W | frames/s |', '|---:|---:|---:|---:|---:|---:|');
   L.push(`| ${n.tiles} | ${num(n.areaMm2.total)} | ${num(n.energyPerImageJ.total * 1e6)} | ${num(n.latencyPerImageS.total * 1e3)} | ${num(n.topsPerW)} | ${num(n.framesPerS)} |`);
   L.push('', 'Breakdowns per layer: `cost/cost.md`; chart of what moves the numbers: `cost/cost-tornado.svg`.');
-  L.push(...mtRegulationMarkdown(r.cost), ...sensitivityMarkdown(r.cost.sensitivity), '');
+  L.push(...runRegulationMarkdown(r.mtRegulation), ...sensitivityMarkdown(r.cost.sensitivity), '');
   L.push('## Co-simulation', '');
   if (r.cosim.length === 0) L.push(`Not run: ${r.cosimSkipped}.`);
   else {

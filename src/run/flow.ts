@@ -21,7 +21,7 @@ import { cosimLayerTile } from '../cosim/cosim.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
-import { checkCost, runCost } from '../cost/estimate.ts';
+import { checkCost, regulationFromSweep, regulationSensitivity, runCost } from '../cost/estimate.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
 import { ensureOutDir, OWNED_LIST, writeAllAtomic } from '../util/fsx.ts';
@@ -184,6 +184,9 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     const cost = await step('energy, latency, area', () =>
       runCost(p, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
     );
+    // MT's regulation and the SAF / MT rows of what moves the numbers, priced from the sweep's own points (no engine run).
+    const mtRegulation = regulationFromSweep(p, cost, sweepResult.points);
+    cost.sensitivity.push(...regulationSensitivity(mtRegulation));
     writeAllAtomic(join(stage, 'cost'), await costFiles(cost));
 
     const { out: _out, ...options } = opts;
@@ -202,6 +205,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       cosim,
       cosimSkipped,
       cost,
+      mtRegulation,
       steps,
       totalSeconds: 0,
       files: [],

@@ -1,7 +1,7 @@
 /** NeuroSim's circuit choices as cost-model options (docs/cost.md §12), each on a case worked by hand. */
 import { describe, expect, it } from 'vitest';
 import type { LayerActivity } from '../../src/cost/measure.ts';
-import { MLSA_CURRENT_LP, neurosimFloorplan, OFF_CURRENT_A_PER_M, PROFILES, resolveCircuits, sensingDelayS, ZETA } from '../../src/cost/circuits.ts';
+import { BETA, MLSA_CURRENT_LP, neurosimFloorplan, neurosimTransferCycles, OFF_CURRENT_A_PER_M, PROFILES, resolveCircuits, sensingDelayS, ZETA } from '../../src/cost/circuits.ts';
 import { k } from '../../src/cost/constants.ts';
 import { estimateDigitalAreas } from '../../src/cost/digital.ts';
 import { costModel, networkGeometry } from '../../src/cost/model.ts';
@@ -65,6 +65,39 @@ describe('clock following the sensing delay (synchronous mode)', () => {
     expect(r.tile.vectorS).toBeCloseTo(64e-9 + 281e-9, 15);
     expect(r.layers[1]!.energyPerImageJ.items['array.read']).toBeCloseTo(0.25 * 1e-9 * gLsb * 1e9, 20);
     expect(r0.tile.vectorS).toBeCloseTo(921e-9, 15);
+  });
+  it('validated (ζ on): the clock is β = 1.4 × the sensing cycle, one column slot per clock', () => {
+    const v = price({ clock: 'sensing', validationFactor: true });
+    expect(BETA).toBe(1.4);
+    expect(v.tech.clockHz).toBeCloseTo(1 / 1.4e-9, 0);
+    expect(v.tile.slotS).toBeCloseTo(1.4e-9, 18);
+  });
+  it('buffers and H-trees counted per layer in clock cycles after computing; the RTL clock counts none', () => {
+    const c = r.layers[0]!.latencyPerImageS.items;
+    expect(c['other.buffers']).toBeGreaterThan(0);
+    expect(c['other.htree']).toBeGreaterThan(0);
+    expect(r0.layers[0]!.latencyPerImageS.items['other.buffers']).toBeUndefined();
+  });
+});
+
+describe('NeuroSim V1.3 transfer cycles (Chip.cpp, Tile.cpp, Buffer.cpp, HTree.cpp), conv1 of VGG8 worked by hand', () => {
+  const fp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4);
+  const t = neurosimTransferCycles(geometry.map((g) => ({ ...g.ns, vectors: g.validP, pooled: g.pooled })), fp, 128, 4, 8, 5, 8);
+  it('pooled layers: conv2, conv4, conv6', () => {
+    expect(geometry.map((g) => g.pooled)).toEqual([false, true, false, true, false, true, false, false]);
+  });
+  it('global buffer: (27·8·900 + 128·8·900)/128 lines / min(64 cores, ⌈1512/128⌉) × ⌈47 tiles / 1⌉', () => {
+    // bus: 3 conventional tiles (1024 + 128) + 5 novel-mapped (512·3 + 192) = 12096 bits, halved to 1512
+    expect(t[0]!.globalBuffer).toBeCloseTo(((27 * 8 * 900 + 128 * 8 * 900) / 128 / 12) * 47, 6);
+    expect(t[0]!.globalHtree).toBe(Math.ceil((27 * 8 * 900 + 128 * 8 * 900) / 1512));
+  });
+  it('tile buffers: in 2 × 27·900·8/32 / 2 cores; out 2 × 128·(1+16)·900/32 / 1 core; tile H-tree over 2·128 bits', () => {
+    expect(t[0]!.tileBuffer).toBeCloseTo((2 * 27 * 900 * 8) / 32 / 2 + (2 * 128 * 17 * 900) / 32, 6);
+    expect(t[0]!.tileHtree).toBeCloseTo((27 * 900 * 8 + 128 * 17 * 900) / 256, 6);
+  });
+  it('a novel-mapped, pooled layer: inputs / k to the tiles, outputs / 4 to the global buffer', () => {
+    // conv2: 1152 rows, 900 vectors, 1 tile of 9 PEs
+    expect(t[1]!.globalBuffer).toBeCloseTo(((1152 * 8 * 900) / 3 / 128 + (128 * 8 * 900) / 4 / 128) / 12 * 47, 6);
   });
 });
 

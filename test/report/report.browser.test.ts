@@ -17,7 +17,7 @@ import { CHROMIUM, chromiumInstalled, launchChromium } from './browser.ts';
 const SMALL = [
   '--preset', 'neurosim-v1.4',
   '--set', 'tile.rows=16', '--set', 'tile.cols=16', '--set', 'tile.parallelRead=16',
-  '--set', 'quant.calibrationImages=50', '--set', 'tile.adcCalibrationImages=2',
+  '--set', 'quant.calibrationImages=50', '--set', 'tile.adcCalibrationImages=2', '--set', 'mitigation.activityImages=50',
   '--images', '10', '--rates', '0,10', '--mitigations', 'none,mt-map',
   '--cosim-layers', 'conv1,fc2', '--patches', '2', '-q',
 ];
@@ -31,7 +31,7 @@ describe('memxbar run', () => {
     const r = await runCli('run', '--out', out, ...SMALL);
     code = r.code;
     stderr = r.stderr;
-  }, 600_000);
+  }, 1_800_000); // minutes; with the 2 cores shared by many jobs (load average 25) it took over 15 min
 
   it('writes report.html, report.md, report.json and the step outputs', () => {
     expect(stderr).toBe('');
@@ -47,9 +47,27 @@ describe('memxbar run', () => {
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
     expect(r.cost.digital.source).toBe('synthesis');
-    // What moves the numbers (the run's cost model has no fault study: MT's regulation is in `memxbar cost`).
+    // MT's regulation, priced from the sweep's own points: every mitigation at every rate and ratio;
+    // latency is the synchronous schedule's (the same at every rate), energy moves with the stuck cells.
+    expect(r.mtRegulation.map((x) => `${x.mitigation}|${x.rate}|${x.ratio}`).sort()).toEqual(['mt-map|0.1|1:5', 'mt-map|0.1|5:1', 'mt-map|0|–', 'none|0.1|1:5', 'none|0.1|5:1', 'none|0|–']);
+    for (const x of r.mtRegulation) {
+      const clean = r.mtRegulation.find((q) => q.mitigation === x.mitigation && q.rate === 0)!;
+      expect(x.latencyPerImageS).toBeCloseTo(clean.latencyPerImageS, 12);
+      expect(x.relativeEnergy).toBeCloseTo(x.energyPerImageJ / clean.energyPerImageJ, 12);
+    }
+    const sa1 = r.mtRegulation.find((x) => x.mitigation === 'none' && x.ratio === '5:1')!;
+    const sa0 = r.mtRegulation.find((x) => x.mitigation === 'none' && x.ratio === '1:5')!;
+    expect(sa1.energyPerImageJ).not.toBe(sa0.energyPerImageJ); // the stuck conductances move the array energy
     const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/## MT's regulation of energy and latency[\s\S]*\| 10 \| 5:1 \| [\d.,]+ \| [\d.]+ \| [\d.]+ \| [\d.,]+ \| [\d.]+ \| [\d.]+ \|/);
+    // What moves the numbers.
     expect(md).toMatch(/## What moves the numbers[\s\S]*\| read pulse \|/);
+    // The SAF and MT rows of what moves the numbers come from the same sweep points.
+    const saf = r.cost.sensitivity.find((x) => x.assumption === 'SAF rate (MT off)')!;
+    expect(saf.low).toBe('10 % 1:5');
+    expect(saf.energy![1]).toBeCloseTo(sa1.energyPerImageJ / r.mtRegulation.find((x) => x.mitigation === 'none' && x.rate === 0)!.energyPerImageJ, 12);
+    expect(r.cost.sensitivity.find((x) => x.assumption === 'MT (fault-free)')!.high).toBe('mt-map');
+    expect(md).toMatch(/\| SAF rate \(MT off\) \| fault-free \|/);
     expect(existsSync(join(out, 'cost', 'cost-tornado.svg'))).toBe(true);
     for (const f of r.files) expect(existsSync(join(out, f)), f).toBe(true);
     expect(r.steps.map((s) => s.step)).toContain('fault sweep');
@@ -74,7 +92,9 @@ describe('memxbar run', () => {
       const errors: string[] = [];
       page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
       page.on('pageerror', (e) => void errors.push(String(e)));
-      await page.goto(`file://${join(out, 'report.html')}`);
+      // Generous timeouts: the page is local and static, but the machine may be shared and loaded.
+      page.setDefaultTimeout(120_000);
+      await page.goto(`file://${join(out, 'report.html')}`, { waitUntil: 'load', timeout: 120_000 });
       const charts = await page.$$eval('figure.chart svg', (svgs) =>
         svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path, rect, line').length, text: s.textContent ?? '' })),
       );
@@ -87,6 +107,7 @@ describe('memxbar run', () => {
       expect(charts[0]!.text).toMatch(/stuck-at fault rate/);
       expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(5);
       expect(await page.locator('text=MATCH').count()).toBe(2);
+      expect(await page.locator("h3:has-text(\"MT's regulation of energy and latency\")").count()).toBe(1);
       mkdirSync(ARTIFACTS, { recursive: true });
       const png = await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       expect(png.length).toBeGreaterThan(50_000);
@@ -94,7 +115,7 @@ describe('memxbar run', () => {
     } finally {
       await browser.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a folder holding files it did not write, and leaves them as they were', async () => {
     const dir = tempDir('run-user');
