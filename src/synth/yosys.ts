@@ -85,6 +85,13 @@ function toTree(files: Record<string, string>): Tree {
   return root;
 }
 
+/** Yosys's own CPU time of the run (user + system, s, from the log's last `CPU:` line); 0 if absent. */
+export function cpuSecondsOf(log: string): number {
+  const all = [...log.matchAll(/CPU: user ([0-9.]+)s system ([0-9.]+)s/g)];
+  const last = all[all.length - 1];
+  return last ? Number(last[1]) + Number(last[2]) : 0;
+}
+
 function warningsOf(log: string): string[] {
   return log
     .split('\n')
