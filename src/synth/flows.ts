@@ -5,7 +5,7 @@
  */
 import { libertyText } from './liberty.ts';
 import { macroBlackboxVerilog, macroLibertyText, memlibMapVerilog, memlibText, type SramMacro } from './memlib.ts';
-import { cpuSecondsOf, runYosys, type RunOptions } from './yosys.ts';
+import { yosysSecondsOf, runYosys, type RunOptions } from './yosys.ts';
 
 const LIB_FILE = 'memxbar45.lib';
 const MEMLIB_FILE = 'memxbar_sram.memlib';
@@ -34,8 +34,8 @@ export interface AsicResult {
   warnings: string[];
   /** Reused from the cache (an identical earlier Yosys run). */
   cached: boolean;
-  /** Yosys CPU time of the run, s (independent of the machine's load; that of the original run when cached). */
-  cpuS: number;
+  /** The run's time as Yosys reports it, s (wall-clock under WebAssembly; the original run's when cached). */
+  yosysS: number;
 }
 
 export interface Ice40Counts {
@@ -51,7 +51,7 @@ export interface Ice40Result extends Ice40Counts {
   modules: Record<string, Ice40Counts>;
   warnings: string[];
   cached: boolean;
-  cpuS: number;
+  yosysS: number;
 }
 
 interface StatModule {
@@ -136,7 +136,7 @@ export async function runAsic(top: string, verilog: Record<string, string>, blac
     blackboxes,
     warnings: r.warnings,
     cached: r.cached === true,
-    cpuS: cpuSecondsOf(r.log),
+    yosysS: yosysSecondsOf(r.log),
   };
 }
 
@@ -162,5 +162,5 @@ export async function runIce40(top: string, verilog: Record<string, string>, opt
   const stat = JSON.parse(r.files['ice40.json']!) as StatJson;
   const names = new Set(Object.keys(stat.modules).map(unescape));
   const modules = Object.fromEntries(Object.entries(stat.modules).map(([raw, s]) => [unescape(raw), ice40Counts(s.num_cells_by_type ?? {}, names)]));
-  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true, cpuS: cpuSecondsOf(r.log) };
+  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true, yosysS: yosysSecondsOf(r.log) };
 }

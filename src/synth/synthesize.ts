@@ -96,8 +96,8 @@ export interface SynthReport {
   };
   warnings: number;
   runtimeMs: number;
-  /** Yosys CPU time per flow, s (a load-independent measure; the original run's when reused from the cache). */
-  flowCpuS?: Record<string, number>;
+  /** Per flow, the time Yosys reports, s (wall-clock under WebAssembly; the original run's when reused from the cache). */
+  flowYosysS?: Record<string, number>;
   /** Yosys runs of this report reused from memxbar's cache (identical script, files and Yosys version), of `yosysRuns`. */
   yosysRunsCached?: number;
   yosysRuns?: number;
@@ -146,8 +146,8 @@ async function timed<T>(job: Job<T>, progress: (l: string) => void): Promise<T> 
     },
   });
   const cached = (r as { cached?: boolean } | null)?.cached === true;
-  const cpuS = (r as { cpuS?: number } | null)?.cpuS ?? 0;
-  progress(`yosys: ${job.label} ${cached ? 'reused from the cache (an identical earlier run)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s (Yosys CPU ${cpuS.toFixed(1)} s)`}`);
+  const yosysS = (r as { yosysS?: number } | null)?.yosysS ?? 0;
+  progress(`yosys: ${job.label} ${cached ? 'reused from the cache (an identical earlier run)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s (Yosys reports ${yosysS.toFixed(1)} s)`}`);
   return r;
 }
 
@@ -267,13 +267,13 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     },
     warnings: mainRes.warnings.length + otherRes.warnings.length + (iceRes?.warnings.length ?? 0) + (refRes?.warnings.length ?? 0),
     runtimeMs: Date.now() - t0,
-    flowCpuS: Object.fromEntries(
+    flowYosysS: Object.fromEntries(
       [
         ['asic-main', mainRes],
         ['asic-other', otherRes],
         ['ice40', iceRes],
         ['asic-bitmap-reference', refRes],
-      ].flatMap(([k, v]) => (v ? [[k as string, (v as AsicResult).cpuS]] : [])),
+      ].flatMap(([k, v]) => (v ? [[k as string, (v as AsicResult).yosysS]] : [])),
     ),
     yosysRunsCached: [mainRes, otherRes, iceRes, refRes].filter((x) => x?.cached).length,
     yosysRuns: [mainRes, otherRes, iceRes, refRes].filter((x) => x !== null).length,

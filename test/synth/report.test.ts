@@ -80,7 +80,7 @@ describe('synthesis report', () => {
     const sum = r.modules.reduce((a, m) => a + m.areaUm2, 0);
     expect(Math.abs(sum - r.tile.areaUm2)).toBeLessThan(0.01 * r.tile.areaUm2);
     expect(r.mtOverhead.overheadUm2 - r.mtOverhead.overheadExcludingBitmapUm2).toBeCloseTo(bm.areaUm2, 3);
-    expect(r.flowCpuS!['asic-main']).toBeGreaterThan(0);
+    expect(r.flowYosysS!['asic-main']).toBeGreaterThan(0);
     expect(reportMarkdown(r)).toMatch(/† `memxbar_fault_bitmap` holds the SRAM macro `memxbar_sram_256x2`/);
   });
 });
