@@ -79,7 +79,10 @@ export function readSynthReport(file: string, cfg: Config): DigitalAreas {
     throw new DataError(`the report's tile has no ${adcModule} but tile.adcKind is ${cfg.tile.adcKind}; synthesize this config's tile`, `--synth-report ${file}`);
   }
   const modules = r.mtOverhead.byModule.map((m) => ({ module: m.module, category: CATEGORY[m.module] ?? 'other', withMtUm2: m.withMtUm2, withoutMtUm2: m.withoutMtUm2 }));
-  const estimated = r.modules.filter((m) => m.estimate).map((m) => `${m.module}: ${m.estimate}`);
+  const estimated = [
+    ...r.modules.filter((m) => m.estimate).map((m) => `${m.module}: ${m.estimate}`),
+    ...r.modules.filter((m) => m.macro).map((m) => `${m.module}: SRAM macro ${m.macro!.cell} (${m.macro!.library})`),
+  ];
   return {
     source: 'synthesis',
     file,
