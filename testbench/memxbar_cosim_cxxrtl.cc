@@ -171,6 +171,8 @@ int main(int argc, char **argv) {
     else if (val("max_cycles", num)) max_cycles = std::atol(num.c_str());
     else if (val("vcd_from", num)) vcd_from = std::atol(num.c_str());
     else if (val("vcd_to", num)) vcd_to = std::atol(num.c_str());
+    else if (val("n_reads", num) || val("reads", num) || val("reads_out", num) || val("psin", num))
+      fail("register reads and chained partial sums (" + a + ") are in the Verilog testbench only");
   }
   if (vcd_to < 0) vcd_to = max_cycles;
   if (cells_path.empty()) fail("missing +cells=PATH");

@@ -1,17 +1,17 @@
 `default_nettype none
 
-// Co-simulation testbench of a generated memxbar tile wired to the behavioural analog
-// model (memxbar_analog.v). It replays a co-simulation vector set (docs/cosim.md) and is
-// built once per tile design: the parameters below come from the generated manifest.json
-// and only size the hardware and the buffers; every file and count is a run-time
-// plusarg, so one compiled model (Icarus image, Verilator binary) replays any number
-// of vector sets.
+// The testbench of a generated memxbar tile wired to the behavioural analog model
+// (memxbar_analog.v): co-simulation (docs/cosim.md) and the RTL tests (test/rtl/sim.ts)
+// both use it. It is built once per tile design: the parameters below come from the
+// generated manifest.json and only size the hardware and the buffers; every file and
+// count is a run-time plusarg, so one compiled model (Icarus image, Verilator binary)
+// replays any number of vector sets.
 //
 //   +cells=PATH     ROWS*COLS conductance words, row-major (see memxbar_analog.v)
 //   +regs=PATH      register writes, one 64-bit word per line: {addr[31:0], data[31:0]}
 //   +n_regs=N       number of register writes (<= MAX_REGS; 0: no file read)
 //   +acts=PATH      activation vectors, one ROWS*A-bit word per line (logical row r at [r*A +: A])
-//   +n_vecs=N       number of vectors (<= MAX_VECS)
+//   +n_vecs=N       number of vectors (<= MAX_VECS; 0 only with register reads)
 //   +out=PATH       one line per partial-sum word taken:
 //                     "<vector> <index> <data, PW-bit hex> <cycle>"
 //                   an X/Z on a control output is reported as "X <cycle> <signal>" and ends
@@ -21,6 +21,12 @@
 //   +vcd=PATH +vcd_from=C +vcd_to=C
 //                   dump every signal from cycle C (rising edges counted from time 0)
 //                   to cycle C' into PATH, then stop
+// Used by the RTL tests only (the CXXRTL twin refuses them):
+//   +reads=PATH +n_reads=N +reads_out=PATH
+//                   after the writes, read N register addresses (one hex word per line,
+//                   N <= MAX_READS) and write "<addr hex> <data hex>" per read
+//   +psin=PATH      chained partial sums in (psum_in), n_vecs*WC PW-bit words in output
+//                   order (n_vecs*WC <= MAX_PSIN); the tile must be programmed to chain
 //
 // Cycle numbers are rising edges of clk since time 0 (reset is released after 3 cycles).
 // The run ends after the last word of the last vector and prints
@@ -48,7 +54,9 @@ module memxbar_cosim_tb #(
     parameter integer GW    = 13,
     parameter integer DG    = 1,
     parameter integer MAX_REGS = 1024,
-    parameter integer MAX_VECS = 4096
+    parameter integer MAX_VECS = 4096,
+    parameter integer MAX_READS = 1,
+    parameter integer MAX_PSIN = 1
 );
     reg clk = 1'b0;
     reg rst = 1'b1;
@@ -62,11 +70,11 @@ module memxbar_cosim_tb #(
     wire [PW-1:0]       psum_out_data;
     wire [WB-1:0]       psum_out_index;
     wire                psum_out_last;
-    wire                psum_in_valid = 1'b0;
+    reg                 psum_in_valid = 1'b0;
     wire                psum_in_ready;
-    wire [PW-1:0]       psum_in_data = {PW{1'b0}};
+    reg  [PW-1:0]       psum_in_data = {PW{1'b0}};
     reg                 reg_we = 1'b0;
-    wire                reg_re = 1'b0;
+    reg                 reg_re = 1'b0;
     reg  [RAW-1:0]      reg_addr = {RAW{1'b0}};
     reg  [31:0]         reg_wdata = 32'd0;
     wire [31:0]         reg_rdata;
@@ -116,10 +124,12 @@ module memxbar_cosim_tb #(
 
     reg [63:0]       regs [0:MAX_REGS-1];
     reg [ROWS*A-1:0] acts [0:MAX_VECS-1];
-    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path;
+    reg [31:0]       reads [0:MAX_READS-1];
+    reg [PW-1:0]     psins [0:MAX_PSIN-1];
+    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, reads_path, reads_out_path, psin_path;
     string vcd_path;
-    integer n_regs, n_vecs, stall, max_cycles, vcd_to, vcd_on;
-    integer fd, w, v, cycles, out_vec, out_words;
+    integer n_regs, n_vecs, n_reads, n_psin, stall, max_cycles, vcd_to, vcd_on;
+    integer fd, fr, w, v, cycles, out_vec, out_words, psin_i;
     reg [15:0] lfsr = 16'hace1;
     reg started = 1'b0;
 
@@ -143,16 +153,24 @@ module memxbar_cosim_tb #(
         if (!$value$plusargs("n_vecs=%d", n_vecs)) fail("missing +n_vecs=N");
         if (!$value$plusargs("n_regs=%d", n_regs)) n_regs = 0;
         if (n_regs > 0 && !$value$plusargs("regs=%s", regs_path)) fail("missing +regs=PATH");
+        if (!$value$plusargs("n_reads=%d", n_reads)) n_reads = 0;
+        if (n_reads > 0 && !$value$plusargs("reads=%s", reads_path)) fail("missing +reads=PATH");
+        if (n_reads > 0 && !$value$plusargs("reads_out=%s", reads_out_path)) fail("missing +reads_out=PATH");
+        n_psin = $value$plusargs("psin=%s", psin_path) ? n_vecs * WC : 0;
         if (!$value$plusargs("stall=%d", stall)) stall = 0;
         if (!$value$plusargs("max_cycles=%d", max_cycles)) max_cycles = 100000000;
         vcd_on = $test$plusargs("vcd=");
         if (!$value$plusargs("vcd_to=%d", vcd_to)) vcd_to = max_cycles;
         if (n_regs < 0 || n_regs > MAX_REGS) fail("+n_regs outside 0..MAX_REGS");
-        if (n_vecs < 1 || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
+        if (n_vecs < (n_reads > 0 ? 0 : 1) || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
+        if (n_reads < 0 || n_reads > MAX_READS) fail("+n_reads outside 0..MAX_READS");
+        if (n_psin > MAX_PSIN) fail("+psin: n_vecs*WC words exceed MAX_PSIN");
         if (WC < 1) fail("WC (weight columns) must be at least 1");
         u_analog.load_cells(cells_path);
         if (n_regs > 0) $readmemh(regs_path, regs, 0, n_regs - 1);
-        $readmemh(acts_path, acts, 0, n_vecs - 1);
+        if (n_vecs > 0) $readmemh(acts_path, acts, 0, n_vecs - 1);
+        if (n_reads > 0) $readmemh(reads_path, reads, 0, n_reads - 1);
+        if (n_psin > 0) $readmemh(psin_path, psins, 0, n_psin - 1);
         fd = $fopen(out_path, "w");
         if (fd == 0) fail("cannot open +out");
         repeat (3) @(negedge clk);
@@ -166,6 +184,24 @@ module memxbar_cosim_tb #(
         end
         @(negedge clk);
         reg_we = 1'b0;
+        if (n_reads > 0) begin
+            fr = $fopen(reads_out_path, "w");
+            if (fr == 0) fail("cannot open +reads_out");
+            for (w = 0; w < n_reads; w = w + 1) begin
+                reg_re = 1'b1;
+                reg_addr = reads[w][RAW-1:0];
+                @(negedge clk);
+                reg_re = 1'b0;
+                if (!reg_rvalid) $display("memxbar_cosim_tb: reg_rvalid missing for read %0d", w);
+                $fwrite(fr, "%h %h\n", reads[w], reg_rdata);
+            end
+            $fclose(fr);
+        end
+        if (n_vecs == 0) begin
+            $display("memxbar_cosim_tb: DONE 0 vectors, %0d reads", n_reads);
+            $fclose(fd);
+            $finish;
+        end
         for (v = 0; v < n_vecs; v = v + 1) begin
             act_data = acts[v];
             act_valid = 1'b1;
@@ -188,6 +224,17 @@ module memxbar_cosim_tb #(
         end
     end
 
+    // Chained partial sums in, in output order (+psin).
+    initial psin_i = 0;
+    always @(negedge clk) begin
+        if (psin_i < n_psin) begin
+            psum_in_valid <= 1'b1;
+            psum_in_data <= psins[psin_i];
+        end else begin
+            psum_in_valid <= 1'b0;
+        end
+    end
+
     // Output monitor: every word taken goes to +out, with its cycle. This rising edge is
     // cycle number cycles + 1.
     always @(posedge clk) begin
@@ -204,6 +251,7 @@ module memxbar_cosim_tb #(
             $fclose(fd);
             $finish;
         end
+        if (psum_in_valid && psum_in_ready) psin_i <= psin_i + 1;
         if (started && psum_out_valid && psum_out_ready) begin
             $fwrite(fd, "%0d %0d %h %0d\n", out_vec, psum_out_index, psum_out_data, cycles + 1);
             out_words <= out_words + 1;
@@ -223,8 +271,7 @@ module memxbar_cosim_tb #(
         psum_out_ready <= (stall == 0) ? 1'b1 : lfsr[0];
     end
 
-    // Register reads and chaining are not used by this testbench.
-    wire unused_ok = ^{reg_rdata, reg_rvalid, therm, cmp, psum_in_ready};
+    wire unused_ok = ^{therm, cmp};
 endmodule
 
 `default_nettype wire

@@ -130,8 +130,17 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
   }
   if (opts.rtl) {
     progress.log('RTL: generate and synthesize the default tile (neurosim-v1.4)');
-    const { genMs, synthMs } = await benchGenSynth();
-    rows.push({ model: 'default 128×128 tile', path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+    const { genMs, synthMs, flowYosysS, baselineFlowYosysS } = await benchGenSynth();
+    const flows = Object.entries(flowYosysS)
+      .map(([f, s]) => `${f} ${s.toFixed(1)} s${baselineFlowYosysS[f] ? ` (flip-flop store ${baselineFlowYosysS[f]!.toFixed(1)} s, ×${(baselineFlowYosysS[f]! / s).toFixed(2)})` : ''}`)
+      .join(', ');
+    rows.push({
+      model: 'default 128×128 tile',
+      path: `RTL generation: ${genMs.toFixed(0)} ms; Yosys synthesis (all flows): ${(synthMs / 1000).toFixed(1)} s; Yosys time per flow: ${flows}`,
+      imagesPerSecond: NaN,
+      images: 0,
+      vsOnnxruntime: null,
+    });
   }
   if (opts.rtl) {
     progress.log('co-simulation: one whole VGG8 layer (every tile, one image) on each simulator');

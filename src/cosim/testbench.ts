@@ -31,7 +31,7 @@ export function regCapacity(gen: GeneratedRtl): number {
 }
 
 /**
- * The tile-interface parameters both testbenches (memxbar_tile_tb, memxbar_cosim_tb) take,
+ * The tile-interface parameters of the testbench (memxbar_cosim_tb.v, and its C++ twin),
  * from the tile's design and its manifest's analogModel.
  */
 export function tileTbParameters(gen: GeneratedRtl): Record<string, number> {
@@ -72,6 +72,10 @@ export interface RunFiles {
   maxCycles?: number;
   /** Dump every signal from cycle `from` to cycle `to` (then stop). */
   vcd?: { path: string; from: number; to: number };
+  /** Register reads after the writes (Verilog testbench only; needs MAX_READS >= n). */
+  reads?: { path: string; n: number; out: string };
+  /** Chained partial sums in (Verilog testbench only; needs MAX_PSIN >= nVecs·WC). */
+  psin?: string;
 }
 
 export function plusargs(f: RunFiles): string[] {
@@ -80,6 +84,8 @@ export function plusargs(f: RunFiles): string[] {
   if (f.stall) a.push('+stall=1');
   if (f.maxCycles !== undefined) a.push(`+max_cycles=${f.maxCycles}`);
   if (f.vcd) a.push(`+vcd=${f.vcd.path}`, `+vcd_from=${f.vcd.from}`, `+vcd_to=${f.vcd.to}`);
+  if (f.reads) a.push(`+reads=${f.reads.path}`, `+n_reads=${f.reads.n}`, `+reads_out=${f.reads.out}`);
+  if (f.psin) a.push(`+psin=${f.psin}`);
   return a;
 }
 

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { DEFAULT_RTL_OPTIONS, deriveDesign, type Design } from '../rtl/design.ts';
 import type { SynthReport } from '../synth/synthesize.ts';
+import { DEFAULT_MEMORY_LIBRARY, memoryLibrary, sramAreaUm2 } from '../synth/memlib.ts';
 import { k } from './constants.ts';
 import { fullAdderAreaUm2, libertyAreas } from './components.ts';
 
@@ -78,7 +79,10 @@ export function readSynthReport(file: string, cfg: Config): DigitalAreas {
     throw new DataError(`the report's tile has no ${adcModule} but tile.adcKind is ${cfg.tile.adcKind}; synthesize this config's tile`, `--synth-report ${file}`);
   }
   const modules = r.mtOverhead.byModule.map((m) => ({ module: m.module, category: CATEGORY[m.module] ?? 'other', withMtUm2: m.withMtUm2, withoutMtUm2: m.withoutMtUm2 }));
-  const estimated = r.modules.filter((m) => m.estimate).map((m) => `${m.module}: ${m.estimate}`);
+  const estimated = [
+    ...r.modules.filter((m) => m.estimate).map((m) => `${m.module}: ${m.estimate}`),
+    ...r.modules.filter((m) => m.macro).map((m) => `${m.module}: SRAM macro ${m.macro!.cell} (${m.macro!.library})`),
+  ];
   return {
     source: 'synthesis',
     file,
@@ -124,11 +128,13 @@ export function estimateModules(d: Design): Record<string, number> {
   }
   out.memxbar_row_driver = row;
 
-  // Shift-add: per unit an accumulator (enable, clear) with its adder; per ADC the numerator
-  // shifter; unit select; term combination; partial-sum output; its counters.
+  // Shift-add: per unit an accumulator register (enable, clear); per ADC (d.accAdders) one adder
+  // with the read multiplexer over its colsPerAdc registers, and the numerator shifter; unit
+  // select; term combination; partial-sum output; its counters.
   const shiftLevels = d.bitIdxBits + (d.shiftProgrammable ? d.shiftBits : 0);
   out.memxbar_shift_add =
-    units * d.accBits * (regEn + L.AND2 + FA) +
+    units * d.accBits * (regEn + L.AND2) +
+    d.accAdders * d.accBits * (FA + (d.colsPerAdc - 1) * L.MUX2) +
     d.adcs * d.accBits * shiftLevels * L.MUX2 +
     (units - 1) * d.accBits * L.MUX2 +
     d.tBits * (d.termShiftBits * L.MUX2 + FA + L.XOR2 + regEnR + (mt ? L.MUX2 : 0)) +
@@ -157,8 +163,10 @@ export function estimateModules(d: Design): Record<string, number> {
       entries * Math.ceil(d.regOffsetBits / 2) * L.AND2 +
       (termEntries - 1) * d.termEntryBits * L.MUX2 +
       (entries - 1) * Math.max(d.rowSrcBits, d.termEntryBits) * L.MUX2;
+    // The fault store: SRAM of the default memory library, by its density rule (what `memxbar synth`
+    // maps it to; a store beyond one macro counts as several).
     const cells = 2 ** (d.rowBits + d.colBits);
-    out.memxbar_fault_bitmap = 2 * cells * (L.DFF + 2 * L.MUX2) + cells * L.AND2;
+    out.memxbar_fault_bitmap = sramAreaUm2(memoryLibrary(DEFAULT_MEMORY_LIBRARY), 2 * cells);
   }
   return out;
 }

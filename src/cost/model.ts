@@ -345,8 +345,10 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
         d.adcKind === 'sar'
           ? A.conversions * registerEnergyJ(2 * d.codeBits, t)
           : A.conversions * (registerEnergyJ(d.codeBits, t) + gatesEnergyJ(d.thermBits * (L.AND2 + L.INV) + d.codeBits * Math.ceil(d.thermBits / 2) * L.OR2, t)),
+      // One add per conversion on its ADC's adder (d.accAdders), through the read multiplexer of that ADC's registers.
       'accumulation.shiftAdd':
-        A.conversions * (addEnergyJ(d.accBits, t) + registerEnergyJ(d.accBits, t) + muxEnergyJ(d.accBits * (d.bitIdxBits + (d.shiftProgrammable ? d.shiftBits : 0)), t)),
+        A.conversions *
+        (addEnergyJ(d.accBits, t) + registerEnergyJ(d.accBits, t) + muxEnergyJ(d.accBits * (d.bitIdxBits + (d.shiftProgrammable ? d.shiftBits : 0) + Math.ceil(Math.log2(d.colsPerAdc))), t)),
       'accumulation.combine':
         P * tiles * d.weightCols * d.termsPerWeight *
         (addEnergyJ(d.tBits, t) + registerEnergyJ(d.tBits, t) + muxEnergyJ(d.accBits * d.unitBits + d.tBits * d.termShiftBits + (mt ? d.termEntryBits * Math.ceil(Math.log2(d.weightCols * d.termSlots)) : 0), t)),

@@ -235,7 +235,7 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
   ]);
   const areaNote = named([
     [fp ? `NeuroSim's floorplan gives ${fp.subarrays} subarrays (tiles ${fp.tileSizeCM}², PEs ${fp.peSizeCM}² / novel-mapped ${fp.peSizeNM}² × ${fp.numPENM}) against memxbar's ${n.tiles}` : '', fp ? 1 : 0],
-    [`memxbar's synthesized-style periphery per subarray: accumulation ${f3(p.areaMm2.accumulation)} mm² (a ${mine.tile.slotsPerRead}-slot shift-add with its own accumulator per conversion unit${ns.breakdown ? `; NeuroSim ${f3(ns.breakdown.area.accumulation)} mm²` : ''})`, p.areaMm2.accumulation],
+    [`memxbar's synthesized-style periphery per subarray: accumulation ${f3(p.areaMm2.accumulation)} mm² (a ${mine.tile.slotsPerRead}-slot shift-add with an accumulator register per conversion unit and one adder per ADC${ns.breakdown ? `; NeuroSim ${f3(ns.breakdown.area.accumulation)} mm²` : ''})`, p.areaMm2.accumulation],
     [`memxbar routes global wires over the tiles (interconnect area 0${ns.breakdown ? `; NeuroSim's IC ${f3(ns.breakdown.area.ic)} mm²` : ''})`, 1],
   ]);
   const paddedOnly = geometry.reduce((s, g) => s + 2 * g.R * g.C * (g.P - g.validP), 0);

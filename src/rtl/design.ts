@@ -99,6 +99,12 @@ export interface Design {
   /** Conversion units sharing one ADC (tile.colsPerAdc). */
   readonly colsPerAdc: number;
   readonly adcs: number;
+  /**
+   * Adders of the accumulate phase: one per ADC. A read finishes one conversion per ADC (the
+   * unit at slot col_sel), so ADC a's adder serves its colsPerAdc accumulator registers in turn.
+   * The RTL (memxbar_shift_add) and the cost model (src/cost/digital.ts, model.ts) both use this.
+   */
+  readonly accAdders: number;
   /** Numerator shift m: the fixed value (fixed-full-scale), the largest the register takes (fixed-calibrated), 0 (lossless). */
   readonly shiftMax: number;
   /** m is a register (fixed-calibrated). */
@@ -352,6 +358,7 @@ export function deriveDesign(cfg: RtlConfig, options: RtlOptions = DEFAULT_RTL_O
     thermBits: adcKind === 'flash' ? 2 ** codeBits - 1 : 0,
     colsPerAdc,
     adcs,
+    accAdders: adcs,
     shiftMax,
     shiftProgrammable,
     shiftBits,

@@ -4,9 +4,14 @@
  * estimate; one iCE40 run gives LUT/FF/BRAM counts.
  */
 import { libertyText } from './liberty.ts';
-import { runYosys, type RunOptions } from './yosys.ts';
+import { macroBlackboxVerilog, macroLibertyText, memlibMapVerilog, memlibText, type SramMacro } from './memlib.ts';
+import { yosysSecondsOf, runYosys, type RunOptions } from './yosys.ts';
 
 const LIB_FILE = 'memxbar45.lib';
+const MEMLIB_FILE = 'memxbar_sram.memlib';
+const MEMLIB_MAP_FILE = 'memxbar_sram_map.v';
+const MACRO_BB_FILE = 'memxbar_sram_bb.v';
+const MACRO_LIB_FILE = 'memxbar_sram.lib';
 
 export interface AsicModuleStats {
   module: string;
@@ -29,6 +34,8 @@ export interface AsicResult {
   warnings: string[];
   /** Reused from the cache (an identical earlier Yosys run). */
   cached: boolean;
+  /** The run's time as Yosys reports it, s (wall-clock under WebAssembly; the original run's when cached). */
+  yosysS: number;
 }
 
 export interface Ice40Counts {
@@ -44,6 +51,7 @@ export interface Ice40Result extends Ice40Counts {
   modules: Record<string, Ice40Counts>;
   warnings: string[];
   cached: boolean;
+  yosysS: number;
 }
 
 interface StatModule {
@@ -70,14 +78,19 @@ function readVerilog(files: string[]): string {
 
 /**
  * Generic synthesis (hierarchy kept), then (a) `async2sync; dffunmap; stat -tech cmos` for
- * transistors and (b) `dfflibmap; abc -liberty; stat -liberty` for area.
+ * transistors and (b) `dfflibmap; abc -liberty; stat -liberty` for area. With a macro, the
+ * memories are mapped onto it (`memory_libmap` + techmap to its blackbox cell) between the
+ * coarse and fine steps of `synth`, and `stat` reads its area from its own Liberty file.
  */
-export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = []): string[] {
+export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = [], macro: SramMacro | null = null): string[] {
+  const synth = macro
+    ? [`synth -top ${top} -run :fine`, `memory_libmap -lib ${MEMLIB_FILE}`, `techmap -map ${MEMLIB_MAP_FILE}`, `synth -top ${top} -run fine:`]
+    : [`synth -top ${top}`];
   return [
-    readVerilog(verilogFiles),
+    readVerilog(macro ? [...verilogFiles, MACRO_BB_FILE] : verilogFiles),
     `hierarchy -check -top ${top}`,
     ...blackbox.map((m) => `blackbox ${m}`),
-    `synth -top ${top}`,
+    ...synth,
     'design -save generic',
     'async2sync',
     'dffunmap',
@@ -86,13 +99,19 @@ export function asicScript(top: string, verilogFiles: string[], blackbox: string
     `dfflibmap -liberty ${LIB_FILE}`,
     `abc -liberty ${LIB_FILE}`,
     'opt_clean',
-    `tee -q -o liberty.json stat -json -liberty ${LIB_FILE}`,
+    `tee -q -o liberty.json stat -json -liberty ${LIB_FILE}${macro ? ` -liberty ${MACRO_LIB_FILE}` : ''}`,
   ];
 }
 
-export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: RunOptions = {}): Promise<AsicResult> {
-  const files = { ...verilog, [LIB_FILE]: libertyText() };
-  const r = await runYosys(asicScript(top, Object.keys(verilog), blackbox), files, opts);
+export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: RunOptions = {}, macro: SramMacro | null = null): Promise<AsicResult> {
+  const files: Record<string, string> = { ...verilog, [LIB_FILE]: libertyText() };
+  if (macro) {
+    files[MEMLIB_FILE] = memlibText(macro);
+    files[MEMLIB_MAP_FILE] = memlibMapVerilog(macro);
+    files[MACRO_BB_FILE] = macroBlackboxVerilog(macro);
+    files[MACRO_LIB_FILE] = macroLibertyText(macro);
+  }
+  const r = await runYosys(asicScript(top, Object.keys(verilog), blackbox, macro), files, opts);
   const lib = JSON.parse(r.files['liberty.json']!) as StatJson;
   const cmos = JSON.parse(r.files['cmos.json']!) as StatJson;
   const moduleNames = new Set(Object.keys(lib.modules).map(unescape));
@@ -117,6 +136,7 @@ export async function runAsic(top: string, verilog: Record<string, string>, blac
     blackboxes,
     warnings: r.warnings,
     cached: r.cached === true,
+    yosysS: yosysSecondsOf(r.log),
   };
 }
 
@@ -142,5 +162,5 @@ export async function runIce40(top: string, verilog: Record<string, string>, opt
   const stat = JSON.parse(r.files['ice40.json']!) as StatJson;
   const names = new Set(Object.keys(stat.modules).map(unescape));
   const modules = Object.fromEntries(Object.entries(stat.modules).map(([raw, s]) => [unescape(raw), ice40Counts(s.num_cells_by_type ?? {}, names)]));
-  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true };
+  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true, yosysS: yosysSecondsOf(r.log) };
 }

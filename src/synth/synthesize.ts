@@ -12,11 +12,19 @@ import { renderTemplate } from '../rtl/render.ts';
 import { faultBitmapView } from '../rtl/views/mtTables.ts';
 import { runAsic, runIce40, type AsicResult, type Ice40Counts, type Ice40Result } from './flows.ts';
 import { LIBERTY_NAME, LIBERTY_RELPATH } from './liberty.ts';
+import { DEFAULT_MEMORY_LIBRARY, memoryLibrary, sramMacro, type SramMacro } from './memlib.ts';
 import { yosysPackageVersion, type RunOptions } from './yosys.ts';
 
 const FAULT_BITMAP = 'memxbar_fault_bitmap';
 
+/** How the ASIC flows build the fault store: one SRAM macro (default) or flip-flops. */
+export type FaultStoreKind = 'sram' | 'flipflops';
+
 export interface SynthOptions {
+  /** `sram` (default): the fault store is mapped onto one macro of `memoryLibrary`; `flipflops`: synthesized (or estimated) as flip-flops. */
+  faultStore?: FaultStoreKind;
+  /** The memory library of the SRAM macro (src/synth/memlib.ts; default openram-freepdk45). */
+  memoryLibrary?: string;
   /**
    * The fault bitmap is synthesized to flip-flops when it holds at most this many bits;
    * a larger one is estimated from a synthesized reference bitmap of this size, scaled
@@ -41,6 +49,8 @@ export interface ModuleReport {
   transistors: number;
   /** How the ASIC numbers were obtained when not by synthesizing the module itself. */
   estimate: string | null;
+  /** The SRAM macro inside the module (its area is part of `areaUm2`; transistors: 6T cells only). */
+  macro?: SramMacro | null;
   /** iCE40 resources of the module's own cells (design as generated; null in the comparison variant). */
   ice40: Omit<Ice40Counts, 'cellsByType'> | null;
 }
@@ -66,6 +76,8 @@ export interface SynthReport {
     cols: number;
     /** True if the files synthesized are exactly those the manifest lists. */
     filesMatchManifest: boolean;
+    /** How the fault store was built in the ASIC flows (the iCE40 flow always uses block RAM). */
+    faultStore: FaultStoreKind;
   };
   /** The design as generated (per module, then the tile total). */
   modules: ModuleReport[];
@@ -84,6 +96,8 @@ export interface SynthReport {
   };
   warnings: number;
   runtimeMs: number;
+  /** Per flow, the time Yosys reports, s (wall-clock under WebAssembly; the original run's when reused from the cache). */
+  flowYosysS?: Record<string, number>;
   /** Yosys runs of this report reused from memxbar's cache (identical script, files and Yosys version), of `yosysRuns`. */
   yosysRunsCached?: number;
   yosysRuns?: number;
@@ -132,7 +146,8 @@ async function timed<T>(job: Job<T>, progress: (l: string) => void): Promise<T> 
     },
   });
   const cached = (r as { cached?: boolean } | null)?.cached === true;
-  progress(`yosys: ${job.label} ${cached ? 'reused from the cache (an identical earlier run)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
+  const yosysS = (r as { yosysS?: number } | null)?.yosysS ?? 0;
+  progress(`yosys: ${job.label} ${cached ? 'reused from the cache (an identical earlier run)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s (Yosys reports ${yosysS.toFixed(1)} s)`}`);
   return r;
 }
 
@@ -150,7 +165,13 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
   const p = manifest.parameters as { rowBits: number; colBits: number; rows: number; cols: number };
   const hasBitmap = manifest.modules.some((m) => m.name === FAULT_BITMAP) || other.manifest.modules.some((m) => m.name === FAULT_BITMAP);
   const bitmapEntries = 2 ** (p.rowBits + p.colBits);
-  const estimateBitmap = hasBitmap && 2 * bitmapEntries > exactBits;
+  const faultStore: FaultStoreKind = opts.faultStore ?? 'sram';
+  // Refused before any Yosys run: an unknown library, a store larger than its largest macro.
+  const macro: SramMacro | null =
+    faultStore === 'sram' && hasBitmap ? sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), bitmapEntries, 2, FAULT_BITMAP) : null;
+  if (faultStore === 'flipflops' && opts.memoryLibrary !== undefined) memoryLibrary(opts.memoryLibrary);
+  const estimateBitmap = !macro && hasBitmap && 2 * bitmapEntries > exactBits;
+  const macroFor = (m: Manifest) => (macro && m.modules.some((x) => x.name === FAULT_BITMAP) ? macro : null);
   const refAddrBits = Math.max(2, Math.floor(Math.log2(Math.max(4, exactBits / 2))));
   const refRowBits = Math.floor(refAddrBits / 2);
   const refColBits = refAddrBits - refRowBits;
@@ -160,8 +181,8 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
   const jobs: Promise<unknown>[] = [];
   // Longest first: the iCE40 flow of a full tile is the slowest run.
   const ice = opts.ice40 === false ? Promise.resolve(null) : timed({ label: `iCE40 flow, ${top}`, run: (o) => runIce40(top, files, o) }, progress);
-  const mainAsic = timed({ label: `ASIC flow, ${top} (MT ${manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, files, blackboxFor(manifest), o) }, progress);
-  const otherAsic = timed({ label: `ASIC flow, ${top} (MT ${other.manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, otherVerilog, blackboxFor(other.manifest), o) }, progress);
+  const mainAsic = timed({ label: `ASIC flow, ${top} (MT ${manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, files, blackboxFor(manifest), o, macroFor(manifest)) }, progress);
+  const otherAsic = timed({ label: `ASIC flow, ${top} (MT ${other.manifest.options.mt ? 'on' : 'off'})`, run: (o) => runAsic(top, otherVerilog, blackboxFor(other.manifest), o, macroFor(other.manifest)) }, progress);
   let refAsic: Promise<AsicResult> | null = null;
   if (estimateBitmap) {
     const refFile = `${FAULT_BITMAP}.v`;
@@ -198,18 +219,21 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     for (const mod of m.modules) {
       const s = res.modules.find((x) => x.module === mod.name);
       if (s) {
-        modules.push({ module: mod.name, role: mod.role, areaUm2: round3(s.areaUm2), cells: s.cells, transistors: s.transistors, estimate: null, ice40: null });
+        const mac = mod.name === FAULT_BITMAP ? macroFor(m) : null;
+        const transistors = s.transistors + (mac?.transistors ?? 0);
+        modules.push({ module: mod.name, role: mod.role, areaUm2: round3(s.areaUm2), cells: s.cells, transistors, estimate: null, macro: mac, ice40: null });
       } else if (mod.name === FAULT_BITMAP) {
         const est = bitmapEstimate();
         if (est) modules.push({ ...est, role: roles.get(FAULT_BITMAP) ?? '' });
       }
     }
     const est = modules.find((x) => x.estimate !== null);
+    const macroTransistors = macroFor(m)?.transistors ?? 0;
     return {
       mt: m.options.mt,
       areaUm2: round3(res.totalAreaUm2 + (est?.areaUm2 ?? 0)),
       cells: res.totalCells + (est?.cells ?? 0),
-      transistors: res.totalTransistors + (est?.transistors ?? 0),
+      transistors: res.totalTransistors + (est?.transistors ?? 0) + macroTransistors,
       modules,
     };
   };
@@ -229,7 +253,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     generator: manifest.generator,
     yosys: yosysPackageVersion(),
     liberty: { name: LIBERTY_NAME, file: LIBERTY_RELPATH },
-    design: { top, configHash: manifest.configHash, preset: manifest.preset, mt: manifest.options.mt, rows: p.rows, cols: p.cols, filesMatchManifest },
+    design: { top, configHash: manifest.configHash, preset: manifest.preset, mt: manifest.options.mt, rows: p.rows, cols: p.cols, filesMatchManifest, faultStore },
     modules: main.modules,
     tile: { areaUm2: main.areaUm2, cells: main.cells, transistors: main.transistors },
     ice40: iceRes ? { luts: iceRes.luts, flipFlops: iceRes.flipFlops, brams: iceRes.brams, carries: iceRes.carries, cellsByType: iceRes.cellsByType } : null,
@@ -243,6 +267,14 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     },
     warnings: mainRes.warnings.length + otherRes.warnings.length + (iceRes?.warnings.length ?? 0) + (refRes?.warnings.length ?? 0),
     runtimeMs: Date.now() - t0,
+    flowYosysS: Object.fromEntries(
+      [
+        ['asic-main', mainRes],
+        ['asic-other', otherRes],
+        ['ice40', iceRes],
+        ['asic-bitmap-reference', refRes],
+      ].flatMap(([k, v]) => (v ? [[k as string, (v as AsicResult).yosysS]] : [])),
+    ),
     yosysRunsCached: [mainRes, otherRes, iceRes, refRes].filter((x) => x?.cached).length,
     yosysRuns: [mainRes, otherRes, iceRes, refRes].filter((x) => x !== null).length,
   };
@@ -267,7 +299,7 @@ export function reportMarkdown(r: SynthReport): string {
   L.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const m of r.modules) {
     const ice = m.ice40 ? `${int(m.ice40.luts)} | ${int(m.ice40.flipFlops)} | ${int(m.ice40.brams)}` : '– | – | –';
-    L.push(`| \`${m.module}\`${m.estimate ? ' *' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
+    L.push(`| \`${m.module}\`${m.estimate ? ' *' : ''}${m.macro ? ' †' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
   }
   L.push(
     `| **tile total** | | **${fmt(r.tile.areaUm2)}** | **${int(r.tile.cells)}** | **${int(r.tile.transistors)}** | ${r.ice40 ? `**${int(r.ice40.luts)}** | **${int(r.ice40.flipFlops)}** | **${int(r.ice40.brams)}**` : '– | – | –'} |`,
@@ -276,6 +308,15 @@ export function reportMarkdown(r: SynthReport): string {
   if (est.length) {
     L.push('');
     for (const m of est) L.push(`\\* \`${m.module}\`: ${m.estimate}.`);
+  }
+  for (const m of r.modules.filter((x) => x.macro)) {
+    const mac = m.macro!;
+    L.push(
+      '',
+      `† \`${m.module}\` holds the SRAM macro \`${mac.cell}\` (${mac.words} × ${mac.width} bits, memory library ${mac.library}, blackbox): ` +
+        `${fmt(mac.areaUm2)} µm² (${mac.rule}), read ${fmt(mac.readEnergyJ * 1e12, 3)} pJ, write ${fmt(mac.writeEnergyJ * 1e12, 3)} pJ per access, ` +
+        `access time ${fmt(mac.accessTimeS * 1e9, 2)} ns; transistors: ${int(mac.transistors)} in 6T cells (periphery not counted). Sources: docs/rtl.md "Memories".`,
+    );
   }
   L.push('');
   L.push('Per-module figures are the module\'s own cells (hierarchy kept); area = `synth; dfflibmap; abc -liberty; stat -liberty`; transistors = `synth; async2sync; dffunmap; stat -tech cmos`.');
@@ -291,6 +332,18 @@ export function reportMarkdown(r: SynthReport): string {
       `**+${fmt(r.mtOverhead.overheadUm2)} µm² (+${fmt(r.mtOverhead.overheadPct)} %)**; ` +
       `without the fault bitmap (row remap, term tables and their logic only): +${fmt(r.mtOverhead.overheadExcludingBitmapUm2)} µm² ` +
       `(+${fmt((100 * r.mtOverhead.overheadExcludingBitmapUm2) / r.mtOverhead.withoutMtUm2)} %).`,
+  );
+  const o = r.mtOverhead;
+  const store = o.overheadUm2 - o.overheadExcludingBitmapUm2;
+  const storeKind = r.design.faultStore === 'sram' ? 'SRAM macro' : 'flip-flops';
+  L.push('', '| tile | area (µm²) | × tile without MT |', '|---|---:|---:|');
+  L.push(`| without MT | ${fmt(o.withoutMtUm2)} | 1.00 |`);
+  L.push(`| with MT, without the on-chip fault store | ${fmt(o.withoutMtUm2 + o.overheadExcludingBitmapUm2)} | ${((o.withoutMtUm2 + o.overheadExcludingBitmapUm2) / o.withoutMtUm2).toFixed(2)} |`);
+  L.push(`| with MT and the fault store (${storeKind}) | ${fmt(o.withMtUm2)} | ${(o.withMtUm2 / o.withoutMtUm2).toFixed(2)} |`);
+  L.push(
+    '',
+    `The fault store is ${fmt(store)} µm². No on-chip fault test (BIST) is built yet, so none is counted. ` +
+      'For comparison, Zhang et al. report 9.23× area and 8.19× power for their transformations (their hardware against their own baseline, not this tile).',
   );
   L.push('', '| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');
   for (const m of r.mtOverhead.byModule) L.push(`| \`${m.module}\` | ${fmt(m.withMtUm2)} | ${fmt(m.withoutMtUm2)} | ${fmt(m.deltaUm2)} |`);

@@ -85,6 +85,17 @@ function toTree(files: Record<string, string>): Tree {
   return root;
 }
 
+/**
+ * The run's time as Yosys reports it (user + system of the log's last `CPU:` line, s; 0 if absent).
+ * Under WebAssembly (WASI clocks) this tracks the worker's wall-clock time, so it grows with the
+ * machine's load like any wall-clock time.
+ */
+export function yosysSecondsOf(log: string): number {
+  const all = [...log.matchAll(/CPU: user ([0-9.]+)s system ([0-9.]+)s/g)];
+  const last = all[all.length - 1];
+  return last ? Number(last[1]) + Number(last[2]) : 0;
+}
+
 function warningsOf(log: string): string[] {
   return log
     .split('\n')

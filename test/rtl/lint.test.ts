@@ -11,25 +11,16 @@ import { generateRtl, type GeneratedRtl } from '../../src/rtl/generate.ts';
 import { runYosys } from '../../src/synth/yosys.ts';
 import { EXTRA, GOLDEN_NAMES, extraConfig, goldenConfig } from './configs.ts';
 import { icarusCompile, materialize, requireTool, run, TESTBENCH_DIR, verilatorLint, verilogFiles } from './tools.ts';
+import { regCapacity, TB_FILES, TB_TOP, tbParameters } from '../../src/cosim/testbench.ts';
 
 const configs: [string, Config][] = [
   ...GOLDEN_NAMES.map((n) => [n, goldenConfig(n)] as [string, Config]),
   ...Object.keys(EXTRA).map((n) => [n, extraConfig(n as keyof typeof EXTRA)] as [string, Config]),
 ];
 
+/** The testbench's parameters for this tile, with room for reads and chained sums (as test/rtl/sim.ts uses it). */
 function tbParams(gen: GeneratedRtl): string[] {
-  const d = gen.design;
-  const am = gen.manifest.analogModel;
-  const p: Record<string, number | string> = {
-    ...am,
-    A: d.actBits,
-    PW: d.psumBits,
-    WB: d.weightColBits,
-    WC: d.weightCols,
-    RAW: d.regAddrBits,
-  };
-  delete p.GMAX;
-  delete p.GMIN;
+  const p = { ...tbParameters(gen, { maxRegs: regCapacity(gen), maxVecs: 8 }), MAX_READS: 4, MAX_PSIN: 8 * gen.design.weightCols };
   return Object.entries(p).map(([k, v]) => `-G${k}=${v}`);
 }
 
@@ -56,8 +47,8 @@ describe('generated RTL is accepted by Verilator, Icarus and Yosys', () => {
         // The testbench with this tile's parameters.
         const flash = gen.design.adcKind === 'flash' ? ['+define+MEMXBAR_FLASH'] : [];
         const tb = run('verilator', [
-          '--lint-only', '-Wall', '--timing', '--top-module', 'memxbar_tile_tb', ...tbParams(gen), ...flash, '-y', dir,
-          join(TESTBENCH_DIR, 'memxbar_analog.v'), join(TESTBENCH_DIR, 'memxbar_tile_tb.v'),
+          '--lint-only', '-Wall', '--timing', '--top-module', TB_TOP, ...tbParams(gen), ...flash, '-y', dir,
+          ...TB_FILES.map((f) => join(TESTBENCH_DIR, f)),
         ]);
         expect(tb.output, 'verilator -Wall testbench').toBe('');
       });

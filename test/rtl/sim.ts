@@ -1,5 +1,5 @@
 /**
- * Drive a generated tile with testbench/memxbar_tile_tb.v under Icarus Verilog:
+ * Drive a generated tile with testbench/memxbar_cosim_tb.v under Icarus Verilog:
  * conductances, register writes and activation vectors go in as hex files, partial
  * sums come back as signed integers, per vector and weight column.
  */
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { GeneratedRtl } from '../../src/rtl/generate.ts';
 import type { RegWrite } from '../../src/rtl/tables.ts';
 import { icarusCompile, materialize, run, TESTBENCH_DIR, verilogFiles } from './tools.ts';
-import { tileTbParameters } from '../../src/cosim/testbench.ts';
+import { plusargs, TB_FILES, TB_TOP, tileTbParameters } from '../../src/cosim/testbench.ts';
 
 export interface SimInput {
   g: readonly (readonly number[])[];
@@ -56,30 +56,28 @@ export function runTileSim(gen: GeneratedRtl, input: SimInput): SimOutput {
     const words = input.chainIn!.flat().map((v) => hex(toUnsigned(v, d.psumBits), d.psumBits));
     writeFileSync(join(dir, 'psin.hex'), words.join('\n') + '\n');
   }
-  const params: Record<string, number | string> = {
+  const nVecs = input.vectors.length;
+  const params: Record<string, number> = {
     ...tileTbParameters(gen),
-    N_REGS: regs.length,
-    N_VECS: input.vectors.length,
-    N_READS: reads.length,
-    CHAIN: chain ? 1 : 0,
-    STALL: input.stall ? 1 : 0,
-    MAX_CYCLES: 2_000_000,
-    CELLS_HEX: `"${join(dir, 'cells.hex')}"`,
-    REGS_HEX: `"${join(dir, 'regs.hex')}"`,
-    ACTS_HEX: `"${join(dir, 'acts.hex')}"`,
-    PSIN_HEX: `"${join(dir, 'psin.hex')}"`,
-    READS_HEX: `"${join(dir, 'reads.hex')}"`,
-    OUT_FILE: `"${join(dir, 'out.txt')}"`,
-    READS_OUT: `"${join(dir, 'reads.txt')}"`,
+    MAX_REGS: Math.max(1, regs.length),
+    MAX_VECS: Math.max(1, nVecs),
+    MAX_READS: Math.max(1, reads.length),
+    MAX_PSIN: chain ? Math.max(1, nVecs * d.weightCols) : 1,
   };
-  const defs = Object.entries(params).map(([k, v]) => `-Pmemxbar_tile_tb.${k}=${v}`);
+  const defs = Object.entries(params).map(([k, v]) => `-P${TB_TOP}.${k}=${v}`);
   if (d.adcKind === 'flash') defs.push('-DMEMXBAR_FLASH');
   const image = join(dir, 'tb.vvp');
-  const files = [...verilogFiles(dir), join(TESTBENCH_DIR, 'memxbar_analog.v'), join(TESTBENCH_DIR, 'memxbar_tile_tb.v')];
-  const c = icarusCompile(files, 'memxbar_tile_tb', image, defs);
+  const files = [...verilogFiles(dir), ...TB_FILES.map((f) => join(TESTBENCH_DIR, f))];
+  const c = icarusCompile(files, TB_TOP, image, defs);
   if (c.status !== 0) throw new Error(`iverilog failed:\n${c.output}`);
-  const r = run('vvp', ['-n', image], dir);
-  if (r.status !== 0 || !r.output.includes('DONE')) throw new Error(`simulation failed:\n${r.output}`);
+  const args = plusargs({
+    cells: join(dir, 'cells.hex'), regs: join(dir, 'regs.hex'), nRegs: regs.length,
+    acts: join(dir, 'acts.hex'), nVecs, out: join(dir, 'out.txt'), stall: input.stall, maxCycles: 2_000_000,
+    reads: reads.length ? { path: join(dir, 'reads.hex'), n: reads.length, out: join(dir, 'reads.txt') } : undefined,
+    psin: chain ? join(dir, 'psin.hex') : undefined,
+  });
+  const r = run('vvp', ['-n', image, ...args], dir);
+  if (r.status !== 0 || !r.output.includes('memxbar_cosim_tb: DONE')) throw new Error(`simulation failed:\n${r.output}`);
   const psums: bigint[][] = input.vectors.map(() => []);
   const indices: number[][] = input.vectors.map(() => []);
   const readData = reads.length ? readFileSync(join(dir, 'reads.txt'), 'utf8').trim().split('\n').map((l) => Number.parseInt(l.trim().split(/\s+/)[1]!, 16)) : [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register as registerGen } from '../../src/cli/commands/gen.ts';
 import { register as registerSynth } from '../../src/cli/commands/synth.ts';
-import { DataError } from '../../src/errors.ts';
+import { ConfigError, DataError } from '../../src/errors.ts';
 import type { SynthReport } from '../../src/synth/synthesize.ts';
 import { runCommand } from '../rtl/cliHarness.ts';
 import { tempDir } from '../rtl/tools.ts';
@@ -29,5 +29,14 @@ describe('memxbar synth', () => {
     const r = await runCommand([registerSynth], ['synth', tempDir('empty')]);
     expect(r.error).toBeInstanceOf(DataError);
     expect((r.error as Error).message).toMatch(/manifest\.json/);
+  });
+
+  it('refuses an unknown memory library and an unknown fault store before any work', async () => {
+    const lib = await runCommand([registerSynth], ['synth', tempDir('empty-lib'), '--memory-library', 'foo']);
+    expect(lib.error).toBeInstanceOf(ConfigError);
+    expect((lib.error as Error).message).toBe('--memory-library: unknown memory library "foo" (known: openram-freepdk45)');
+    const kind = await runCommand([registerSynth], ['synth', tempDir('empty-kind'), '--fault-store', 'dram']);
+    expect(kind.error).toBeInstanceOf(ConfigError);
+    expect((kind.error as Error).message).toMatch(/^--fault-store: must be sram or flipflops/);
   });
 });

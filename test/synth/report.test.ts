@@ -5,6 +5,8 @@ import { PROJECT_ROOT } from '../../src/config/load.ts';
 import { generateRtl } from '../../src/rtl/generate.ts';
 import { runAsic } from '../../src/synth/flows.ts';
 import { libertyCells, libertyText } from '../../src/synth/liberty.ts';
+import { MEMORY_LIBRARIES, memoryLibrary, sramMacro } from '../../src/synth/memlib.ts';
+import { ConfigError, UnsupportedError } from '../../src/errors.ts';
 import { reportMarkdown, synthesizeGenerated } from '../../src/synth/synthesize.ts';
 import { goldenConfig } from '../rtl/configs.ts';
 
@@ -30,7 +32,7 @@ describe('synthesis report', () => {
     const progress: string[] = [];
     // 512-bit fault bitmap > 128: estimated from a 128-bit reference (the path the 128x128 tile takes).
     const [r, exact] = await Promise.all([
-      synthesizeGenerated(gen, { exactMemoryBits: 128, onProgress: (l) => progress.push(l) }),
+      synthesizeGenerated(gen, { faultStore: 'flipflops', exactMemoryBits: 128, onProgress: (l) => progress.push(l) }),
       runAsic('memxbar_fault_bitmap', { 'memxbar_fault_bitmap.v': gen.files.get('memxbar_fault_bitmap.v')! }),
     ]);
     expect(r.modules.map((m) => m.module)).toEqual(gen.manifest.modules.map((m) => m.name));
@@ -59,4 +61,50 @@ describe('synthesis report', () => {
     expect(md).toContain('Mapping Transformation overhead');
     expect(JSON.stringify(r)).not.toMatch(/\/(work|home|tmp)\//);
   });
+
+  it('t16-offset-1b with the default SRAM fault store: the macro is the bitmap, sized by the library rule', async () => {
+    const gen = generateRtl({ config: goldenConfig('t16-offset-1b') });
+    const r = await synthesizeGenerated(gen, { ice40: false });
+    expect(r.design.faultStore).toBe('sram');
+    const bm = r.modules.find((m) => m.module === 'memxbar_fault_bitmap')!;
+    const lib = MEMORY_LIBRARIES['openram-freepdk45']!;
+    // 16 rows x 16 columns, 2 bits each: one 256 x 2 macro, area = 512 bits / density.
+    expect(bm.macro!.cell).toBe('memxbar_sram_256x2');
+    expect(bm.macro!.areaUm2).toBeCloseTo((512 / lib.densityBitsPerMm2) * 1e6, 2);
+    expect(bm.estimate).toBeNull();
+    // The module is the macro plus at most a few gates of port logic (no flip-flop array).
+    expect(bm.areaUm2).toBeGreaterThanOrEqual(bm.macro!.areaUm2);
+    expect(bm.areaUm2 - bm.macro!.areaUm2).toBeLessThan(20);
+    expect(bm.cells).toBeLessThan(10);
+    expect(bm.transistors).toBeGreaterThanOrEqual(512 * 6);
+    const sum = r.modules.reduce((a, m) => a + m.areaUm2, 0);
+    expect(Math.abs(sum - r.tile.areaUm2)).toBeLessThan(0.01 * r.tile.areaUm2);
+    expect(r.mtOverhead.overheadUm2 - r.mtOverhead.overheadExcludingBitmapUm2).toBeCloseTo(bm.areaUm2, 3);
+    expect(r.flowYosysS!['asic-main']).toBeGreaterThan(0);
+    expect(reportMarkdown(r)).toMatch(/† `memxbar_fault_bitmap` holds the SRAM macro `memxbar_sram_256x2`/);
+  });
 });
+
+describe('memory libraries', () => {
+  it('size a macro by the documented rule and refuse what they cannot compile', () => {
+    const lib = memoryLibrary('openram-freepdk45');
+    const m = sramMacro(lib, 16384, 2);
+    expect(m.bits).toBe(32768);
+    expect(m.addrBits).toBe(14);
+    expect(m.areaUm2).toBeCloseTo(32768 / (0.826 * 2 ** 20) * 1e6, 2);
+    expect(m.readEnergyJ).toBeCloseTo((2 * 10e-12) / 64, 20);
+    expect(() => sramMacro(lib, 65536, 2)).toThrow(UnsupportedError);
+    expect(() => sramMacro(lib, 65536, 2)).toThrow(/131072 bits\) exceed the largest macro of memory library openram-freepdk45 \(65536 bits\)/);
+    expect(() => memoryLibrary('tsmc-n3')).toThrow(ConfigError);
+    expect(() => memoryLibrary('tsmc-n3')).toThrow(/--memory-library: unknown memory library "tsmc-n3"/);
+  });
+
+  it('a 256 x 256 tile is refused before any Yosys run (its 128 Kbit store exceeds the library)', async () => {
+    const cfg = goldenConfig('t16-offset-1b');
+    const gen = generateRtl({ config: { ...cfg, tile: { ...cfg.tile, rows: 256, cols: 256 } } });
+    const progress: string[] = [];
+    await expect(synthesizeGenerated(gen, { onProgress: (l) => progress.push(l) })).rejects.toThrow(/memxbar_fault_bitmap: 65536 x 2 bits/);
+    expect(progress).toEqual([]);
+  });
+});
+

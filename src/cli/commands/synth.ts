@@ -12,6 +12,8 @@ interface SynthCliOptions {
   json?: boolean;
   out?: string;
   exactMemoryBits: string;
+  faultStore: string;
+  memoryLibrary: string;
 }
 
 export function register(program: Command): void {
@@ -26,16 +28,27 @@ export function register(program: Command): void {
       'synthesize the fault bitmap to flip-flops up to this many bits; a larger one is estimated from a reference of this size',
       String(DEFAULT_EXACT_MEMORY_BITS),
     )
+    .option('--fault-store <kind>', 'the fault store in the ASIC flows: sram (one macro of --memory-library) or flipflops', 'sram')
+    .option('--memory-library <name>', 'memory library of the SRAM macro (docs/rtl.md "Memories")', 'openram-freepdk45')
     .action(async (dir: string, opts: SynthCliOptions) => {
       const exactMemoryBits = Number(opts.exactMemoryBits);
       if (!Number.isInteger(exactMemoryBits) || exactMemoryBits < 16) {
         throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
       }
-      const [{ readManifest }, { reportMarkdown, synthesizeDir }] = await Promise.all([import('../../rtl/generate.ts'), import('../../synth/synthesize.ts')]);
+      if (opts.faultStore !== 'sram' && opts.faultStore !== 'flipflops') {
+        throw new ConfigError(`must be sram or flipflops, got ${JSON.stringify(opts.faultStore)}`, '--fault-store');
+      }
+      const faultStore = opts.faultStore;
+      const [{ readManifest }, { reportMarkdown, synthesizeDir }, { memoryLibrary }] = await Promise.all([
+        import('../../rtl/generate.ts'),
+        import('../../synth/synthesize.ts'),
+        import('../../synth/memlib.ts'),
+      ]);
+      memoryLibrary(opts.memoryLibrary);
       // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
       readManifest(dir);
       if (opts.out) ensureOutDir(opts.out);
-      const report = await synthesizeDir(dir, { exactMemoryBits, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      const report = await synthesizeDir(dir, { exactMemoryBits, faultStore, memoryLibrary: opts.memoryLibrary, onProgress: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       const md = reportMarkdown(report);
       if (opts.out) {

@@ -54,7 +54,9 @@ export interface ShiftAddView {
   validField: string;
   accSelExt: string;
   tsumExt: string;
-  adcs: { index: number; hi: number; lo: number; numerator: string }[];
+  adcCount: number;
+  /** Per ADC: its code slice, numerator, and the units it converts (slot → unit), for its one adder. */
+  adcs: { index: number; hi: number; lo: number; numerator: string; slots: { slot: string; unit: number }[] }[];
   units: { index: number; slot: string; adc: number; sel: string; doc: string }[];
   romEntries: { index: string; entry: string }[];
 }
@@ -69,6 +71,10 @@ export function buildShiftAddView(d: Design): ShiftAddView {
     hi: a * cw + cw - 1,
     lo: a * cw,
     numerator: (d.signedCodes ? signExt(`value_${a}`, cw, aw) : zeroExt(`code_${a}`, cw, aw)) + shiftText,
+    slots: d.units
+      .map((_, i) => i)
+      .filter((i) => Math.floor(i / d.colsPerAdc) === a)
+      .map((i) => ({ slot: lit(d.colSelBits, i % d.colsPerAdc), unit: i })),
   }));
   const units = d.units.map((u, i) => ({
     index: i,
@@ -91,6 +97,7 @@ export function buildShiftAddView(d: Design): ShiftAddView {
     d.adcMode === 'lossless' ? `${c} (lossless)` : d.shiftProgrammable ? `${c} << m, m = adc_shift <= ${d.shiftMax} (fixed-calibrated)` : `${c} << ${d.shiftMax} (fixed-full-scale)`;
   return {
     unitCount: d.units.length,
+    adcCount: d.accAdders,
     inputSumSlot: d.inputSumSlot,
     xsumMsb: d.xsumBits - 1,
     insumSlot: d.inputSumSlot ? lit(d.termIndexBits, d.termsPerWeight) : '',

@@ -6,9 +6,10 @@
 // Shift-add and accumulation.
 // Accumulate phase: per conversion unit u (a column, or a column pair for differential
 // mapping), A[u] += n << k for every read, where n = c (signed) << m, m = adc_shift <= 5 (fixed-calibrated) is the numerator of
-// the ADC code (docs/model.md section 5) and k the input bit. 8 accumulators of 11 bits
+// the ADC code (docs/model.md section 5) and k the input bit. 8 accumulator registers of 11 bits
 // (two's complement); |A[u]| <= 672 so they cannot overflow (docs/rtl.md,
-// "Widths and overflow").
+// "Widths and overflow"). One adder per ADC (4): a read converts one unit per ADC (the
+// unit at slot col_sel), so ADC a's adder updates only the accumulator that slot selects.
 // Combine phase: for each of the 4 weight columns o, T[o] = sum over its
 // 2 terms of (+/-) A[unit] << shift, one term per cycle, then the input-sum term
 // (+/-) xsum << shift (slot 2), from the term table
@@ -39,66 +40,103 @@ module memxbar_shift_add (
     input  wire [20:0]    psum_in_data
 );
     // ---------------------------------------------------------------- accumulate
+    reg [10:0] acc_0;  // columns 0 - 2
+    reg [10:0] acc_1;  // columns 1 - 3
+    reg [10:0] acc_2;  // columns 4 - 6
+    reg [10:0] acc_3;  // columns 5 - 7
+    reg [10:0] acc_4;  // columns 8 - 10
+    reg [10:0] acc_5;  // columns 9 - 11
+    reg [10:0] acc_6;  // columns 12 - 14
+    reg [10:0] acc_7;  // columns 13 - 15
+
     wire [2:0] code_0 = code[2:0];
     wire [2:0] clamped_0 = (code_0 == 3'd0) ? 3'd1 : code_0;  // level -4 -> -3
     wire [2:0] value_0 = {~clamped_0[2], clamped_0[1:0]};  // offset binary -> two's complement
     wire [10:0] num_0 = {{8{value_0[2]}}, value_0} << adc_shift;
     wire [10:0] addend_0 = num_0 << bit_idx;
+    reg  [10:0] acc_rd_0;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            1'd0: acc_rd_0 = acc_0;
+            1'd1: acc_rd_0 = acc_1;
+            default: acc_rd_0 = 11'd0;
+        endcase
+    end
+    wire [10:0] acc_sum_0 = acc_rd_0 + addend_0;  // the ADC's one adder
     wire [2:0] code_1 = code[5:3];
     wire [2:0] clamped_1 = (code_1 == 3'd0) ? 3'd1 : code_1;  // level -4 -> -3
     wire [2:0] value_1 = {~clamped_1[2], clamped_1[1:0]};  // offset binary -> two's complement
     wire [10:0] num_1 = {{8{value_1[2]}}, value_1} << adc_shift;
     wire [10:0] addend_1 = num_1 << bit_idx;
+    reg  [10:0] acc_rd_1;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            1'd0: acc_rd_1 = acc_2;
+            1'd1: acc_rd_1 = acc_3;
+            default: acc_rd_1 = 11'd0;
+        endcase
+    end
+    wire [10:0] acc_sum_1 = acc_rd_1 + addend_1;  // the ADC's one adder
     wire [2:0] code_2 = code[8:6];
     wire [2:0] clamped_2 = (code_2 == 3'd0) ? 3'd1 : code_2;  // level -4 -> -3
     wire [2:0] value_2 = {~clamped_2[2], clamped_2[1:0]};  // offset binary -> two's complement
     wire [10:0] num_2 = {{8{value_2[2]}}, value_2} << adc_shift;
     wire [10:0] addend_2 = num_2 << bit_idx;
+    reg  [10:0] acc_rd_2;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            1'd0: acc_rd_2 = acc_4;
+            1'd1: acc_rd_2 = acc_5;
+            default: acc_rd_2 = 11'd0;
+        endcase
+    end
+    wire [10:0] acc_sum_2 = acc_rd_2 + addend_2;  // the ADC's one adder
     wire [2:0] code_3 = code[11:9];
     wire [2:0] clamped_3 = (code_3 == 3'd0) ? 3'd1 : code_3;  // level -4 -> -3
     wire [2:0] value_3 = {~clamped_3[2], clamped_3[1:0]};  // offset binary -> two's complement
     wire [10:0] num_3 = {{8{value_3[2]}}, value_3} << adc_shift;
     wire [10:0] addend_3 = num_3 << bit_idx;
+    reg  [10:0] acc_rd_3;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            1'd0: acc_rd_3 = acc_6;
+            1'd1: acc_rd_3 = acc_7;
+            default: acc_rd_3 = 11'd0;
+        endcase
+    end
+    wire [10:0] acc_sum_3 = acc_rd_3 + addend_3;  // the ADC's one adder
 
-    reg [10:0] acc_0;  // columns 0 - 2
     always @(posedge clk) begin
         if (acc_clr) acc_0 <= 11'd0;
-        else if (acc_en && col_sel == 1'd0) acc_0 <= acc_0 + addend_0;
+        else if (acc_en && col_sel == 1'd0) acc_0 <= acc_sum_0;
     end
-    reg [10:0] acc_1;  // columns 1 - 3
     always @(posedge clk) begin
         if (acc_clr) acc_1 <= 11'd0;
-        else if (acc_en && col_sel == 1'd1) acc_1 <= acc_1 + addend_0;
+        else if (acc_en && col_sel == 1'd1) acc_1 <= acc_sum_0;
     end
-    reg [10:0] acc_2;  // columns 4 - 6
     always @(posedge clk) begin
         if (acc_clr) acc_2 <= 11'd0;
-        else if (acc_en && col_sel == 1'd0) acc_2 <= acc_2 + addend_1;
+        else if (acc_en && col_sel == 1'd0) acc_2 <= acc_sum_1;
     end
-    reg [10:0] acc_3;  // columns 5 - 7
     always @(posedge clk) begin
         if (acc_clr) acc_3 <= 11'd0;
-        else if (acc_en && col_sel == 1'd1) acc_3 <= acc_3 + addend_1;
+        else if (acc_en && col_sel == 1'd1) acc_3 <= acc_sum_1;
     end
-    reg [10:0] acc_4;  // columns 8 - 10
     always @(posedge clk) begin
         if (acc_clr) acc_4 <= 11'd0;
-        else if (acc_en && col_sel == 1'd0) acc_4 <= acc_4 + addend_2;
+        else if (acc_en && col_sel == 1'd0) acc_4 <= acc_sum_2;
     end
-    reg [10:0] acc_5;  // columns 9 - 11
     always @(posedge clk) begin
         if (acc_clr) acc_5 <= 11'd0;
-        else if (acc_en && col_sel == 1'd1) acc_5 <= acc_5 + addend_2;
+        else if (acc_en && col_sel == 1'd1) acc_5 <= acc_sum_2;
     end
-    reg [10:0] acc_6;  // columns 12 - 14
     always @(posedge clk) begin
         if (acc_clr) acc_6 <= 11'd0;
-        else if (acc_en && col_sel == 1'd0) acc_6 <= acc_6 + addend_3;
+        else if (acc_en && col_sel == 1'd0) acc_6 <= acc_sum_3;
     end
-    reg [10:0] acc_7;  // columns 13 - 15
     always @(posedge clk) begin
         if (acc_clr) acc_7 <= 11'd0;
-        else if (acc_en && col_sel == 1'd1) acc_7 <= acc_7 + addend_3;
+        else if (acc_en && col_sel == 1'd1) acc_7 <= acc_sum_3;
     end
 
     // ---------------------------------------------------------------- combine

@@ -195,9 +195,9 @@ module memxbar_tile (
     memxbar_fault_bitmap u_faults (
         .clk   (clk),
         .we    (wr_ok && (reg_region == 2'd3)),
-        .waddr (reg_off[7:0]),
+        .re    (reg_re && (reg_region == 2'd3)),
+        .addr  (reg_off[7:0]),
         .wdata (reg_wdata[1:0]),
-        .raddr (reg_off[7:0]),
         .rdata (fault_rdata)
     );
 endmodule

@@ -7,20 +7,22 @@
 // by a chip test and readable by the host that computes the MT tables. One 2-bit entry
 // per cell at address {row[4], col[4]}: 0 = healthy, 1 = SA0 (stuck at Gmin),
 // 2 = SA1 (stuck at Gmax), 3 = reserved. 256 entries (columns padded to 2^4); no
-// reset: contents are unknown (X) until written. Synchronous read (one cycle).
+// reset: contents are unknown (X) until written. One port, synchronous: a write (we) or a
+// read (re, data in the next cycle; held otherwise), the shape of a single-port SRAM macro
+// (synthesis maps it to one, docs/rtl.md "Memories").
 module memxbar_fault_bitmap (
     input  wire         clk,
     input  wire         we,
-    input  wire [7:0]  waddr,
+    input  wire         re,
+    input  wire [7:0]  addr,
     input  wire [1:0]   wdata,
-    input  wire [7:0]  raddr,
     output reg  [1:0]   rdata
 );
     reg [1:0] mem [0:255];
 
     always @(posedge clk) begin
-        if (we) mem[waddr] <= wdata;
-        rdata <= mem[raddr];
+        if (we) mem[addr] <= wdata;
+        else if (re) rdata <= mem[addr];
     end
 endmodule
 

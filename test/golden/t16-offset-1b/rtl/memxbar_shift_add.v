@@ -6,9 +6,10 @@
 // Shift-add and accumulation.
 // Accumulate phase: per conversion unit u (a column, or a column pair for differential
 // mapping), A[u] += n << k for every read, where n = c << 0 (fixed-full-scale) is the numerator of
-// the ADC code (docs/model.md section 5) and k the input bit. 16 accumulators of 9 bits
+// the ADC code (docs/model.md section 5) and k the input bit. 16 accumulator registers of 9 bits
 // (unsigned); |A[u]| <= 450 so they cannot overflow (docs/rtl.md,
-// "Widths and overflow").
+// "Widths and overflow"). One adder per ADC (4): a read converts one unit per ADC (the
+// unit at slot col_sel), so ADC a's adder updates only the accumulator that slot selects.
 // Combine phase: for each of the 3 weight columns o, T[o] = sum over its
 // 8 terms of (+/-) A[unit] << shift, one term per cycle, then the input-sum term
 // (+/-) xsum << shift (slot 8), from the term table
@@ -38,98 +39,143 @@ module memxbar_shift_add (
     input  wire [21:0]    psum_in_data
 );
     // ---------------------------------------------------------------- accumulate
+    reg [8:0] acc_0;  // column 0
+    reg [8:0] acc_1;  // column 1
+    reg [8:0] acc_2;  // column 2
+    reg [8:0] acc_3;  // column 3
+    reg [8:0] acc_4;  // column 4
+    reg [8:0] acc_5;  // column 5
+    reg [8:0] acc_6;  // column 6
+    reg [8:0] acc_7;  // column 7
+    reg [8:0] acc_8;  // column 8
+    reg [8:0] acc_9;  // column 9
+    reg [8:0] acc_10;  // column 10
+    reg [8:0] acc_11;  // column 11
+    reg [8:0] acc_12;  // column 12
+    reg [8:0] acc_13;  // column 13
+    reg [8:0] acc_14;  // column 14
+    reg [8:0] acc_15;  // column 15
+
     wire [3:0] code_0 = code[3:0];
     wire [8:0] num_0 = {5'd0, code_0};
     wire [8:0] addend_0 = num_0 << bit_idx;
+    reg  [8:0] acc_rd_0;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            2'd0: acc_rd_0 = acc_0;
+            2'd1: acc_rd_0 = acc_1;
+            2'd2: acc_rd_0 = acc_2;
+            2'd3: acc_rd_0 = acc_3;
+            default: acc_rd_0 = 9'd0;
+        endcase
+    end
+    wire [8:0] acc_sum_0 = acc_rd_0 + addend_0;  // the ADC's one adder
     wire [3:0] code_1 = code[7:4];
     wire [8:0] num_1 = {5'd0, code_1};
     wire [8:0] addend_1 = num_1 << bit_idx;
+    reg  [8:0] acc_rd_1;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            2'd0: acc_rd_1 = acc_4;
+            2'd1: acc_rd_1 = acc_5;
+            2'd2: acc_rd_1 = acc_6;
+            2'd3: acc_rd_1 = acc_7;
+            default: acc_rd_1 = 9'd0;
+        endcase
+    end
+    wire [8:0] acc_sum_1 = acc_rd_1 + addend_1;  // the ADC's one adder
     wire [3:0] code_2 = code[11:8];
     wire [8:0] num_2 = {5'd0, code_2};
     wire [8:0] addend_2 = num_2 << bit_idx;
+    reg  [8:0] acc_rd_2;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            2'd0: acc_rd_2 = acc_8;
+            2'd1: acc_rd_2 = acc_9;
+            2'd2: acc_rd_2 = acc_10;
+            2'd3: acc_rd_2 = acc_11;
+            default: acc_rd_2 = 9'd0;
+        endcase
+    end
+    wire [8:0] acc_sum_2 = acc_rd_2 + addend_2;  // the ADC's one adder
     wire [3:0] code_3 = code[15:12];
     wire [8:0] num_3 = {5'd0, code_3};
     wire [8:0] addend_3 = num_3 << bit_idx;
+    reg  [8:0] acc_rd_3;  // A of the unit this ADC converts now
+    always @* begin
+        case (col_sel)
+            2'd0: acc_rd_3 = acc_12;
+            2'd1: acc_rd_3 = acc_13;
+            2'd2: acc_rd_3 = acc_14;
+            2'd3: acc_rd_3 = acc_15;
+            default: acc_rd_3 = 9'd0;
+        endcase
+    end
+    wire [8:0] acc_sum_3 = acc_rd_3 + addend_3;  // the ADC's one adder
 
-    reg [8:0] acc_0;  // column 0
     always @(posedge clk) begin
         if (acc_clr) acc_0 <= 9'd0;
-        else if (acc_en && col_sel == 2'd0) acc_0 <= acc_0 + addend_0;
+        else if (acc_en && col_sel == 2'd0) acc_0 <= acc_sum_0;
     end
-    reg [8:0] acc_1;  // column 1
     always @(posedge clk) begin
         if (acc_clr) acc_1 <= 9'd0;
-        else if (acc_en && col_sel == 2'd1) acc_1 <= acc_1 + addend_0;
+        else if (acc_en && col_sel == 2'd1) acc_1 <= acc_sum_0;
     end
-    reg [8:0] acc_2;  // column 2
     always @(posedge clk) begin
         if (acc_clr) acc_2 <= 9'd0;
-        else if (acc_en && col_sel == 2'd2) acc_2 <= acc_2 + addend_0;
+        else if (acc_en && col_sel == 2'd2) acc_2 <= acc_sum_0;
     end
-    reg [8:0] acc_3;  // column 3
     always @(posedge clk) begin
         if (acc_clr) acc_3 <= 9'd0;
-        else if (acc_en && col_sel == 2'd3) acc_3 <= acc_3 + addend_0;
+        else if (acc_en && col_sel == 2'd3) acc_3 <= acc_sum_0;
     end
-    reg [8:0] acc_4;  // column 4
     always @(posedge clk) begin
         if (acc_clr) acc_4 <= 9'd0;
-        else if (acc_en && col_sel == 2'd0) acc_4 <= acc_4 + addend_1;
+        else if (acc_en && col_sel == 2'd0) acc_4 <= acc_sum_1;
     end
-    reg [8:0] acc_5;  // column 5
     always @(posedge clk) begin
         if (acc_clr) acc_5 <= 9'd0;
-        else if (acc_en && col_sel == 2'd1) acc_5 <= acc_5 + addend_1;
+        else if (acc_en && col_sel == 2'd1) acc_5 <= acc_sum_1;
     end
-    reg [8:0] acc_6;  // column 6
     always @(posedge clk) begin
         if (acc_clr) acc_6 <= 9'd0;
-        else if (acc_en && col_sel == 2'd2) acc_6 <= acc_6 + addend_1;
+        else if (acc_en && col_sel == 2'd2) acc_6 <= acc_sum_1;
     end
-    reg [8:0] acc_7;  // column 7
     always @(posedge clk) begin
         if (acc_clr) acc_7 <= 9'd0;
-        else if (acc_en && col_sel == 2'd3) acc_7 <= acc_7 + addend_1;
+        else if (acc_en && col_sel == 2'd3) acc_7 <= acc_sum_1;
     end
-    reg [8:0] acc_8;  // column 8
     always @(posedge clk) begin
         if (acc_clr) acc_8 <= 9'd0;
-        else if (acc_en && col_sel == 2'd0) acc_8 <= acc_8 + addend_2;
+        else if (acc_en && col_sel == 2'd0) acc_8 <= acc_sum_2;
     end
-    reg [8:0] acc_9;  // column 9
     always @(posedge clk) begin
         if (acc_clr) acc_9 <= 9'd0;
-        else if (acc_en && col_sel == 2'd1) acc_9 <= acc_9 + addend_2;
+        else if (acc_en && col_sel == 2'd1) acc_9 <= acc_sum_2;
     end
-    reg [8:0] acc_10;  // column 10
     always @(posedge clk) begin
         if (acc_clr) acc_10 <= 9'd0;
-        else if (acc_en && col_sel == 2'd2) acc_10 <= acc_10 + addend_2;
+        else if (acc_en && col_sel == 2'd2) acc_10 <= acc_sum_2;
     end
-    reg [8:0] acc_11;  // column 11
     always @(posedge clk) begin
         if (acc_clr) acc_11 <= 9'd0;
-        else if (acc_en && col_sel == 2'd3) acc_11 <= acc_11 + addend_2;
+        else if (acc_en && col_sel == 2'd3) acc_11 <= acc_sum_2;
     end
-    reg [8:0] acc_12;  // column 12
     always @(posedge clk) begin
         if (acc_clr) acc_12 <= 9'd0;
-        else if (acc_en && col_sel == 2'd0) acc_12 <= acc_12 + addend_3;
+        else if (acc_en && col_sel == 2'd0) acc_12 <= acc_sum_3;
     end
-    reg [8:0] acc_13;  // column 13
     always @(posedge clk) begin
         if (acc_clr) acc_13 <= 9'd0;
-        else if (acc_en && col_sel == 2'd1) acc_13 <= acc_13 + addend_3;
+        else if (acc_en && col_sel == 2'd1) acc_13 <= acc_sum_3;
     end
-    reg [8:0] acc_14;  // column 14
     always @(posedge clk) begin
         if (acc_clr) acc_14 <= 9'd0;
-        else if (acc_en && col_sel == 2'd2) acc_14 <= acc_14 + addend_3;
+        else if (acc_en && col_sel == 2'd2) acc_14 <= acc_sum_3;
     end
-    reg [8:0] acc_15;  // column 15
     always @(posedge clk) begin
         if (acc_clr) acc_15 <= 9'd0;
-        else if (acc_en && col_sel == 2'd3) acc_15 <= acc_15 + addend_3;
+        else if (acc_en && col_sel == 2'd3) acc_15 <= acc_sum_3;
     end
 
     // ---------------------------------------------------------------- combine
