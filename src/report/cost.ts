@@ -152,7 +152,7 @@ export function mtRegulationMarkdown(r: CostReport): string[] {
   for (const key of keys) {
     const [rate, ratio] = key.split('|');
     const cells = mits.map((m) => {
-      const p = r.faults.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || q.ratio === ratio));
+      const p = r.faults.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || `${q.ratio}` === ratio));
       const clean = r.faults.find((q) => q.mitigation === m && q.rate === 0);
       return p ? `${num(p.energyPerImageJ.total * 1e6)} | ${clean ? num(p.energyPerImageJ.total / clean.energyPerImageJ.total, 4) : '–'} | ${num(p.latencyPerImageS * 1e3)}` : '– | – | –';
     });
@@ -222,6 +222,9 @@ export function faultChart(r: CostReport): Promise<string> {
   }
   return stackedBarChart(rows, 'Energy per image under stuck-at faults, with and without MT', 'energy per image (µJ)');
 }
+
+/** The names `costFiles` can give (an output folder is checked for them before the work). */
+export const COST_FILES = ['cost.json', 'cost.md', 'cost-energy.svg', 'cost-faults.svg', 'cost-tornado.svg', 'neurosim.md', 'neurosim.json'];
 
 /** Every output file of a cost run, rendered in memory. */
 export async function costFiles(r: CostReport): Promise<Record<string, string>> {

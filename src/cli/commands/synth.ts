@@ -3,16 +3,17 @@
  * report area (memxbar45 Liberty), transistors, iCE40 resources and the MT overhead.
  */
 import type { Command } from 'commander';
-import { writeFilesAtomic } from '../../rtl/atomic.ts';
-import { DEFAULT_EXACT_MEMORY_BITS } from '../../synth/defaults.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import { ensureOutDir } from '../../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 
 interface SynthCliOptions {
   json?: boolean;
   out?: string;
   exactMemoryBits: string;
 }
+
+const SYNTH_FILES = ['synth-report.json', 'synth-report.md'];
 
 export function register(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .option(
       '--exact-memory-bits <n>',
       'synthesize the fault bitmap to flip-flops up to this many bits; a larger one is estimated from a reference of this size',
-      String(DEFAULT_EXACT_MEMORY_BITS),
+      String(OPTION_DEFAULTS.synth.exactMemoryBits),
     )
     .action(async (dir: string, opts: SynthCliOptions) => {
       const exactMemoryBits = Number(opts.exactMemoryBits);
@@ -32,14 +33,15 @@ export function register(program: Command): void {
         throw new ConfigError(`must be an integer >= 16, got ${JSON.stringify(opts.exactMemoryBits)}`, '--exact-memory-bits');
       }
       const [{ readManifest }, { reportMarkdown, synthesizeDir }] = await Promise.all([import('../../rtl/generate.ts'), import('../../synth/synthesize.ts')]);
-      // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
+      // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out,
+      // an --out holding report files memxbar did not write.
       readManifest(dir);
-      if (opts.out) ensureOutDir(opts.out);
+      if (opts.out) checkOutDir(opts.out, SYNTH_FILES);
       const report = await synthesizeDir(dir, { exactMemoryBits, onProgress: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       const md = reportMarkdown(report);
       if (opts.out) {
-        writeFilesAtomic(opts.out, new Map([['synth-report.json', json], ['synth-report.md', md]]));
+        writeOutputs(opts.out, { 'synth-report.json': json, 'synth-report.md': md }, { command: 'synth' });
         process.stderr.write(`wrote ${opts.out}/synth-report.json and ${opts.out}/synth-report.md\n`);
       }
       process.stdout.write(opts.json ? json : md);
