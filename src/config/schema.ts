@@ -31,16 +31,31 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 /**
  * An SA1:SA0 ratio, parsed once (here) from its spelling "a:b". It prints and serializes as
  * that spelling (`${r}`, JSON), and one spelling always gives the same object, so ratios
- * compare with === and key maps as their strings did.
+ * compare with === and key maps as their strings did. Plain data plus prototype methods, so
+ * a config holding one can be structured-cloned (the clone holds a plain copy, which the
+ * schema accepts back).
  */
-export interface SaRatio {
-  readonly text: string;
-  readonly sa1: number;
-  readonly sa0: number;
+export class SaRatio {
   /** Share of stuck cells that are SA1: sa1 / (sa1 + sa0). */
   readonly sa1Share: number;
-  toString(): string;
-  toJSON(): string;
+  private constructor(
+    readonly text: string,
+    readonly sa1: number,
+    readonly sa0: number,
+  ) {
+    this.sa1Share = sa1 / (sa1 + sa0);
+    Object.freeze(this);
+  }
+  /** Internal: use saRatio(). */
+  static make(text: string, sa1: number, sa0: number): SaRatio {
+    return new SaRatio(text, sa1, sa0);
+  }
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
 }
 
 const RATIO_SPELLING = /^\d+(\.\d+)?:\d+(\.\d+)?$/;
@@ -60,19 +75,20 @@ export function saRatio(text: string): SaRatio {
     const problem = ratioProblem(text);
     if (problem) throw new Error(`internal: ${problem}`);
     const [sa1, sa0] = text.split(':').map(Number) as [number, number];
-    r = Object.freeze({ text, sa1, sa0, sa1Share: sa1 / (sa1 + sa0), toString: () => text, toJSON: () => text });
+    r = SaRatio.make(text, sa1, sa0);
     ratios.set(text, r);
   }
   return r;
 }
 
-function isSaRatio(v: unknown): v is SaRatio {
-  return typeof v === 'object' && v !== null && ratios.get((v as SaRatio).text) === v;
+/** A parsed ratio, or a structured clone of one (plain data). */
+function isParsedRatio(v: unknown): v is { text: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { text?: unknown }).text === 'string';
 }
 
 /** The spelling "a:b" in a config file; an already parsed ratio (a resolved config validated again) passes as its spelling. */
 const ratioString = z.preprocess(
-  (v) => (isSaRatio(v) ? v.text : v),
+  (v) => (isParsedRatio(v) ? v.text : v),
   z
     .string({ error: (iss) => `must be a ratio "a:b" such as "5:1", got ${JSON.stringify(iss.input)}` })
     .check((ctx) => {
