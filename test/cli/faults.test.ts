@@ -52,8 +52,9 @@ describe('memxbar faults --out', () => {
     expect(r.stdout).toMatch(new RegExp(`^total +${c.cells} +${c.sa1} +${c.sa0} `, 'm'));
     expect(r.stdout).toMatch(/^conv1 +128x128 +16384 /m); // 27×8 on one 128×128 tile
     expect(r.stdout).toContain(`wrote ${path}`);
-    // Written atomically: no temp file is left beside it.
-    expect(readdirSync(dir)).toEqual(['map.csv']);
+    // Written atomically: no stage is left beside it; the folder's owned-file list names it (src/util/output.ts).
+    expect(readdirSync(dir).sort()).toEqual(['.memxbar-files.json', 'map.csv']);
+    expect(JSON.parse(readFileSync(join(dir, '.memxbar-files.json'), 'utf8')).files).toEqual({ 'map.csv': 'faults' });
   });
 
   it('prints the seed on stderr unless --quiet', async () => {
