@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { OPTION_DEFAULTS, type Config, type SaRatio } from '../config/schema.ts';
 import { detectAll, type SimulatorName } from '../cosim/simulators/index.ts';
 import { drawFaults } from '../crossbar/faults.ts';
 import { activityOf, programCrossbarWithFaults } from '../session/eval.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
+import { RUN_DEFAULT_CONFIG, runFlow } from '../run/flow.ts';
 import type { StepTime } from '../report/flow-report.ts';
 import type { Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
@@ -38,7 +38,7 @@ async function timeFlow(simulator: SimulatorName, cacheDir: string, cache: FlowT
   try {
     const cfg = resolveConfig({ file: RUN_DEFAULT_CONFIG });
     const t0 = performance.now();
-    const r = await runFlow(cfg, { ...DEFAULT_FLOW, cosimSimulator: simulator, out: join(out, 'report'), seeds: [cfg.faults.seed] }, VERSION, silentProgress);
+    const r = await runFlow(cfg, { ...OPTION_DEFAULTS.run, cosimSimulator: simulator, out: join(out, 'report'), seeds: [cfg.faults.seed] }, VERSION, silentProgress);
     return { simulator, cache, seconds: (performance.now() - t0) / 1000, steps: r.steps, cosimOk: r.cosim.length > 0 && r.cosim.every((c) => c.ok) };
   } finally {
     if (saved === undefined) delete process.env.MEMXBAR_CACHE_DIR;
@@ -84,7 +84,7 @@ export interface ProgramTiming {
  * TypeScript version, the baseline of the ratio (it takes tens of seconds per point). The row
  * activity is measured once per network, before (as in a sweep).
  */
-export function benchProgramming(p: Prepared, rates: number[] = DEFAULT_FLOW.rates.filter((r) => r > 0), ratios: string[] = DEFAULT_FLOW.ratios): ProgramTiming[] {
+export function benchProgramming(p: Prepared, rates: number[] = OPTION_DEFAULTS.run.rates.filter((r) => r > 0), ratios: SaRatio[] = OPTION_DEFAULTS.run.ratios): ProgramTiming[] {
   const base: Config = { ...p.cfg, mitigation: { ...p.cfg.mitigation, method: 'mt-map' } };
   activityOf(p, base);
   const out: ProgramTiming[] = [];
@@ -96,7 +96,7 @@ export function benchProgramming(p: Prepared, rates: number[] = DEFAULT_FLOW.rat
         programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, rate, ratio, cfg.faults.seed), { native });
         return (performance.now() - t0) / 1000;
       };
-      out.push({ rate, ratio, seconds: time(true), typescriptSeconds: ratio === ratios[0] ? time(false) : null });
+      out.push({ rate, ratio: ratio.text, seconds: time(true), typescriptSeconds: ratio === ratios[0] ? time(false) : null });
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * defaults ← preset ← --config file ← named flags ← --set overrides.
  */
 import { type Command, Option } from 'commander';
-import type { Config, Mitigation } from '../config/schema.ts';
+import { ratioProblem, saRatio, type Config, type Mitigation, type SaRatio } from '../config/schema.ts';
 import { MITIGATIONS } from '../config/names.ts';
 import { ConfigError } from '../errors.ts';
 import { silentProgress, terminalProgress, type Progress } from '../util/progress.ts';
@@ -110,11 +110,11 @@ export function parseRatesPercent(v: string, allowNone = false): number[] {
   });
 }
 
-/** `--ratios`: SA1:SA0 ratios "a:b,…". */
-export function parseRatios(v: string): string[] {
+/** `--ratios`: SA1:SA0 ratios "a:b,…", parsed by the config schema's ratio parser. */
+export function parseRatios(v: string): SaRatio[] {
   return listOf(v).map((r) => {
-    if (!/^\d+(\.\d+)?:\d+(\.\d+)?$/.test(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
-    return r;
+    if (ratioProblem(r)) throw new ConfigError(`must be ratios a:b, got ${JSON.stringify(r)}`, '--ratios');
+    return saRatio(r);
   });
 }
 

@@ -9,8 +9,8 @@ import { ConfigError } from '../errors.ts';
 import type { Network } from '../nn/graph.ts';
 import { pointCostUs, sweepShards, sweepSize } from '../sweep/balance.ts';
 import { pointId, sweepKey, sweepPoints, type SweepSpec } from '../sweep/sweep.ts';
-import { makeDirs, writeAllAtomic } from '../util/fsx.ts';
-import { DEFAULT_MAX_SHARDS } from './defaults.ts';
+import { makeDirs, writeOutputs } from '../util/output.ts';
+import { OPTION_DEFAULTS } from '../config/schema.ts';
 import { arrayRanges, arrayScript, memxbarCommand, mergeScript, queuedJobs, requireSbatch, shardsToRun, slurmPaths, stillQueued, submit, type SlurmResources, type SlurmSweepPlan, type Submitted } from './slurm.ts';
 
 export interface SlurmSweepRequest {
@@ -40,7 +40,7 @@ export interface SlurmSweepOutcome {
 export function slurmSweep(req: SlurmSweepRequest): SlurmSweepOutcome {
   const { cfg, spec, out } = req;
   const points = sweepPoints(spec);
-  const n = req.shards ?? Math.min(points.length, DEFAULT_MAX_SHARDS);
+  const n = req.shards ?? Math.min(points.length, OPTION_DEFAULTS.slurm.maxShards);
   if (n > points.length) throw new ConfigError(`${n} shards for a sweep of ${points.length} points: every shard needs at least one point; use at most ${points.length}`, '--array-size');
   const sbatchPath = req.dryRun ? null : requireSbatch();
   const key = sweepKey(cfg, spec);
@@ -65,16 +65,16 @@ export function slurmSweep(req: SlurmSweepRequest): SlurmSweepOutcome {
     resources: req.resources,
   };
   // The tasks read the config back from this file: it must give the very same sweep.
-  const files = writeAllAtomic(out, {
+  const files = writeOutputs(out, {
     'slurm/config.json': JSON.stringify(cfg, null, 1) + '\n',
     ...(run.length ? { 'slurm/sweep-array.sh': arrayScript(plan) } : {}),
     'slurm/sweep-merge.sh': mergeScript(plan),
-  });
+  }, { command: 'sweep --slurm' });
   makeDirs(p.logs);
   let submitted: Submitted | null = null;
   if (sbatchPath) {
     submitted = submit(plan, sbatchPath);
-    files.push(...writeAllAtomic(out, { 'slurm/submitted.json': JSON.stringify({ key, shards: n, run: arrayRanges(run), ...submitted }, null, 1) + '\n' }));
+    files.push(...writeOutputs(out, { 'slurm/submitted.json': JSON.stringify({ key, shards: n, run: arrayRanges(run), ...submitted }, null, 1) + '\n' }, { command: 'sweep --slurm' }));
   }
   return { plan, done, reasons, loadSeconds, files, submitted };
 }

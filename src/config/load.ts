@@ -168,8 +168,3 @@ export function diffAgainstPreset(config: Config): Record<string, { preset: unkn
   return out;
 }
 
-/** SA1 share of stuck cells from an "a:b" ratio string. */
-export function sa1Share(ratio: string): number {
-  const [a, b] = ratio.split(':').map(Number) as [number, number];
-  return a / (a + b);
-}

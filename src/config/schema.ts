@@ -28,11 +28,75 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error });
 }
 
-/** "5:1" → SA1 share 5/6. */
-const ratioString = z
-  .string({ error: (iss) => `must be a ratio "a:b" such as "5:1", got ${JSON.stringify(iss.input)}` })
-  .regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, { abort: true, error: (iss) => `must be a ratio "a:b" such as "5:1", got ${JSON.stringify(iss.input)}` })
-  .refine((s) => s.split(':').map(Number).some((v) => v > 0), { error: 'ratio "0:0" has no faults of either kind' });
+/**
+ * An SA1:SA0 ratio, parsed once (here) from its spelling "a:b". It prints and serializes as
+ * that spelling (`${r}`, JSON), and one spelling always gives the same object, so ratios
+ * compare with === and key maps as their strings did. Plain data plus prototype methods, so
+ * a config holding one can be structured-cloned (the clone holds a plain copy, which the
+ * schema accepts back).
+ */
+export class SaRatio {
+  /** Share of stuck cells that are SA1: sa1 / (sa1 + sa0). */
+  readonly sa1Share: number;
+  private constructor(
+    readonly text: string,
+    readonly sa1: number,
+    readonly sa0: number,
+  ) {
+    this.sa1Share = sa1 / (sa1 + sa0);
+    Object.freeze(this);
+  }
+  /** Internal: use saRatio(). */
+  static make(text: string, sa1: number, sa0: number): SaRatio {
+    return new SaRatio(text, sa1, sa0);
+  }
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+const RATIO_SPELLING = /^\d+(\.\d+)?:\d+(\.\d+)?$/;
+const ratios = new Map<string, SaRatio>();
+
+/** Why `text` is not a ratio, or null. */
+export function ratioProblem(text: unknown): string | null {
+  if (typeof text !== 'string' || !RATIO_SPELLING.test(text)) return `must be a ratio "a:b" such as "5:1", got ${JSON.stringify(text)}`;
+  if (!text.split(':').map(Number).some((v) => v > 0)) return 'ratio "0:0" has no faults of either kind';
+  return null;
+}
+
+/** The ratio spelled `text` (checked by the schema or `ratioProblem` first; throws on a bad spelling). */
+export function saRatio(text: string): SaRatio {
+  let r = ratios.get(text);
+  if (!r) {
+    const problem = ratioProblem(text);
+    if (problem) throw new Error(`internal: ${problem}`);
+    const [sa1, sa0] = text.split(':').map(Number) as [number, number];
+    r = SaRatio.make(text, sa1, sa0);
+    ratios.set(text, r);
+  }
+  return r;
+}
+
+/** A parsed ratio, or a structured clone of one (plain data). */
+function isParsedRatio(v: unknown): v is { text: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { text?: unknown }).text === 'string';
+}
+
+/** The spelling "a:b" in a config file; an already parsed ratio (a resolved config validated again) passes as its spelling. */
+const ratioString = z.preprocess(
+  (v) => (isParsedRatio(v) ? v.text : v),
+  z
+    .string({ error: (iss) => `must be a ratio "a:b" such as "5:1", got ${JSON.stringify(iss.input)}` })
+    .check((ctx) => {
+      const problem = ratioProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    })
+    .transform(saRatio),
+);
 
 export const ADC_MODES = ['lossless', 'fixed-full-scale', 'fixed-calibrated', 'self-ranging'] as const;
 export const SIGNED_SCHEMES = ['offset', 'differential'] as const;
@@ -87,7 +151,7 @@ export const DeviceSchema = z
 export const FaultSchema = z
   .strictObject({
     rate: realIn(0, 1).default(0).describe('Fraction of physical cells that are stuck (0..1).'),
-    sa1Sa0Ratio: ratioString.default('5:1').describe('SA1:SA0 ratio, e.g. "5:1".'),
+    sa1Sa0Ratio: ratioString.prefault('5:1').describe('SA1:SA0 ratio, e.g. "5:1".'),
     naming: oneOf(['standard', 'pytorx'] as const).default('standard').describe('`standard`: SA1 = stuck at Gmax, SA0 = stuck at Gmin. `pytorx`: the opposite naming.'),
     seed: intIn(0, 2 ** 31 - 1).default(1).describe('Seed of the fault map.'),
     mapFile: z.string().min(1).nullable().default(null).describe('A saved fault map to load instead of drawing one (docs/model.md gives the format).'),
@@ -157,6 +221,64 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['tile', 'cellBits'], message: `must be ≤ quant.weightBits (${c.quant.weightBits}), got ${c.tile.cellBits}`, input: c.tile.cellBits });
     }
   });
+
+
+// ---------------------------------------------------------------------------
+// Command options. They are flags of one command, not config fields (so not in the config
+// reference), but their defaults live here too, beside the config's: one place for every
+// default. Each command's --help shows these values.
+// ---------------------------------------------------------------------------
+
+/** Options of the RTL generator (`memxbar gen`; the cost model and co-simulation derive the same design). */
+export const RtlOptionsSchema = z.strictObject({
+  mt: z.boolean().default(true).describe('Build the Mapping Transformation hardware (row remap, programmable terms, fault bitmap).'),
+  maxChainTiles: intIn(1, 1 << 20).default(64).describe('Partial sums of at most this many subarrays are chained (accumulated) without overflow.'),
+});
+
+const SIMULATOR_CHOICES = ['auto', 'icarus', 'verilator', 'cxxrtl'] as const;
+
+/** Options of `memxbar run` (its sweep, co-simulation, synthesis and cost steps). */
+export const RunOptionsSchema = z.strictObject({
+  images: intIn(1, 10000).default(100).describe('Test images for accuracy and the sweep.'),
+  rates: z.array(realIn(0, 1)).default([0, 0.025, 0.1, 0.5]).describe('Fault rates of the sweep (fractions of cells).'),
+  ratios: z.array(ratioString).prefault(['5:1', '1:5']).describe('SA1:SA0 ratios of the sweep.'),
+  mitigations: z.array(oneOf(MITIGATIONS)).default(['none', 'mt-stats', 'mt-map']).describe('Mitigations compared.'),
+  cosimLayers: z.array(z.string().min(1)).default(['conv1', 'conv4', 'fc2']).describe('Layers co-simulated, one tile each (first conv, a deep conv, an FC).'),
+  cosimPatches: intIn(1, 4096).default(8).describe('Sampled patches per co-simulated tile.'),
+  cosimSimulator: oneOf(SIMULATOR_CHOICES).default('auto').describe('HDL simulator of the co-simulation.'),
+  cosimFaultRate: realIn(0, 1).default(0.05).describe('Fault rate of the co-simulated tiles (stuck cells and MT tables in use).'),
+  cosimMitigation: oneOf(MITIGATIONS).default('mt-map').describe('Mitigation of the co-simulated tiles.'),
+  synth: z.boolean().default(true).describe('Synthesize the tile with Yosys (else the cost model estimates the periphery).'),
+  costImages: intIn(1, 10000).default(4).describe('Images the cost model runs to measure activity (at most `images`).'),
+});
+
+/** Options of `memxbar cost`'s fault study. */
+export const CostOptionsSchema = z.strictObject({
+  ratios: z.array(ratioString).prefault(['5:1', '1:5']).describe('SA1:SA0 ratios of the fault study.'),
+  mitigations: z.array(oneOf(MITIGATIONS)).default(['none', 'mt-stats', 'mt-map']).describe('Mitigations compared in the fault study.'),
+});
+
+/** Options of `memxbar synth`. */
+export const SynthOptionsSchema = z.strictObject({
+  exactMemoryBits: intIn(16, 1 << 30).default(4096).describe('Fault bitmaps up to this many bits are synthesized to flip-flops; larger ones are estimated from one of this size.'),
+});
+
+/** Options of `memxbar sweep --slurm`. */
+export const SlurmOptionsSchema = z.strictObject({
+  maxShards: intIn(1, 100000).default(16).describe('Default shard count: one array task per point, at most this many.'),
+});
+
+export type RtlOptions = z.output<typeof RtlOptionsSchema>;
+export type RunOptionDefaults = z.output<typeof RunOptionsSchema>;
+
+/** Every command option's default, from the schemas above. */
+export const OPTION_DEFAULTS = {
+  rtl: RtlOptionsSchema.parse({}),
+  run: RunOptionsSchema.parse({}),
+  cost: CostOptionsSchema.parse({}),
+  synth: SynthOptionsSchema.parse({}),
+  slurm: SlurmOptionsSchema.parse({}),
+};
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

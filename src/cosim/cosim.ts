@@ -14,7 +14,7 @@ import type { Crossbar } from '../crossbar/reference.ts';
 import { generateRtl, MANIFEST_FILE, type GeneratedRtl } from '../rtl/generate.ts';
 import { checkEngine, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
-import { ensureOutDir, writeAllAtomic, writeAtomic } from '../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../util/output.ts';
 import { ToolError } from '../errors.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { firstMismatch } from './compare.ts';
@@ -26,7 +26,10 @@ import { chooseSimulator, type Simulator, type SimulatorName } from './simulator
 import type { SimBuild } from './simulators/simulator.ts';
 import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
 import { checkTileInLayout, checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
-import { layerContext, renderVectorSet, type VectorContext } from './vectors.ts';
+import { layerContext, renderVectorSet, VECTORS_MANIFEST, type VectorContext } from './vectors.ts';
+
+/** Every file a co-simulation writes into its folder (checked before the work). */
+const COSIM_FILES = [VECTORS_MANIFEST, 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', MANIFEST_FILE, 'outputs.txt', 'failing.vcd', 'report.txt', 'report.json'];
 
 export type { CosimResult, MismatchReport } from './result.ts';
 
@@ -94,7 +97,7 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
     const mm = firstMismatch(d, sim.output, expected, runOf);
     const got = tv.acts.map((_, v) => Array.from({ length: d.weightCols }, (_, o) => sim.output.words[v * d.weightCols + o]?.value ?? null));
     const files: string[] = [];
-    const outFiles = new Map<string, string>();
+    const outFiles = new Map<string, string | Uint8Array>();
     if (req.outDir) {
       for (const [name, text] of renderVectorSet(
         gen,
@@ -152,10 +155,9 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
         }
         report.window = { from, to };
         if (existsSync(tmpVcd)) {
-          const dest = join(ensureOutDir(req.outDir), 'failing.vcd');
-          writeAtomic(dest, readFileSync(tmpVcd));
+          const dest = join(req.outDir, 'failing.vcd');
+          outFiles.set('failing.vcd', readFileSync(tmpVcd));
           report.vcd = dest;
-          files.push(dest);
         }
       }
     }
@@ -177,7 +179,7 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
     if (req.outDir) {
       outFiles.set('report.txt', result.text);
       outFiles.set('report.json', JSON.stringify({ ...result, got: undefined, text: undefined }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-      files.unshift(...writeAllAtomic(req.outDir, Object.fromEntries(outFiles)));
+      files.unshift(...writeOutputs(req.outDir, outFiles, { command: 'cosim' }));
     }
     return result;
   } finally {
@@ -223,7 +225,7 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const inputs = req.prepared ?? loadInputs(cfg);
   const layerIndex = resolveLayer(inputs, req.layer);
   checkTileInLayout(networkLayerShapes(inputs.net, cfg)[layerIndex]!, req);
-  if (req.outDir) ensureOutDir(req.outDir);
+  if (req.outDir) checkOutDir(req.outDir, COSIM_FILES);
   const p = 'qn' in inputs ? inputs : prepare(cfg, progress, inputs);
   const label = layerLabel(p, layerIndex);
   progress.log(`programming the crossbar (faults ${cfg.faults.rate} ${cfg.faults.sa1Sa0Ratio}, seed ${cfg.faults.seed}; mitigation ${cfg.mitigation.method})`);

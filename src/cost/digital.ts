@@ -5,9 +5,9 @@
  * areas. The model scales these areas to the configured node.
  */
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/schema.ts';
+import { OPTION_DEFAULTS, type Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
-import { DEFAULT_RTL_OPTIONS, deriveDesign, type Design } from '../rtl/design.ts';
+import { deriveDesign, type Design } from '../rtl/design.ts';
 import type { SynthReport } from '../synth/synthesize.ts';
 import { DEFAULT_MEMORY_LIBRARY, memoryLibrary, sramAreaUm2 } from '../synth/memlib.ts';
 import { k } from './constants.ts';
@@ -97,8 +97,8 @@ export function readSynthReport(file: string, cfg: Config): DigitalAreas {
  * memxbar45. Compared with Yosys on the default tile in docs/cost.md.
  */
 export function estimateDigitalAreas(cfg: Config): DigitalAreas {
-  const withMt = deriveDesign(cfg, { ...DEFAULT_RTL_OPTIONS, mt: true });
-  const withoutMt = deriveDesign(cfg, { ...DEFAULT_RTL_OPTIONS, mt: false });
+  const withMt = deriveDesign(cfg, { ...OPTION_DEFAULTS.rtl, mt: true });
+  const withoutMt = deriveDesign(cfg, { ...OPTION_DEFAULTS.rtl, mt: false });
   const a = estimateModules(withMt);
   const b = estimateModules(withoutMt);
   const names = [...new Set([...Object.keys(a), ...Object.keys(b)])];

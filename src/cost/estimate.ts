@@ -3,7 +3,7 @@
  * test images, price it (model.ts), then repeat for stuck-at faults (SA1-heavy 5:1 and
  * SA0-heavy 1:5 at several rates) with and without MT, against the fault-free plain mapping.
  */
-import type { Config, Mitigation } from '../config/schema.ts';
+import { saRatio, type Config, type Mitigation, type SaRatio } from '../config/schema.ts';
 import { drawFaults, noFaults, type LayerShape } from '../crossbar/faults.ts';
 import { DataError } from '../errors.ts';
 import { configHash } from '../rtl/hash.ts';
@@ -26,7 +26,7 @@ export interface CostOptions {
   /** Fault rates (fractions of cells) of the fault study; empty: no fault study. */
   rates: number[];
   /** SA1:SA0 ratios of the fault study. */
-  ratios: string[];
+  ratios: SaRatio[];
   /** Mitigations compared in the fault study. */
   mitigations: Mitigation[];
   /** A `memxbar synth --out` report (synth-report.json); null: the estimate. */
@@ -35,11 +35,10 @@ export interface CostOptions {
   compareNeurosim: boolean;
 }
 
-export { DEFAULT_MITIGATIONS, DEFAULT_RATIOS } from './defaults.ts';
 
 export interface FaultPoint {
   mitigation: Mitigation;
-  ratio: string;
+  ratio: SaRatio;
   rate: number;
   images: number;
   top1: number;
@@ -132,14 +131,14 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
   // accelerator (the energy its own conductances cost, without activations changed upstream).
   const points: FaultPoint[] = [];
   const runs = new Map<string, { inSitu: CostResult; same: CostResult; run: ActivityRun; sameRun: ActivityRun }>();
-  const plan: { mitigation: Mitigation; ratio: string; rate: number }[] = [];
+  const plan: { mitigation: Mitigation; ratio: SaRatio; rate: number }[] = [];
   if (opts.rates.length > 0) {
     for (const mitigation of opts.mitigations) {
       plan.push({ mitigation, ratio: opts.ratios[0]!, rate: 0 });
       for (const ratio of opts.ratios) for (const rate of opts.rates) if (rate > 0) plan.push({ mitigation, ratio, rate });
     }
   }
-  const pointCfg = (pt: { mitigation: Mitigation; ratio: string; rate: number }): Config => ({
+  const pointCfg = (pt: { mitigation: Mitigation; ratio: SaRatio; rate: number }): Config => ({
     ...cfg,
     faults: { ...cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, mapFile: null },
     mitigation: { ...cfg.mitigation, method: pt.mitigation },
@@ -208,15 +207,15 @@ export function runCost(p: Prepared, opts: CostOptions, progress: Progress = sil
   };
   const ratioBase = variantOf(`${ratio}`, price(cfg, measureActivity(p, cfg, (layers) => configuredFaults(p, cfg, layers), opts.images, progress, `sensitivity: on/off ratio ${ratio}`, driver)));
   measured.push({ assumption: 'on/off ratio (re-measured)', base: `${ratio}`, baseFig: ratioBase, low: ratioRun(Math.max(1.001, ratio / 2)), high: ratioRun(Math.min(1e6, ratio * 10)), note: 'activity re-measured on the same layer inputs: the currents change' });
-  const fig = (mit: Mitigation, rate: number, r: string): MeasuredVariant | null => {
+  const fig = (mit: Mitigation, rate: number, r: SaRatio): MeasuredVariant | null => {
     const q = runs.get(`${mit}|${rate}|${r}`);
     return q ? variantOf(`${mit}${rate ? ` ${+(rate * 100).toPrecision(3)} % ${r}` : ''}`, q.same) : null;
   };
   const top = Math.max(0, ...opts.rates);
   const cleanFig = fig('none', 0, opts.ratios[0]!);
   if (cleanFig && top > 0) {
-    const lo = fig('none', top, '1:5') ?? fig('none', top, opts.ratios[opts.ratios.length - 1]!);
-    const hi = fig('none', top, '5:1') ?? fig('none', top, opts.ratios[0]!);
+    const lo = fig('none', top, saRatio('1:5')) ?? fig('none', top, opts.ratios[opts.ratios.length - 1]!);
+    const hi = fig('none', top, saRatio('5:1')) ?? fig('none', top, opts.ratios[0]!);
     if (lo && hi) measured.push({ assumption: 'SAF rate (MT off)', base: 'fault-free', baseFig: cleanFig, low: lo, high: hi, note: 'fault study, same inputs' });
     const mtLo = fig('mt-stats', 0, opts.ratios[0]!) ?? cleanFig;
     const mtHi = fig('mt-map', 0, opts.ratios[0]!) ?? fig('mt-stats', 0, opts.ratios[0]!);
@@ -273,7 +272,7 @@ export interface RegulationPoint {
 export interface MeasuredPoint {
   mitigation: Mitigation;
   rate: number;
-  ratio: string;
+  ratio: SaRatio;
   images: number;
   /** Σ read currents over all reads of all images (conductance LSB · Vread). */
   currentSum: number;

@@ -10,12 +10,12 @@
  * default); a global SRAM buffer holds the activations, a global bus of rows·a bits moves
  * them, and requantization / pooling lanes finish each output.
  */
-import type { Config } from '../config/schema.ts';
+import { OPTION_DEFAULTS, type Config } from '../config/schema.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import { conductanceTable } from '../crossbar/device.ts';
 import type { Layout } from '../crossbar/layout.ts';
 import { isCompute, shapes, type Network } from '../nn/graph.ts';
-import { DEFAULT_RTL_OPTIONS, deriveDesign, type Design } from '../rtl/design.ts';
+import { deriveDesign, type Design } from '../rtl/design.ts';
 import type { LayerActivity } from './measure.ts';
 import {
   addEnergyJ,
@@ -213,7 +213,7 @@ const MODULE_ITEM: Record<string, string> = {
 
 /** The design the tiles implement (widths, counts): the RTL generator's own derivation. */
 export function tileDesign(cfg: Config, mt: boolean): Design {
-  return deriveDesign(cfg, { ...DEFAULT_RTL_OPTIONS, mt });
+  return deriveDesign(cfg, { ...OPTION_DEFAULTS.rtl, mt });
 }
 
 /** Timing choices of the tile: read pulse, clock period, column slot (docs/cost.md §8, §12). */

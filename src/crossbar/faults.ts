@@ -3,8 +3,7 @@
  * drawn from a seed or loaded from a chip tester's CSV file.
  */
 import { readFileSync } from 'node:fs';
-import { sa1Share } from '../config/load.ts';
-import type { Config, FaultConfig } from '../config/schema.ts';
+import { saRatio, type Config, type FaultConfig, type SaRatio } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { isCompute, matrixCols, matrixRows, type Network } from '../nn/graph.ts';
 import { Rng } from '../util/rng.ts';
@@ -41,8 +40,8 @@ export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'qua
 }
 
 /** Draw a fault map: each cell stuck with probability `rate`, SA1 with the ratio's share. */
-export function drawFaults(layers: LayerShape[], rate: number, ratio: string, seed: number): FaultMap {
-  const share = sa1Share(ratio);
+export function drawFaults(layers: LayerShape[], rate: number, ratio: SaRatio, seed: number): FaultMap {
+  const share = ratio.sa1Share;
   const stuckBelow = rate * 4294967296;
   const sa1Below = share * 4294967296;
   return layers.map((l, index) => {
@@ -60,7 +59,7 @@ export function drawFaults(layers: LayerShape[], rate: number, ratio: string, se
 
 /** Fault map with no stuck cells. */
 export function noFaults(layers: LayerShape[]): FaultMap {
-  return drawFaults(layers, 0, '1:1', 0);
+  return drawFaults(layers, 0, saRatio('1:1'), 0);
 }
 
 /** Counts of stuck cells. */

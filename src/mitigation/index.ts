@@ -4,7 +4,6 @@
  * test would give it; the others see only the config. Each method lives in its own module:
  * mt.ts (mt-stats, mt-map; with pairs.ts and offset.ts), zhang.ts, pytorx.ts.
  */
-import { sa1Share } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { FaultMap } from '../crossbar/faults.ts';
 import { buildMapping, layerLayout, plainMapping, weightParts, type LayerMapping } from '../crossbar/layout.ts';
@@ -17,7 +16,7 @@ import { zhangPlan } from './zhang.ts';
 /** `opts.native` false: mt-map runs its TypeScript version instead of the native kernels (the bench's baseline). */
 export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMap, activity: () => RowActivity[], opts: { native?: boolean } = {}): LayerMapping[] {
   const method = cfg.mitigation.method;
-  const stats = { rate: cfg.faults.rate, sa1Share: sa1Share(cfg.faults.sa1Sa0Ratio) };
+  const stats = { rate: cfg.faults.rate, sa1Share: cfg.faults.sa1Sa0Ratio.sa1Share };
   return qn.layers.map((q, i) => {
     const L = layerLayout(q.rows, q.cols, cfg, `layer "${q.layer.name}"`, weightParts(cfg));
     const cells = faults[i]!.cells;

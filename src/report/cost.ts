@@ -142,7 +142,7 @@ export function costMarkdown(r: CostReport): string {
 export function mtRegulationMarkdown(r: CostReport): string[] {
   if (!r.faults.length) return [];
   return regulationTable(
-    r.faults.map((p) => ({ mitigation: p.mitigation, rate: p.rate, ratio: p.rate === 0 ? '–' : p.ratio, seeds: 1, energyPerImageJ: p.energyPerImageJ.total, latencyPerImageS: p.latencyPerImageS, areaMm2: p.areaMm2, relativeEnergy: null })),
+    r.faults.map((p) => ({ mitigation: p.mitigation, rate: p.rate, ratio: p.rate === 0 ? '–' : `${p.ratio}`, seeds: 1, energyPerImageJ: p.energyPerImageJ.total, latencyPerImageS: p.latencyPerImageS, areaMm2: p.areaMm2, relativeEnergy: null })),
     'Energy (µJ) and latency (ms) per image, on the same layer inputs as the fault-free plain accelerator, for each mitigation; the ratio is to the same mitigation fault-free. ',
   );
 }
@@ -165,7 +165,7 @@ function regulationTable(rows: readonly RegulationPoint[], intro: string): strin
   for (const key of keys) {
     const [rate, ratio] = key.split('|');
     const cells = mits.map((m) => {
-      const p = rows.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || q.ratio === ratio));
+      const p = rows.find((q) => q.mitigation === m && `${q.rate}` === rate && (q.rate === 0 || `${q.ratio}` === ratio));
       const clean = rows.find((q) => q.mitigation === m && q.rate === 0);
       return p ? `${num(p.energyPerImageJ * 1e6)} | ${clean ? num(p.energyPerImageJ / clean.energyPerImageJ, 4) : '–'} | ${num(p.latencyPerImageS * 1e3)}` : '– | – | –';
     });
@@ -235,6 +235,9 @@ export function faultChart(r: CostReport): Promise<string> {
   }
   return stackedBarChart(rows, 'Energy per image under stuck-at faults, with and without MT', 'energy per image (µJ)');
 }
+
+/** The names `costFiles` can give (an output folder is checked for them before the work). */
+export const COST_FILES = ['cost.json', 'cost.md', 'cost-energy.svg', 'cost-faults.svg', 'cost-tornado.svg', 'neurosim.md', 'neurosim.json'];
 
 /** Every output file of a cost run, rendered in memory. */
 export async function costFiles(r: CostReport): Promise<Record<string, string>> {

@@ -1,5 +1,5 @@
 /** What `memxbar run` reports (FlowReport) and the options it ran with: the input of the report renderers. */
-import type { Config, Mitigation } from '../config/schema.ts';
+import type { Config, Mitigation, SaRatio } from '../config/schema.ts';
 import type { SimulatorName } from '../cosim/simulators/index.ts';
 import type { CostReport, RegulationPoint } from '../cost/estimate.ts';
 import type { SummaryRow, SweepResult } from '../sweep/sweep.ts';
@@ -11,7 +11,7 @@ export interface FlowOptions {
   images: number;
   /** Fault rates of the sweep (fractions; 0 = fault-free). */
   rates: number[];
-  ratios: string[];
+  ratios: SaRatio[];
   mitigations: Mitigation[];
   /** Fault seeds of the sweep. */
   seeds: number[];
@@ -65,7 +65,7 @@ export interface FlowReport {
     integer: number;
     crossbar: number;
     /** The crossbar as configured (its own fault rate, seed and mitigation). */
-    crossbarFaults: { rate: number; ratio: string; seed: number; mitigation: Mitigation };
+    crossbarFaults: { rate: number; ratio: SaRatio; seed: number; mitigation: Mitigation };
   };
   sweep: { result: SweepResult; summary: SummaryRow[] };
   synth: SynthReport | null;

@@ -6,6 +6,7 @@
 import { num } from './cost.ts';
 import type { FlowCharts } from './charts.ts';
 import type { FlowReport } from './flow-report.ts';
+import type { SaRatio } from '../config/schema.ts';
 import { energyHeader, hasPlainBaseline } from './sweep.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -50,7 +51,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
   const c = r.config;
   const S = r.sweep.summary;
   const worst = Math.max(...r.sweep.result.spec.rates);
-  const at = (m: string, ratio: string, rate: number) => S.find((s) => s.mitigation === m && s.ratio === ratio && s.rate === rate);
+  const at = (m: string, ratio: SaRatio, rate: number) => S.find((s) => s.mitigation === m && s.ratio === ratio && s.rate === rate);
   const firstRatio = r.sweep.result.spec.ratios[0]!;
   const cosimOk = r.cosim.filter((v) => v.ok).length;
   const mtMapWorst = at('mt-map', firstRatio, worst);
@@ -71,8 +72,8 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
     ? table(['field', `preset <code>${esc(c.preset)}</code>`, 'this run'], diff.map(([k, v]) => [`<code>${esc(k)}</code>`, `<code>${json(v.preset)}</code>`, `<code>${json(v.value)}</code>`]))
     : `<p>The config is preset <code>${esc(c.preset)}</code> unchanged.</p>`;
 
-  const accRows = S.map((s) => [esc(s.mitigation), esc(s.ratio), `${+(s.rate * 100).toPrecision(3)}`, (100 * s.meanTop1).toFixed(1), `${(100 * s.minTop1).toFixed(1)}–${(100 * s.maxTop1).toFixed(1)}`, String(s.seeds), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
-  const priceRows = S.filter((s) => s.rate === worst).map((s) => [esc(s.mitigation), esc(s.ratio), s.price.storageBitsPerSubarray.toFixed(0), s.price.extraCellsPerSubarray.toFixed(0), s.price.extraOpsPerRead.toFixed(1), s.price.cellsPerWeight.toFixed(3), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
+  const accRows = S.map((s) => [esc(s.mitigation), esc(`${s.ratio}`), `${+(s.rate * 100).toPrecision(3)}`, (100 * s.meanTop1).toFixed(1), `${(100 * s.minTop1).toFixed(1)}–${(100 * s.maxTop1).toFixed(1)}`, String(s.seeds), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
+  const priceRows = S.filter((s) => s.rate === worst).map((s) => [esc(s.mitigation), esc(`${s.ratio}`), s.price.storageBitsPerSubarray.toFixed(0), s.price.extraCellsPerSubarray.toFixed(0), s.price.extraOpsPerRead.toFixed(1), s.price.cellsPerWeight.toFixed(3), s.relativeReadEnergy === null ? '–' : s.relativeReadEnergy.toFixed(3)]);
 
   const areaHtml = r.synth
     ? table(

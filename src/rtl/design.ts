@@ -6,7 +6,7 @@
  *
  * Semantics follow docs/model.md (sections 1–5); docs/rtl.md explains the hardware.
  */
-import type { Config } from '../config/schema.ts';
+import { OPTION_DEFAULTS, type Config, type RtlOptions } from '../config/schema.ts';
 import { ConfigError, UnsupportedError } from '../errors.ts';
 import { adcSpec } from '../crossbar/adc.ts';
 import { conductanceTable } from '../crossbar/device.ts';
@@ -15,14 +15,8 @@ import { layerLayout, plainUnits, type Layout } from '../crossbar/layout.ts';
 import { bitsFor, indexBits, signedBitsFor } from './verilog.ts';
 
 /** Options of one generation run (not part of the config: they choose what to build). */
-export interface RtlOptions {
-  /** Build the Mapping Transformation hardware (row remap, programmable terms, fault bitmap). */
-  mt: boolean;
-  /** Partial sums of at most this many subarrays are chained (accumulated) without overflow. */
-  maxChainTiles: number;
-}
-
-export const DEFAULT_RTL_OPTIONS: RtlOptions = { mt: true, maxChainTiles: 64 };
+/** The generator's options; their defaults are in the config schema (OPTION_DEFAULTS.rtl). */
+export type { RtlOptions };
 
 /** Implementation limits of the generator; a config beyond them is refused before any file is written. */
 export const RTL_LIMITS = {
@@ -200,7 +194,7 @@ export function defaultTerms(scheme: 'offset' | 'differential', slices: number, 
  * generator cannot build and ConfigError for one that has no valid mapping; both
  * happen before anything is rendered or written.
  */
-export function deriveDesign(cfg: RtlConfig, options: RtlOptions = DEFAULT_RTL_OPTIONS): Design {
+export function deriveDesign(cfg: RtlConfig, options: RtlOptions = OPTION_DEFAULTS.rtl): Design {
   const t = cfg.tile;
   const q = cfg.quant;
   if (t.adcMode === 'self-ranging') {

@@ -4,12 +4,12 @@
  * against an existing directory. Nothing touches the disk before everything rendered.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.ts';
+import { OPTION_DEFAULTS, type Config } from '../config/schema.ts';
 import { DataError, MemxbarError } from '../errors.ts';
-import { CSR, DEFAULT_RTL_OPTIONS, FAULT_CODE, REG_REGIONS, deriveDesign, type Design, type RtlConfig, type RtlOptions } from './design.ts';
-import { writeFilesAtomic, type WriteHooks } from './atomic.ts';
+import { CSR, FAULT_CODE, REG_REGIONS, deriveDesign, type Design, type RtlConfig, type RtlOptions } from './design.ts';
+import { writeOutputs, type OutputOptions } from '../util/output.ts';
 import { rtlConfigHash } from './hash.ts';
 import { modulesOf, TOP_MODULE } from './modules.ts';
 import { fileHeader, generatorVersion, renderTemplate, type GeneratorStamp } from './render.ts';
@@ -137,7 +137,7 @@ export function generateFromManifest(m: Manifest, options?: Partial<RtlOptions>)
 }
 
 function generateFromParts(rtlConfig: RtlConfig, hash: string, preset: string, options?: Partial<RtlOptions>): GeneratedRtl {
-  const opts: RtlOptions = { ...DEFAULT_RTL_OPTIONS, ...options };
+  const opts: RtlOptions = { ...OPTION_DEFAULTS.rtl, ...options };
   const design = deriveDesign(rtlConfig, opts);
   const stamp: GeneratorStamp = { version: generatorVersion(), configHash: hash, preset, options: opts };
   const files = new Map<string, string>();
@@ -181,31 +181,31 @@ function validateRendered(files: Map<string, string>, modules: ManifestModule[])
 }
 
 /**
- * Write the generated files into `dir` atomically (src/rtl/atomic.ts): nothing is
- * renamed into place unless every file was written; the manifest is renamed last, so
- * a complete manifest means every file it lists is in place. Files of a previous
- * generation (listed in its manifest) that this one no longer has are then removed.
+ * Write the generated files into `dir` (src/util/output.ts: never over a file memxbar did
+ * not write, all or nothing): the manifest is renamed last, so a complete manifest means
+ * every file it lists is in place. Files of a previous generation that this one no longer
+ * has are then removed (a folder an older memxbar wrote: the files its manifest lists).
  */
-export function writeRtl(dir: string, gen: GeneratedRtl, hooks: WriteHooks = {}): string[] {
+export function writeRtl(dir: string, gen: GeneratedRtl, hooks: Pick<OutputOptions, 'afterStageWrite'> = {}): string[] {
   const previous = previousFiles(dir);
-  writeFilesAtomic(dir, gen.files, hooks);
-  for (const f of previous) if (!gen.files.has(f)) rmSync(join(dir, f), { force: true });
+  const legacy = previous ? [{ command: 'gen', files: [...previous, MANIFEST_FILE] }] : [];
+  writeOutputs(dir, gen.files, { command: 'gen', replace: true, legacy, ...hooks });
   return [...gen.files.keys()];
 }
 
 /**
- * The files a previous generation in `dir` made, from its manifest: only a memxbar
+ * The files a previous generation in `dir` made, from its manifest (null: no memxbar manifest): only a memxbar
  * manifest counts, and only plain file names (never a path out of `dir`).
  */
-function previousFiles(dir: string): string[] {
+function previousFiles(dir: string): string[] | null {
   const p = join(dir, MANIFEST_FILE);
-  if (!existsSync(p)) return [];
+  if (!existsSync(p)) return null;
   try {
     const m = JSON.parse(readFileSync(p, 'utf8')) as Partial<Manifest> | null;
-    if (m?.generator?.name !== 'memxbar' || !Array.isArray(m.files)) return [];
+    if (m?.generator?.name !== 'memxbar' || !Array.isArray(m.files)) return null;
     return m.files.map((f) => f?.name).filter((n): n is string => typeof n === 'string' && /^[\w.-]+$/.test(n) && n !== '.' && n !== '..');
   } catch {
-    return [];
+    return null;
   }
 }
 
@@ -232,7 +232,7 @@ export function checkRtl(dir: string, gen: GeneratedRtl): CheckResult {
     const diff = { file: name, line: line + 1, expected: a[line] ?? '(end of file)', found: b[line] ?? '(end of file)' };
     return { ok: false, firstDifference: diff, message: `${name}:${diff.line}: expected ${JSON.stringify(diff.expected)}, found ${JSON.stringify(diff.found)}` };
   }
-  const extra = previousFiles(dir).find((f) => !gen.files.has(f));
+  const extra = (previousFiles(dir) ?? []).find((f) => !gen.files.has(f));
   if (extra) return { ok: false, message: `${extra}: in ${dir} but no longer generated` };
   return { ok: true, message: `${gen.files.size} files match` };
 }

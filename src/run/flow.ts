@@ -5,14 +5,14 @@
  * real tile of each layer kind; energy / latency / area. Every result lands in one
  * `FlowReport`, written as report.json, report.md and a self-contained report.html.
  *
- * Output safety: everything is written into a staging folder next to the files and moved
- * in at the end, so a failed run leaves the output folder as it was. `--out` must be a new
- * or empty folder, or one an earlier `memxbar run` wrote (its marker lists the files it
- * made; only those are replaced). Files memxbar did not create are never touched.
+ * Output safety (src/util/output.ts): everything is written into a stage inside the output
+ * folder and moved in at the end, so a failed run leaves the folder as it was. The folder is
+ * checked before any work: a run refuses to replace a file memxbar did not write under the
+ * names it writes (report.*, rtl/, synth/, sweep/, cost/, cosim/); a re-run into its own
+ * folder replaces its files and removes those of the previous run it no longer writes.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { diffAgainstPreset } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -24,7 +24,7 @@ import { INSTALL_HINT } from '../cosim/testbench.ts';
 import { checkCost, regulationFromSweep, regulationSensitivity, runCost } from '../cost/estimate.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
-import { ensureOutDir, OWNED_LIST, writeAllAtomic } from '../util/fsx.ts';
+import { checkOutDir, openStage } from '../util/output.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare } from '../session/prepare.ts';
@@ -36,32 +36,10 @@ import { flowHtml } from '../report/html.ts';
 import { flowMarkdown } from '../report/markdown.ts';
 import { flowCharts, type FlowCharts } from '../report/charts.ts';
 
-export const MARKER_FILE = '.memxbar-run.json';
+export { RUN_DEFAULT_CONFIG } from './flow-defaults.ts';
 
-export { DEFAULT_FLOW, RUN_DEFAULT_CONFIG } from './flow-defaults.ts';
-
-/** Check --out before any work: a new folder, an empty one, or one a previous run wrote. */
-export function checkOutDir(out: string): { exists: boolean; previous: string[] } {
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new DataError('exists and is not a folder', `--out ${out}`);
-    const entries = readdirSync(out);
-    if (entries.length === 0) return { exists: true, previous: [] };
-    const marker = join(out, MARKER_FILE);
-    if (!existsSync(marker)) {
-      throw new DataError(`the folder holds ${entries.length} entries that memxbar run did not write; give a new or empty folder (memxbar never deletes files it did not create)`, `--out ${out}`);
-    }
-    let previous: string[];
-    try {
-      previous = (JSON.parse(readFileSync(marker, 'utf8')) as { files: string[] }).files;
-      if (!Array.isArray(previous) || !previous.every((f) => typeof f === 'string')) throw new Error('files is not a list of names');
-    } catch (e) {
-      throw new DataError(`unreadable marker of a previous run: ${(e as Error).message}`, marker);
-    }
-    return { exists: true, previous };
-  }
-  // A new folder: its parent must be writable (created now, removed again if the run fails).
-  return { exists: false, previous: [] };
-}
+/** What a run writes into its folder (`x/`: everything under x), checked before the work. */
+export const RUN_FILES = ['report.json', 'report.md', 'report.html', 'rtl/', 'synth/', 'sweep/', 'cost/', 'cosim/'];
 
 function machineName(): string {
   return `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
@@ -87,13 +65,10 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   const runCfg: Config = { ...cfg, experiment: { ...cfg.experiment, images: opts.images } };
   const inputs = loadInputs(runCfg); // network, images, fault map: read and checked in a second
   for (const l of opts.cosimLayers) resolveLayer(inputs, l);
-  const outState = checkOutDir(opts.out);
-  // The folders this run creates (the out folder and missing parents), removed again if it fails.
-  const created: string[] = [];
-  for (let d = resolve(opts.out); !existsSync(d) && dirname(d) !== d; d = dirname(d)) created.push(d);
-  ensureOutDir(opts.out);
-  const stage = join(opts.out, `.staging-${process.pid}-${Date.now()}`);
-  mkdirSync(stage);
+  checkOutDir(opts.out, RUN_FILES);
+  // The stage (and the out folder, if this run makes it) is removed again if the run fails.
+  const out = openStage(opts.out, { command: 'run', replace: true });
+  const stage = out.path;
   const steps: StepTime[] = [];
   const step = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
     const s = performance.now();
@@ -144,7 +119,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       steps.push({ step: 'synthesis (Yosys, in parallel)', seconds: (performance.now() - synthStart) / 1000 });
     }
     const synthFiles: Record<string, string> = synth ? { 'synth/synth-report.json': JSON.stringify(synth, null, 2) + '\n', 'synth/synth-report.md': reportMarkdown(synth) } : {};
-    writeAllAtomic(stage, synthFiles);
+    for (const [name, text] of Object.entries(synthFiles)) out.write(name, text);
 
     const cosim: CosimVerdict[] = [];
     if (simulator) {
@@ -187,7 +162,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     // MT's regulation and the SAF / MT rows of what moves the numbers, priced from the sweep's own points (no engine run).
     const mtRegulation = regulationFromSweep(p, cost, sweepResult.points);
     cost.sensitivity.push(...regulationSensitivity(mtRegulation));
-    writeAllAtomic(join(stage, 'cost'), await costFiles(cost));
+        for (const [name, text] of Object.entries(await costFiles(cost))) out.write(`cost/${name}`, text);
 
     const { out: _out, ...options } = opts;
     const report: FlowReport = {
@@ -218,68 +193,16 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       'sweep/price.md': priceMarkdown(summary),
       'sweep/accuracy.svg': charts.accuracy,
     };
-    writeAllAtomic(stage, sweepFiles);
+    for (const [name, text] of Object.entries(sweepFiles)) out.write(name, text);
     report.totalSeconds = (performance.now() - t0) / 1000;
-    report.files = [...listFiles(stage), 'report.json', 'report.md', 'report.html'].sort();
-    writeAllAtomic(stage, {
-      'report.json': JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 1) + '\n',
-      'report.md': flowMarkdown(report),
-      'report.html': flowHtml(report, charts),
-    });
-    commit(stage, opts.out, outState.previous, report.files);
+    report.files = [...out.files(), 'report.json', 'report.md', 'report.html'].sort();
+    out.write('report.json', JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 1) + '\n');
+    out.write('report.md', flowMarkdown(report));
+    out.write('report.html', flowHtml(report, charts));
+    out.commit();
     return report;
   } catch (e) {
-    rmSync(stage, { recursive: true, force: true });
-    if (created.length) rmSync(created[0]!, { recursive: true, force: true });
-    for (const d of created.slice(1)) {
-      try {
-        if (readdirSync(d).length === 0) rmSync(d, { recursive: true });
-      } catch {
-        /* left in place */
-      }
-    }
+    out.abort();
     throw e;
-  }
-}
-
-function listFiles(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === OWNED_LIST) continue; // the stage's own bookkeeping
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(join(dir, e.name), rel));
-    else out.push(rel);
-  }
-  return out;
-}
-
-/** Move the staged files into `out`: the previous run's files go first (only those it listed), then the marker. */
-function commit(stage: string, out: string, previous: string[], files: string[]): void {
-  for (const f of previous) {
-    const p = join(out, f);
-    if (!p.startsWith(join(out, '/')) || f.includes('..')) continue; // never outside the folder
-    rmSync(p, { force: true });
-  }
-  for (const f of files) {
-    const dest = join(out, f);
-    mkdirSync(dirname(dest), { recursive: true });
-    renameSync(join(stage, f), dest);
-  }
-  rmSync(stage, { recursive: true, force: true });
-  pruneEmptyDirs(out, previous);
-  writeAllAtomic(out, { [MARKER_FILE]: JSON.stringify({ tool: 'memxbar run', files: [...files, MARKER_FILE] }, null, 1) + '\n' });
-}
-
-/** Remove folders that held only a previous run's files and are now empty. */
-function pruneEmptyDirs(out: string, previous: string[]): void {
-  const dirs = new Set<string>();
-  for (const f of previous) for (let d = dirname(f); d !== '.' && d !== '/' && d !== ''; d = dirname(d)) dirs.add(d);
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
-    const p = join(out, d);
-    try {
-      if (existsSync(p) && readdirSync(p).length === 0) rmSync(p, { recursive: true });
-    } catch {
-      /* left in place */
-    }
   }
 }

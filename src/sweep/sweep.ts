@@ -5,7 +5,7 @@
  * from whatever set of points is complete.
  */
 import { createHash } from 'node:crypto';
-import type { Config, Mitigation } from '../config/schema.ts';
+import { ratioProblem, saRatio, type Config, type Mitigation, type SaRatio } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
 import { countFaults, drawFaults } from '../crossbar/faults.ts';
 import { priceOf, type Price } from '../mitigation/price.ts';
@@ -18,7 +18,7 @@ import { pointCostNs, sweepShards, sweepSize } from './balance.ts';
 
 export interface SweepSpec {
   rates: number[];
-  ratios: string[];
+  ratios: SaRatio[];
   /** Fault seeds used (one run per seed). */
   seeds: number[];
   mitigations: Mitigation[];
@@ -27,7 +27,7 @@ export interface SweepSpec {
 
 export interface SweepPoint {
   rate: number;
-  ratio: string;
+  ratio: SaRatio;
   seed: number;
   mitigation: Mitigation;
   correct: number;
@@ -52,7 +52,7 @@ export interface SweepResult {
 
 export interface SummaryRow {
   mitigation: Mitigation;
-  ratio: string;
+  ratio: SaRatio;
   rate: number;
   seeds: number;
   meanTop1: number;
@@ -95,7 +95,7 @@ export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'imag
 }
 
 export function sweepKey(cfg: Config, spec: SweepSpec): string {
-  return createHash('sha256').update(JSON.stringify({ cfg: { ...cfg, faults: { ...cfg.faults, rate: 0, seed: 0, sa1Sa0Ratio: '1:1' }, mitigation: null }, spec })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ cfg: { ...cfg, faults: { ...cfg.faults, rate: 0, seed: 0, sa1Sa0Ratio: saRatio('1:1') }, mitigation: null }, spec })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -150,7 +150,14 @@ export function checkSweepResult(r: Partial<SweepResult> | null, file: string): 
     list(r.spec?.rates) && list(r.spec?.ratios) && list(r.spec?.seeds) && list(r.spec?.mitigations) &&
     list(r.points) && r.points!.every((pt) => typeof pt === 'object' && pt !== null && typeof pt.top1 === 'number' && typeof pt.price === 'object' && pt.price !== null);
   if (!ok) throw new DataError('not a memxbar sweep result (key, config, spec, points)', file);
-  return r as SweepResult;
+  // Ratios come back from JSON as their spellings: parsed here, once, like a config's.
+  const ratio = (v: unknown): SaRatio => {
+    const problem = ratioProblem(v);
+    if (problem) throw new DataError(`not a memxbar sweep result: ${problem}`, file);
+    return saRatio(v as string);
+  };
+  const res = r as SweepResult;
+  return { ...res, spec: { ...res.spec, ratios: res.spec.ratios.map(ratio) }, points: res.points.map((pt) => ({ ...pt, ratio: ratio(pt.ratio) })) };
 }
 
 /** Merge shard results of the same sweep (same key); every point must be present exactly once. */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPTION_DEFAULTS } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { generateFromManifest, readManifest, type GeneratedRtl, type Manifest } from '../rtl/generate.ts';
 import { renderTemplate } from '../rtl/render.ts';
@@ -37,9 +38,7 @@ export interface SynthOptions {
   ice40?: boolean;
 }
 
-import { DEFAULT_EXACT_MEMORY_BITS } from './defaults.ts';
 
-export { DEFAULT_EXACT_MEMORY_BITS };
 
 export interface ModuleReport {
   module: string;
@@ -154,7 +153,7 @@ async function timed<T>(job: Job<T>, progress: (l: string) => void): Promise<T> 
 export async function synthesize(manifest: Manifest, files: Record<string, string>, opts: SynthOptions = {}): Promise<SynthReport> {
   const t0 = Date.now();
   const progress = opts.onProgress ?? (() => {});
-  const exactBits = opts.exactMemoryBits ?? DEFAULT_EXACT_MEMORY_BITS;
+  const exactBits = opts.exactMemoryBits ?? OPTION_DEFAULTS.synth.exactMemoryBits;
   const top = manifest.top;
   const filesMatchManifest = manifest.files.every((f) => !f.name.endsWith('.v') || (files[f.name] !== undefined && sha256(files[f.name]!) === f.sha256));
 

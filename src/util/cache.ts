@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAtomic } from './fsx.ts';
+import { writeAtomic } from './output.ts';
 
 /** The cache folder (not created here). */
 export function cacheHome(env: NodeJS.ProcessEnv = process.env): string {

@@ -10,6 +10,7 @@ import { resolveConfig, parseOverride } from '../../src/config/load.ts';
 import { countFaults, drawFaults, loadFaultMap, networkLayerShapes, type FaultMap } from '../../src/crossbar/faults.ts';
 import { isUserError } from '../../src/errors.ts';
 import { loadNetwork } from '../../src/nn/onnx.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 /** A small network: random VGG8 at 1/16 width (8-bit weights, 128×128 tiles of the default preset). */
 const MODEL = ['--model', 'random-vgg8', '--set', 'network.randomWidth=0.0625'];
@@ -43,7 +44,7 @@ describe('memxbar faults --out', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const layers = layersFor();
-    const want = drawFaults(layers, 0.05, '5:1', 3);
+    const want = drawFaults(layers, 0.05, saRatio('5:1'), 3);
     expect(digest(loadFaultMap(path, layers))).toEqual(digest(want));
     const c = countFaults(want);
     expect(c.sa1 + c.sa0).toBeGreaterThan(0);
@@ -51,8 +52,9 @@ describe('memxbar faults --out', () => {
     expect(r.stdout).toMatch(new RegExp(`^total +${c.cells} +${c.sa1} +${c.sa0} `, 'm'));
     expect(r.stdout).toMatch(/^conv1 +128x128 +16384 /m); // 27×8 on one 128×128 tile
     expect(r.stdout).toContain(`wrote ${path}`);
-    // Written atomically: no temp file is left beside it.
-    expect(readdirSync(dir)).toEqual(['map.csv']);
+    // Written atomically: no stage is left beside it; the folder's owned-file list names it (src/util/output.ts).
+    expect(readdirSync(dir).sort()).toEqual(['.memxbar-files.json', 'map.csv']);
+    expect(JSON.parse(readFileSync(join(dir, '.memxbar-files.json'), 'utf8')).files).toEqual({ 'map.csv': 'faults' });
   });
 
   it('prints the seed on stderr unless --quiet', async () => {
@@ -90,7 +92,7 @@ describe('memxbar faults --out', () => {
   it('writes the configured naming, which --check reads back only under the same naming', async () => {
     const path = join(dir, 'ptx.csv');
     expect((await cli('faults', ...MODEL, '--fault-rate', '2', '--set', 'faults.naming=pytorx', '--out', path, '-q')).code).toBe(0);
-    expect(digest(loadFaultMap(path, layersFor(), 'pytorx'))).toEqual(digest(drawFaults(layersFor(), 0.02, '5:1', 1)));
+    expect(digest(loadFaultMap(path, layersFor(), 'pytorx'))).toEqual(digest(drawFaults(layersFor(), 0.02, saRatio('5:1'), 1)));
     const r = await cli('faults', ...MODEL, '--check', path);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${path}:2: the map was written with naming "pytorx"`);

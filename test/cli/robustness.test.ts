@@ -311,11 +311,29 @@ describe('an unwritable --out is refused before any work; nothing is written', (
     o.untouched();
   });
 
-  it('run refuses a folder holding files it did not write, and leaves them', async () => {
-    const o = outFolder('run-user');
-    await refused(['run', '--out', o.dir, '-q'], `--out ${o.dir}`, 'memxbar never deletes files it did not create');
-    o.untouched();
-  });
+  /** Each writing command, and one file it writes (its output folder holds a user's file of that name). */
+  const writes: Record<string, [(out: string) => string[], string]> = {
+    run: [(out) => ['run', '--images', '4', '--no-synth', '--no-cosim', '--out', out, '-q'], 'report.html'],
+    gen: [(out) => ['gen', '--out', out], 'manifest.json'],
+    synth: [(out) => ['synth', rtlDir, '--out', out], 'synth-report.md'],
+    sweep: [(out) => ['sweep', '--images', '1', '--out', out], 'sweep.csv'],
+    merge: [(out) => ['merge', sweepJson, '--out', out], 'summary.md'],
+    cost: [(out) => ['cost', '--images', '1', '--out', out], 'cost.md'],
+    cosim: [(out) => ['cosim', '--layer', 'fc2', '--simulator', 'icarus', '--out', out], 'vectors.json'],
+    faults: [(out) => ['faults', '--out', join(out, 'map.csv')], 'map.csv'],
+  };
+  for (const [cmd, [args, name]] of Object.entries(writes)) {
+    it(`${cmd} refuses to replace ${name} that memxbar did not write, before any work (no progress line), and leaves the folder as it was`, async () => {
+      const o = outFolder(`foreign-${cmd}`);
+      const theirs = randomBytes(64);
+      writeFileSync(join(o.dir, name), theirs);
+      // Without -q (run prints its config line even so): a progress line on stderr breaks the one-line check of refused().
+      await refused(args(o.dir), `--out ${o.dir}`, cmd === 'faults' ? 'exists; pass --force' : `would overwrite ${name}, which memxbar did not write`);
+      expect(readdirSync(o.dir).sort()).toEqual([name, 'notes.txt'].sort());
+      expect(readFileSync(join(o.dir, name)).equals(theirs), `${name} byte-identical`).toBe(true);
+      expect(readFileSync(join(o.dir, 'notes.txt')).equals(o.mine)).toBe(true);
+    });
+  }
 
   it('a new --out folder (and its parents) is not created when the input is refused', async () => {
     const fresh = join(D, 'fresh-parent', 'out');
@@ -324,7 +342,7 @@ describe('an unwritable --out is refused before any work; nothing is written', (
       await refused([...withOut[cmd]!(fresh), '--model', bad], bad);
       expect(existsSync(join(D, 'fresh-parent')), cmd).toBe(false);
     }
-    // run makes its folder first and removes it when the run fails.
+    // run removes the folder it made when the run fails.
     await refused([...withOut.run!(join(D, 'fresh-run')), '--model', bad], bad);
     expect(existsSync(join(D, 'fresh-run'))).toBe(false);
     await refused(['synth', join(D, 'no-such-rtl'), '--out', fresh], 'no manifest.json');
@@ -449,12 +467,15 @@ describe('synth: a folder memxbar gen did not write is refused before Yosys', ()
 });
 
 describe('gen --out never deletes files it did not create', () => {
-  it('a foreign manifest.json listing the user\'s files, or paths outside the folder: those stay', async () => {
+  it('a foreign manifest.json (refused), or a memxbar manifest listing paths outside the folder: the user\'s files stay', async () => {
     const o = outFolder('gen-foreign');
     const outside = file('outside-victim.txt', 'outside');
     writeFileSync(join(o.dir, 'manifest.json'), JSON.stringify({ files: [{ name: 'notes.txt' }] }));
+    // A manifest memxbar did not write is the user's: refused, both files stay.
     let r = await runCli('gen', '--set', 'tile.rows=8', '--set', 'tile.cols=18', '--set', 'tile.parallelRead=8', '--set', 'tile.colsPerAdc=6', '--out', o.dir);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('would overwrite manifest.json, which memxbar did not write');
+    expect(JSON.parse(readFileSync(join(o.dir, 'manifest.json'), 'utf8'))).toEqual({ files: [{ name: 'notes.txt' }] });
     // A memxbar-looking manifest whose file list points out of the folder.
     writeFileSync(join(o.dir, 'manifest.json'), JSON.stringify({ generator: { name: 'memxbar' }, files: [{ name: '../outside-victim.txt' }, { name: '/etc/hostname' }] }));
     r = await runCli('gen', '--set', 'tile.rows=8', '--set', 'tile.cols=18', '--set', 'tile.parallelRead=8', '--set', 'tile.colsPerAdc=6', '--out', o.dir);

@@ -23,6 +23,7 @@ import { icarusCompile, run, tempDir } from '../rtl/tools.ts';
 import { drawFaults, noFaults } from '../../src/crossbar/faults.ts';
 import { programCrossbarWithFaults } from '../../src/session/eval.ts';
 import { workload, workloadConfig } from './workload.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 describe('memxbar_analog column currents (bit planes), Icarus', () => {
   it('every row pattern of an 8-row array: I[j] = Σ row_in[r]·G[r][j], no carry between lanes at the largest sums; an X cell makes the currents unknown (seed 81)', () => {
@@ -229,7 +230,7 @@ describe('layers of the shipped VGG8-w0.5', () => {
     const { p } = workload('no faults');
     // 30 % stuck cells (5:1, seed 7) in fc2 only: the other layers map quickly.
     const cfg = workloadConfig('faults + MT', ['tile.signedScheme="differential"']);
-    const xb = programCrossbarWithFaults(p, cfg, (layers) => layers.map((l, i) => (i === 7 ? drawFaults([l], 0.3, '5:1', 7)[0]! : noFaults([l])[0]!)));
+    const xb = programCrossbarWithFaults(p, cfg, (layers) => layers.map((l, i) => (i === 7 ? drawFaults([l], 0.3, saRatio('5:1'), 7)[0]! : noFaults([l])[0]!)));
     const m = xb.mappings[7]!;
     const L = m.layout;
     expect(m.columnOffset!.some((v) => v !== 0)).toBe(true);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { estimateDigitalAreas, estimateModules, readSynthReport, tileDigitalUm2 } from '../../src/cost/digital.ts';
 import { DataError } from '../../src/errors.ts';
-import { DEFAULT_RTL_OPTIONS, deriveDesign } from '../../src/rtl/design.ts';
+import { OPTION_DEFAULTS } from '../../src/config/schema.ts';
+import { deriveDesign } from '../../src/rtl/design.ts';
 import { config } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'memxbar-cost-digital-'));
@@ -72,12 +73,12 @@ describe('synthesis report', () => {
 describe('estimate without a report', () => {
   it('SAR controller of a 16×16, 1-bit offset tile: 2 ADCs × 5 bits × (DFFR + MUX2 + AND2 + OR2) + 6 DFFR', () => {
     // S = 8, Wc = 16/8 − 1 = 1, units = (1 + 1)·8 = 16, 8 columns per ADC → 2 ADCs of 5 bits.
-    const d = deriveDesign(config({ tile: { rows: 16, cols: 16, parallelRead: 16 } }), { ...DEFAULT_RTL_OPTIONS, mt: false });
+    const d = deriveDesign(config({ tile: { rows: 16, cols: 16, parallelRead: 16 } }), { ...OPTION_DEFAULTS.rtl, mt: false });
     expect(d.adcs).toBe(2);
     expect(estimateModules(d).memxbar_sar_ctrl).toBeCloseTo(2 * 5 * (5.32 + 1.862 + 1.064 + 1.064) + 6 * 5.32, 9);
   });
   it('row driver of the default tile without MT: 128·8 codes × (DFF + 2 MUX2) + 128 AND2', () => {
-    const d = deriveDesign(cfg, { ...DEFAULT_RTL_OPTIONS, mt: false });
+    const d = deriveDesign(cfg, { ...OPTION_DEFAULTS.rtl, mt: false });
     expect(estimateModules(d).memxbar_row_driver).toBeCloseTo(1024 * (4.522 + 2 * 1.862) + 128 * 1.064, 9);
   });
   it('the MT build adds the tables and the fault bitmap (one SRAM macro of 2 bits × 128 × 128 cells)', () => {

@@ -14,6 +14,7 @@ import { costModel, networkGeometry } from '../../src/cost/model.ts';
 import { runCost } from '../../src/cost/estimate.ts';
 import { prepare, type Prepared } from '../../src/session/prepare.ts';
 import { config } from '../helpers.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 const cfg: Config = config({
   network: { model: 'random-vgg8', randomWidth: 0.0625 },
@@ -32,7 +33,7 @@ beforeAll(() => {
 });
 
 function energyAt(rate: number, ratio: string): { run: ActivityRun; energy: number; arrayRead: number; latency: number } {
-  const run = measureActivity(p, cfg, (layers) => drawFaults(layers, rate, ratio, 3), 2, undefined, undefined, reference);
+  const run = measureActivity(p, cfg, (layers) => drawFaults(layers, rate, saRatio(ratio), 3), 2, undefined, undefined, reference);
   const r = costModel({ cfg, geometry: networkGeometry(p.net, cfg), activity: run.layers, digital: estimateDigitalAreas(cfg) });
   return { run, energy: r.network.energyPerImageJ.total, arrayRead: r.network.energyPerImageJ.items['array.read']!, latency: r.network.latencyPerImageS.total };
 }
@@ -74,7 +75,7 @@ it('popcount over codes', () => {
 });
 
 it('runCost: fault points for none and mt-map, relative to the fault-free plain mapping', () => {
-  const r = runCost(p, { images: 1, rates: [0.05], ratios: ['5:1', '1:5'], mitigations: ['none', 'mt-map'], synthReport: null, compareNeurosim: false });
+  const r = runCost(p, { images: 1, rates: [0.05], ratios: [saRatio('5:1'), saRatio('1:5')], mitigations: ['none', 'mt-map'], synthReport: null, compareNeurosim: false });
   expect(r.faults.map((f) => `${f.mitigation} ${f.rate} ${f.rate ? f.ratio : ''}`)).toEqual([
     'none 0 ',
     'none 0.05 5:1',
@@ -92,7 +93,7 @@ it('runCost: fault points for none and mt-map, relative to the fault-free plain 
 });
 
 it("runCost prices Zhang's value-range reduction on its own, wider array", () => {
-  const r = runCost(p, { images: 1, rates: [0.05], ratios: ['5:1'], mitigations: ['none', 'mt-map', 'zhang'], synthReport: null, compareNeurosim: false });
+  const r = runCost(p, { images: 1, rates: [0.05], ratios: [saRatio('5:1')], mitigations: ['none', 'mt-map', 'zhang'], synthReport: null, compareNeurosim: false });
   const at = (m: string, rate: number) => r.faults.find((f) => f.mitigation === m && f.rate === rate)!;
   const wider = { ...cfg, mitigation: { ...cfg.mitigation, method: 'zhang' as const } };
   const tiles = (c: Config) => networkGeometry(p.net, c).reduce((s, g) => s + g.layout.rowTiles * g.layout.colTiles, 0);

@@ -8,6 +8,7 @@ import { layerLayout, plainMapping } from '../../src/crossbar/layout.ts';
 import { DataError } from '../../src/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { config, tinyQuant } from '../helpers.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 /** Layer shapes on 4×6 tiles (offset, 4-bit weights in 2-bit cells: S = 2, Wc = 2). */
 function shapes(...dims: [string, number, number][]): LayerShape[] {
@@ -36,14 +37,14 @@ describe('the layers a fault map covers', () => {
     expect(split[0]!.layout.physCols).toBeGreaterThan(plain[0]!.layout.physCols);
     // valueRangeParts matters only to zhang.
     expect(networkLayerShapes(qn.net, { ...zhang, mitigation: { ...zhang.mitigation, method: 'mt-map' as const } })).toEqual(plain);
-    const csv = faultMapToCsv(drawFaults(plain, 0.1, '5:1', 2));
+    const csv = faultMapToCsv(drawFaults(plain, 0.1, saRatio('5:1'), 2));
     expect(() => parseFaultMapCsv(csv, split, 'plain.csv')).toThrow(/layer conv1 as a 32x64 physical array, but the configured network maps it to 32x160 .*mitigation.valueRangeParts/);
   });
 });
 
 describe('drawing a fault map', () => {
   it('covers every physical cell of every layer', () => {
-    const map = drawFaults(net, 0.5, '1:1', 1);
+    const map = drawFaults(net, 0.5, saRatio('1:1'), 1);
     expect(map.map((l) => [l.name, l.physRows, l.physCols, l.cells.length])).toEqual([
       ['conv1', 8, 12, 96],
       ['fc', 4, 6, 24],
@@ -51,21 +52,21 @@ describe('drawing a fault map', () => {
   });
 
   it('rate 0: no stuck cell', () => {
-    expect(countFaults(drawFaults(net, 0, '5:1', 1))).toEqual({ cells: 120, sa0: 0, sa1: 0 });
+    expect(countFaults(drawFaults(net, 0, saRatio('5:1'), 1))).toEqual({ cells: 120, sa0: 0, sa1: 0 });
   });
 
   it('rate 1: every cell stuck; ratio 1:0 → only SA1, 0:1 → only SA0', () => {
-    const c = countFaults(drawFaults(net, 1, '5:1', 1));
+    const c = countFaults(drawFaults(net, 1, saRatio('5:1'), 1));
     expect(c.sa0 + c.sa1).toBe(120);
     expect(c.sa0).toBeGreaterThan(0);
-    expect(countFaults(drawFaults(net, 1, '1:0', 1))).toEqual({ cells: 120, sa0: 0, sa1: 120 });
-    expect(countFaults(drawFaults(net, 1, '0:1', 1))).toEqual({ cells: 120, sa0: 120, sa1: 0 });
+    expect(countFaults(drawFaults(net, 1, saRatio('1:0'), 1))).toEqual({ cells: 120, sa0: 0, sa1: 120 });
+    expect(countFaults(drawFaults(net, 1, saRatio('0:1'), 1))).toEqual({ cells: 120, sa0: 120, sa1: 0 });
   });
 
   it('the drawing order: per layer Rng(seed, layer index); per cell (row-major) one uint32 < rate·2^32, then for a stuck cell one uint32 < share·2^32 → SA1', () => {
     const rate = 0.3;
     const share = 5 / 6;
-    const map = drawFaults(net, rate, '5:1', 42);
+    const map = drawFaults(net, rate, saRatio('5:1'), 42);
     net.forEach((l, index) => {
       const rng = new Rng(42, index);
       const n = l.layout.physRows * l.layout.physCols;
@@ -76,16 +77,16 @@ describe('drawing a fault map', () => {
   });
 
   it('same seed → same map; another seed → another map', () => {
-    const a = drawFaults(net, 0.2, '5:1', 7);
-    expect(drawFaults(net, 0.2, '5:1', 7)).toEqual(a);
-    expect(drawFaults(net, 0.2, '5:1', 8)).not.toEqual(a);
+    const a = drawFaults(net, 0.2, saRatio('5:1'), 7);
+    expect(drawFaults(net, 0.2, saRatio('5:1'), 7)).toEqual(a);
+    expect(drawFaults(net, 0.2, saRatio('5:1'), 8)).not.toEqual(a);
   });
 
   it("a layer's draws depend only on (seed, its index), not on the other layers", () => {
     const big = shapes(['a', 40, 60], ['b', 40, 60]);
     const other = shapes(['a', 4, 2], ['b', 40, 60]);
-    const m1 = drawFaults(big, 0.1, '1:1', 3);
-    const m2 = drawFaults(other, 0.1, '1:1', 3);
+    const m1 = drawFaults(big, 0.1, saRatio('1:1'), 3);
+    const m2 = drawFaults(other, 0.1, saRatio('1:1'), 3);
     expect(m2[1]!.cells).toEqual(m1[1]!.cells);
     // Same shape, different stream: the two layers' maps differ and agree on stuck cells only by chance
     // (expected 0.1·0.1 of the cells; bound 5σ).
@@ -99,7 +100,7 @@ describe('drawing a fault map', () => {
 
   it('rate 0.1, 5:1 on 100k cells: counts within 5σ of the binomial means', () => {
     const big = shapes(['big', 200, 500]); // 200 rows × 500 outputs → 200 × (250 tiles · 6) cells
-    const c = countFaults(drawFaults(big, 0.1, '5:1', 11));
+    const c = countFaults(drawFaults(big, 0.1, saRatio('5:1'), 11));
     const n = c.cells;
     expect(n).toBe(200 * 1500);
     const stuck = c.sa0 + c.sa1;
@@ -110,7 +111,7 @@ describe('drawing a fault map', () => {
 
 describe('fault-map CSV', () => {
   const hand = () => {
-    const map = drawFaults(net, 0, '1:1', 0);
+    const map = drawFaults(net, 0, saRatio('1:1'), 0);
     map[0]!.cells[0 * 12 + 5] = SA1;
     map[0]!.cells[7 * 12 + 11] = SA0;
     map[1]!.cells[2 * 6 + 3] = SA1;
@@ -133,7 +134,7 @@ describe('fault-map CSV', () => {
   });
 
   it('round trip: faultMapToCsv → parseFaultMapCsv gives the same map (standard and pytorx naming)', () => {
-    const map = drawFaults(net, 0.3, '5:1', 9);
+    const map = drawFaults(net, 0.3, saRatio('5:1'), 9);
     expect(parseFaultMapCsv(faultMapToCsv(map), net, 'map.csv')).toEqual(map);
     expect(parseFaultMapCsv(faultMapToCsv(map, 'pytorx'), net, 'map.csv', 'pytorx')).toEqual(map);
     expect(parseFaultMapCsv(faultMapToCsv(hand()), net, 'map.csv')).toEqual(hand());

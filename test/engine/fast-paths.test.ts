@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Config } from '../../src/config/schema.ts';
+import { saRatio, type Config } from '../../src/config/schema.ts';
 import { drawFaults } from '../../src/crossbar/faults.ts';
 import { plainMapping, type LayerMapping } from '../../src/crossbar/layout.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../../src/crossbar/reference.ts';
@@ -89,7 +89,7 @@ function runCase(c: Case, seen: Set<string>): void {
   const rng = new Rng(c.seed, 5);
   let mappings = qn.layers.map((q) => plainMapping(q, cfg));
   if (c.scramble) mappings = mappings.map((m) => scrambledMapping(m, rng, 2 ** cb));
-  const faults = drawFaults(mappings, c.rate, c.ratio, c.seed);
+  const faults = drawFaults(mappings, c.rate, saRatio(c.ratio), c.seed);
   // fixed-calibrated: a full scale from a small fraction of PR·Gmax (the ADC clamps often,
   // shift m = 0) to all of it (m ≥ 2).
   const gMax = cfg.device.conductanceLsbPerGmax;
@@ -174,7 +174,7 @@ describe.skipIf(!kernels)('fast engine paths equal the reference model exactly',
         const qn = quantizeNetwork(net, { weightBits: c.weightBits, activationBits: c.activationBits, calibration: float, percentile: 99.9 });
         const size = net.input.channels * net.input.height * net.input.width;
         const mappings = qn.layers.map((q) => plainMapping(q, cfg));
-        const faults = drawFaults(mappings, c.rate, c.ratio, c.seed);
+        const faults = drawFaults(mappings, c.rate, saRatio(c.ratio), c.seed);
         const ref = buildCrossbar(qn, cfg, { mappings, faults });
         const fast = buildCrossbar(qn, cfg, { mappings, faults });
         const bins = 2 * cfg.tile.parallelRead + 3;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { saRatio } from '../../src/config/schema.ts';
 import fc from 'fast-check';
 import { drawFaults } from '../../src/crossbar/faults.ts';
 import { plainMapping } from '../../src/crossbar/layout.ts';
@@ -35,7 +36,7 @@ describe('fast engine equals the reference model exactly', () => {
           });
           const { qn, pixels, size } = tinyQuant(c.seed, c.weightBits, c.activationBits);
           const mappings = qn.layers.map((q) => plainMapping(q, cfg));
-          const faults = drawFaults(mappings, c.rate, c.ratio, c.seed);
+          const faults = drawFaults(mappings, c.rate, saRatio(c.ratio), c.seed);
           const ref = buildCrossbar(qn, cfg, { mappings, faults });
           const fast = buildCrossbar(qn, cfg, { mappings, faults });
           const refE = referenceEngine(ref);

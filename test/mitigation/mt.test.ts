@@ -14,6 +14,7 @@ import { permuteRows } from '../../src/mitigation/stuck.ts';
 import { forwardInt, quantizeImage, type QuantLayer } from '../../src/nn/quant.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { config, tinyQuant } from '../helpers.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 const METHODS: Mitigation[] = ['none', 'mt-stats', 'mt-map', 'pytorx', 'zhang'];
 
@@ -38,7 +39,7 @@ describe('every transformation is exact when there are no faults', () => {
         // Plans are chosen for a fault map with 20 % stuck cells (PytorX's correction is for the
         // faults it compensates, and mt-map stores around the stuck cells what they will read,
         // so both are planned on the fault-free map)…
-        const planFaults = method === 'pytorx' || method === 'mt-map' ? noFaults(shapes) : drawFaults(shapes, 0.2, '5:1', 9);
+        const planFaults = method === 'pytorx' || method === 'mt-map' ? noFaults(shapes) : drawFaults(shapes, 0.2, saRatio('5:1'), 9);
         const mappings = mitigatedMappings(qn, cfg, planFaults, () => activity);
         // …and run on a fault-free array: the result is the exact integer product.
         const xb = buildCrossbar(qn, cfg, { mappings, faults: noFaults(shapes) });
@@ -58,7 +59,7 @@ describe('every transformation is exact when there are no faults', () => {
 describe('with faults', () => {
   it('PytorX correction with the oracle map restores the exact result when the ADC is lossless', () => {
     const { cfg, qn, pixels, size, shapes, activity } = setup('offset', 'pytorx');
-    const faults = drawFaults(shapes, 0.1, '5:1', 3);
+    const faults = drawFaults(shapes, 0.1, saRatio('5:1'), 3);
     const xb = buildCrossbar(qn, cfg, { mappings: mitigatedMappings(qn, cfg, faults, () => activity), faults });
     const x = quantizeImage(pixels, 0, size, 8);
     expect(Array.from(forwardInt(qn, x, referenceEngine(xb)))).toEqual(Array.from(forwardInt(qn, x)));
@@ -68,7 +69,7 @@ describe('with faults', () => {
       for (const method of METHODS) {
         const { cfg, qn, pixels, size, shapes, activity } = setup(scheme, method);
         const fixed = { ...cfg, tile: { ...cfg.tile, adcMode: 'fixed-full-scale' as const, adcBits: 4 } };
-        const faults = drawFaults(shapes, 0.15, '1:5', 5);
+        const faults = drawFaults(shapes, 0.15, saRatio('1:5'), 5);
         const mappings = mitigatedMappings(qn, fixed, faults, () => activity);
         const a = buildCrossbar(qn, fixed, { mappings, faults });
         const b = buildCrossbar(qn, fixed, { mappings, faults });
@@ -85,7 +86,7 @@ describe('with faults', () => {
         const c = { ...cfg, mitigation: { ...cfg.mitigation, method } };
         let e = 0;
         for (const seed of [11, 12, 13]) {
-          const faults = drawFaults(shapes, 0.2, '5:1', seed);
+          const faults = drawFaults(shapes, 0.2, saRatio('5:1'), seed);
           const xb = buildCrossbar(qn, c, { mappings: mitigatedMappings(qn, c, faults, () => activity), faults });
           for (let n = 0; n < 6; n++) {
             const x = quantizeImage(pixels, n * size, size, 8);
@@ -295,7 +296,7 @@ describe('mt-map re-encodes around the stuck cells', () => {
   it('mt-map programs every stuck cell to the level it is stuck at (the pair or value it stores is what the cells read)', () => {
     for (const scheme of ['offset', 'differential'] as const) {
       const { cfg, qn, shapes, activity } = setup(scheme, 'mt-map', 2);
-      const faults = drawFaults(shapes, 0.3, '1:1', 4);
+      const faults = drawFaults(shapes, 0.3, saRatio('1:1'), 4);
       const mappings = mitigatedMappings(qn, cfg, faults, () => activity);
       let stuck = 0;
       mappings.forEach((m, i) => {
@@ -330,7 +331,7 @@ describe('mt-map: coordinate descent on the tile cost eᵀ·M·e, and the column
 
   it('ends where no single re-encoded weight can lower the cost (brute force over every pair), below the greedy alone', () => {
     const { cfg, qn, shapes, activity } = setup('differential', 'mt-map', 2);
-    const faults = drawFaults(shapes, 0.3, '5:1', 11);
+    const faults = drawFaults(shapes, 0.3, saRatio('5:1'), 11);
     let checked = 0;
     let improved = 0;
     qn.layers.forEach((q, li) => {
@@ -381,7 +382,7 @@ describe('mt-map: coordinate descent on the tile cost eᵀ·M·e, and the column
   });
   it('offset mapping: the same descent ends where no single re-encoded weight can lower the cost (brute force over every stored value)', () => {
     const { cfg, qn, shapes, activity } = setup('offset', 'mt-map', 1);
-    const faults = drawFaults(shapes, 0.2, '1:5', 13);
+    const faults = drawFaults(shapes, 0.2, saRatio('1:5'), 13);
     let checked = 0;
     qn.layers.forEach((q, li) => {
       const L = layerLayout(q.rows, q.cols, cfg, 'test');
@@ -434,7 +435,7 @@ describe('mt-map: coordinate descent on the tile cost eᵀ·M·e, and the column
   });
   for (const scheme of ['differential', 'offset'] as const) it(`${scheme}: the column offset cancels each column's mean output error over the calibration inputs (first layer, lossless ADC)`, () => {
     const { cfg, qn, pixels, size, shapes, activity } = setup(scheme, 'mt-map', scheme === 'offset' ? 1 : 2);
-    const faults = drawFaults(shapes, 0.3, '5:1', 12);
+    const faults = drawFaults(shapes, 0.3, saRatio('5:1'), 12);
     const mappings = mitigatedMappings(qn, cfg, faults, () => activity);
     const offset = mappings[0]!.columnOffset!;
     expect(offset.some((v) => v !== 0)).toBe(true);
@@ -529,7 +530,7 @@ describe("Zhang et al.'s value-range reduction: every weight split over k weight
       const { qn, pixels, size } = tinyQuant(4, 6, 8);
       const shapes = networkLayerShapes(qn.net, cfg);
       expect(shapes.every((s) => s.layout.parts === 3)).toBe(true);
-      const faults = drawFaults(shapes, 0.1, '5:1', 12);
+      const faults = drawFaults(shapes, 0.1, saRatio('5:1'), 12);
       const activity = rowActivity(qn, pixels, size, 3, cfg.tile.rows);
       const zhang = mitigatedMappings(qn, cfg, faults, () => activity);
       zhang.forEach((m, i) => {
@@ -539,7 +540,7 @@ describe("Zhang et al.'s value-range reduction: every weight split over k weight
       });
       const price = priceOf(zhang);
       const plainCfg = { ...cfg, mitigation: { ...cfg.mitigation, method: 'none' as const } };
-      const plain = priceOf(mitigatedMappings(qn, plainCfg, drawFaults(networkLayerShapes(qn.net, plainCfg), 0.1, '5:1', 12), () => activity));
+      const plain = priceOf(mitigatedMappings(qn, plainCfg, drawFaults(networkLayerShapes(qn.net, plainCfg), 0.1, saRatio('5:1'), 12), () => activity));
       // Differential: 2·3·6 = 36 cells per weight against 2·7 = 14; offset: 3·7 per weight plus 3·7 per reference row.
       if (scheme === 'differential') expect([price.cellsPerWeight, plain.cellsPerWeight]).toEqual([36, 14]);
       expect(price.cellsPerWeight).toBeGreaterThan(2 * plain.cellsPerWeight);

@@ -36,10 +36,10 @@ describe('memxbar run', () => {
   it('writes report.html, report.md, report.json and the step outputs', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    for (const f of ['report.html', 'report.md', 'report.json', '.memxbar-run.json', 'rtl/manifest.json', 'synth/synth-report.json', 'cost/cost.json', 'sweep/sweep.csv', 'sweep/accuracy.svg', 'cosim/conv1/vectors.json', 'cosim/fc2/report.txt']) {
+    for (const f of ['report.html', 'report.md', 'report.json', '.memxbar-files.json', 'rtl/manifest.json', 'synth/synth-report.json', 'cost/cost.json', 'sweep/sweep.csv', 'sweep/accuracy.svg', 'cosim/conv1/vectors.json', 'cosim/fc2/report.txt']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-    expect(readdirSync(out).filter((f) => f.startsWith('.staging'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.startsWith('.memxbar-stage'))).toEqual([]);
     const r = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as FlowReport;
     expect(r.configDiff['tile.rows']).toEqual({ preset: 128, value: 16 });
     expect(r.sweep.result.points.map((p) => `${p.mitigation}|${p.rate}|${p.ratio}`)).toEqual(['none|0|5:1', 'none|0.1|5:1', 'none|0.1|1:5', 'mt-map|0|5:1', 'mt-map|0.1|5:1', 'mt-map|0.1|1:5']);
@@ -139,7 +139,7 @@ describe('memxbar run', () => {
     const again = await runCli('run', '--out', out, ...SMALL, '--cosim-layers', 'conv9');
     expect(again.code).toBe(2);
     expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe(before);
-    expect(readdirSync(out).filter((f) => f.startsWith('.staging'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.startsWith('.memxbar-stage'))).toEqual([]);
   });
 
   it('a re-run into its own folder replaces what the previous run wrote, and only that', async () => {
@@ -150,7 +150,8 @@ describe('memxbar run', () => {
     const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as FlowReport;
     expect(rep.synthSkipped).toBe('not asked for (--no-synth)');
     expect(rep.cosimSkipped).toBe('not asked for (--no-cosim)');
-    const marker = JSON.parse(readFileSync(join(out, '.memxbar-run.json'), 'utf8')) as { files: string[] };
-    expect(marker.files.sort()).toEqual([...rep.files, '.memxbar-run.json'].sort());
+    const owned = JSON.parse(readFileSync(join(out, '.memxbar-files.json'), 'utf8')) as { files: Record<string, string> };
+    expect(Object.keys(owned.files).sort()).toEqual([...rep.files].sort());
+    expect(new Set(Object.values(owned.files))).toEqual(new Set(['run']));
   }, 300_000);
 });

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.ts';
 import { UnsupportedError } from '../../src/errors.ts';
-import { isTempName } from '../../src/rtl/atomic.ts';
 import { checkRtl, generateRtl, readManifest, writeRtl } from '../../src/rtl/generate.ts';
 import { configHash } from '../../src/rtl/hash.ts';
 import { generatorVersion } from '../../src/rtl/render.ts';
 import { goldenConfig } from './configs.ts';
+import { isStageName, OWNED_LIST } from '../../src/util/output.ts';
 import { tempDir } from './tools.ts';
 
 const config = goldenConfig('t16-offset-1b');
@@ -64,7 +64,7 @@ describe('writeRtl / checkRtl', () => {
     const dir = tempDir('gen');
     const g = generateRtl({ config });
     writeRtl(dir, g);
-    expect(readdirSync(dir).sort()).toEqual([...g.files.keys()].sort());
+    expect(readdirSync(dir).sort()).toEqual([OWNED_LIST, ...g.files.keys()].sort());
     expect(readManifest(dir).configHash).toBe(g.stamp.configHash);
     expect(checkRtl(dir, g).ok).toBe(true);
     const f = join(dir, 'memxbar_ctrl.v');
@@ -92,23 +92,25 @@ describe('writeRtl / checkRtl', () => {
     const next = generateRtl({ config });
     expect(() =>
       writeRtl(dir, next, {
-        afterTempWrite: (_f, i) => {
+        afterStageWrite: (_f, i) => {
           if (i === 3) throw new Error('disk full (simulated)');
         },
       }),
     ).toThrow(/disk full/);
     const after = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     expect(after).toEqual(before);
-    expect(readdirSync(dir).some(isTempName)).toBe(false);
+    expect(readdirSync(dir).some(isStageName)).toBe(false);
   });
 
   it('leftover temporaries of a killed run are removed; files no longer generated are removed', () => {
     const dir = tempDir('stale');
     writeRtl(dir, generateRtl({ config }));
-    writeFileSync(join(dir, '.memxbar-999-memxbar_tile.v.tmp'), 'half a file');
+    // The stage of a process that no longer runs (no pid exceeds 2^22, Linux's largest pid_max).
+    mkdirSync(join(dir, `.memxbar-stage-${2 ** 22 + 1}-1-x`));
+    writeFileSync(join(dir, `.memxbar-stage-${2 ** 22 + 1}-1-x`, 'memxbar_tile.v'), 'half a file');
     const plain = generateRtl({ config, options: { mt: false } });
     writeRtl(dir, plain);
-    expect(readdirSync(dir).sort()).toEqual([...plain.files.keys()].sort());
+    expect(readdirSync(dir).sort()).toEqual([OWNED_LIST, ...plain.files.keys()].sort());
     expect(checkRtl(dir, plain).ok).toBe(true);
   });
 });

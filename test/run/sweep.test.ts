@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { energyHeader, priceMarkdown, summaryMarkdown } from '../../src/report/sweep.ts';
 import type { SummaryRow } from '../../src/sweep/sweep.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 const row = (mitigation: SummaryRow['mitigation'], rate: number): SummaryRow => ({
-  mitigation, ratio: '5:1', rate, seeds: 1, meanTop1: 0.5, stdTop1: 0, minTop1: 0.5, maxTop1: 0.5, relativeReadEnergy: 1.5,
+  mitigation, ratio: saRatio('5:1'), rate, seeds: 1, meanTop1: 0.5, stdTop1: 0, minTop1: 0.5, maxTop1: 0.5, relativeReadEnergy: 1.5,
   price: { storageBitsPerSubarray: 0, extraCellsPerSubarray: 0, extraOpsPerRead: 0, cellsPerWeight: 14 },
 });
 

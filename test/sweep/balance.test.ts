@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { MITIGATIONS } from '../../src/config/schema.ts';
 import { balanceShards, pointCostUs, sweepShards, type SweepSize } from '../../src/sweep/balance.ts';
 import { sweepPoints, type SweepSpec } from '../../src/sweep/sweep.ts';
+import { saRatio } from '../../src/config/schema.ts';
 
 /** VGG8-w0.5 on the default tile (3,246,784 weights, 154,866,688 MACs per image). */
 const VGG8: SweepSize = { weights: 3_246_784, macs: 154_866_688 };
 
 /** The README's study sweep: every mitigation, 6 rates, 2 ratios, 2 seeds, 200 images. */
-const STUDY: SweepSpec = { rates: [0, 0.001, 0.01, 0.025, 0.1, 0.5], ratios: ['5:1', '1:5'], seeds: [1, 2], mitigations: [...MITIGATIONS], images: 200 };
+const STUDY: SweepSpec = { rates: [0, 0.001, 0.01, 0.025, 0.1, 0.5], ratios: [saRatio('5:1'), saRatio('1:5')], seeds: [1, 2], mitigations: [...MITIGATIONS], images: 200 };
 
 const loads = (costs: number[], shardOf: number[], n: number) => {
   const l = new Array<number>(n).fill(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { saRatio } from '../../src/config/schema.ts';
 import type { Cifar10Batch } from '../../src/data/cifar10.ts';
 import { prepare } from '../../src/session/prepare.ts';
 import { runSweep, sweepPoints } from '../../src/sweep/sweep.ts';
@@ -11,7 +12,7 @@ describe('sweep order', () => {
     const batch: Cifar10Batch = { labels: new Uint8Array(4), pixels, count: 4, source: 'random' };
     const cfg = config({ quant: { calibrationImages: 4 }, experiment: { images: 4 }, mitigation: { activityImages: 4 } });
     const p = prepare(cfg, undefined, { net, test: batch, cal: batch });
-    const spec = { rates: [0, 0.1, 0.5], ratios: ['5:1'], seeds: [3], mitigations: ['none', 'mt-map'] as ('none' | 'mt-map')[], images: 2 };
+    const spec = { rates: [0, 0.1, 0.5], ratios: [saRatio('5:1')], seeds: [3], mitigations: ['none', 'mt-map'] as ('none' | 'mt-map')[], images: 2 };
     const r = runSweep(p, spec);
     expect(r.points.map(({ mitigation, rate }) => `${mitigation}@${rate}`)).toEqual(sweepPoints(spec).map(({ mitigation, rate }) => `${mitigation}@${rate}`));
     expect(r.points.every((pt) => pt.images === 2)).toBe(true);

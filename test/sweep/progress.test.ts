@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { saRatio } from '../../src/config/schema.ts';
 import type { Cifar10Batch } from '../../src/data/cifar10.ts';
 import { prepare } from '../../src/session/prepare.ts';
 import { pointCostNs, sweepSize } from '../../src/sweep/balance.ts';
@@ -13,7 +14,7 @@ describe('sweep progress', () => {
     const batch: Cifar10Batch = { labels: new Uint8Array(4), pixels, count: 4, source: 'random' };
     const cfg = config({ quant: { calibrationImages: 4 }, experiment: { images: 4 }, mitigation: { activityImages: 4 } });
     const p = prepare(cfg, undefined, { net, test: batch, cal: batch });
-    const spec = { rates: [0, 0.5], ratios: ['5:1'], seeds: [3], mitigations: ['none', 'mt-map'] as ('none' | 'mt-map')[], images: 2 };
+    const spec = { rates: [0, 0.5], ratios: [saRatio('5:1')], seeds: [3], mitigations: ['none', 'mt-map'] as ('none' | 'mt-map')[], images: 2 };
     let steps = 0;
     let work = 0;
     const ticks: [number, number][] = [];

@@ -21,7 +21,7 @@ describe('memxbar synth', () => {
     expect(report.tile.areaUm2).toBeGreaterThan(0);
     expect(report.mtOverhead.overheadUm2).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/ASIC flow.*done in/);
-    expect(readdirSync(join(root, 'report')).sort()).toEqual(['synth-report.json', 'synth-report.md']);
+    expect(readdirSync(join(root, 'report')).sort()).toEqual(['.memxbar-files.json', 'synth-report.json', 'synth-report.md']);
     expect(readFileSync(join(root, 'report', 'synth-report.md'), 'utf8')).toMatch(/^# memxbar synthesis report/);
   });
 

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 import { out, progressFor } from '../common.ts';
+
+const BENCH_FILES = ['bench.json', 'bench.md'];
 
 export function register(program: Command): void {
   program
@@ -12,11 +14,11 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where to write bench.json and bench.md', 'runs/bench')
     .option('-q, --quiet', 'no progress output')
     .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; out: string; quiet?: boolean }) => {
-      ensureOutDir(o.out);
+      checkOutDir(o.out, BENCH_FILES);
       const { benchMarkdown, runBench } = await import('../../bench/suite.ts');
       const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl });
       const md = benchMarkdown(rows, machine);
-      writeAllAtomic(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md });
+      writeOutputs(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md }, { command: 'bench' });
       out(md);
     });
 }

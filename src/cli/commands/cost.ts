@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { DEFAULT_MITIGATIONS, DEFAULT_RATIOS } from '../../cost/defaults.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
 import type { CostOptions } from '../../cost/estimate.ts';
-import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
 interface CostCliOptions extends CommonOptions {
@@ -32,15 +32,15 @@ export function register(program: Command): void {
       .description('energy, latency and area of the whole accelerator (per layer and network; TOPS/W, TOPS/mm², frames/s), with stuck-at faults and MT priced in; JSON, Markdown and SVG')
       .option('--images <n>', 'test images run per point to measure the activity', '4')
       .option('--rates <list>', 'fault rates of the fault study, percent of cells ("none": no study)', '1,5,10')
-      .option('--ratios <list>', 'SA1:SA0 ratios of the fault study', DEFAULT_RATIOS.join(','))
-      .option('--mitigations <list>', 'mitigations compared in the fault study', DEFAULT_MITIGATIONS.join(','))
+      .option('--ratios <list>', 'SA1:SA0 ratios of the fault study', OPTION_DEFAULTS.cost.ratios.join(','))
+      .option('--mitigations <list>', 'mitigations compared in the fault study', OPTION_DEFAULTS.cost.mitigations.join(','))
       .option('--synth-report <file>', 'synth-report.json of this config\'s tile (memxbar synth --out); default: an estimate from the design')
       .option('--compare-neurosim', 'also measure and price NeuroSim\'s published points (V1.3 VGG8 example, V1.4 release test) on their own configurations, side by side with NeuroSim; writes neurosim.md and neurosim.json')
       .option('--out <dir>', 'output folder', 'runs/cost'),
     ['model', 'data', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: CostCliOptions) => {
     const images = parseImages(o.images);
-    const [{ costFiles, costMarkdown }, { checkCost, runCost }, { loadInputs, prepare }] = await Promise.all([
+    const [{ COST_FILES, costFiles, costMarkdown }, { checkCost, runCost }, { loadInputs, prepare }] = await Promise.all([
       import('../../report/cost.ts'),
       import('../../cost/estimate.ts'),
       import('../../session/prepare.ts'),
@@ -58,11 +58,11 @@ export function register(program: Command): void {
     // Refuse what cannot run before any work: engine, synthesis report, inputs, output folder.
     checkCost(cfg, opts);
     const inputs = loadInputs(cfg);
-    ensureOutDir(o.out);
+    checkOutDir(o.out, COST_FILES);
     const progress = progressFor(o);
     const p = prepare(cfg, progress, inputs);
     const report = runCost(p, opts, progress);
-    const written = writeAllAtomic(o.out, await costFiles(report));
+    const written = writeOutputs(o.out, await costFiles(report), { command: 'cost' });
     out(costMarkdown(report));
     for (const f of written) out(`wrote ${f}`);
   });

@@ -4,12 +4,12 @@
  * and validate it against the configured network.
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import type { FaultMap } from '../../crossbar/faults.ts';
 import { ConfigError, DataError } from '../../errors.ts';
-import { ensureOutDir, writeAtomic } from '../../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 import { addConfigOptions, configFromOptions, out, progressFor, type CommonOptions } from '../common.ts';
 
 interface FaultsOptions extends CommonOptions {
@@ -82,10 +82,12 @@ export function register(program: Command): void {
 
     const path = o.out!;
     if (existsSync(path) && !o.force) throw new DataError('exists; pass --force to replace it', `--out ${path}`);
-    ensureOutDir(dirname(path));
+    // --force makes the named file replaceable (even one memxbar did not write); nothing else is.
+    const replaceable = o.force ? [{ command: 'faults', files: [basename(path)] }] : [];
+    checkOutDir(dirname(path), [basename(path)], { legacy: replaceable });
     progress.log(`fault seed: ${cfg.faults.seed} (rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio})`);
     const map = drawFaults(layers, cfg.faults.rate, cfg.faults.sa1Sa0Ratio, cfg.faults.seed);
-    writeAtomic(path, faultMapToCsv(map, cfg.faults.naming));
+    writeOutputs(dirname(path), { [basename(path)]: faultMapToCsv(map, cfg.faults.naming) }, { command: 'faults', legacy: replaceable });
     const rows = layerCounts(map, countFaults);
     if (o.json) return out(JSON.stringify(summary(cfg, path, rows, true), null, 2));
     out(`fault seed ${cfg.faults.seed}, rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio}, naming ${cfg.faults.naming}`);

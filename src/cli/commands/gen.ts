@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { ensureOutDir } from '../../util/fsx.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
 import { addConfigOptions, configFromOptions, type CommonOptions } from '../common.ts';
 
 interface GenOptions extends CommonOptions {
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory', 'rtl-out')
     .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
     .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
-    .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', '64')
+    .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', String(OPTION_DEFAULTS.rtl.maxChainTiles))
     .action(async (opts: GenOptions) => {
       const { RtlDriftError, checkRtl, generateRtl, writeRtl } = await import('../../rtl/generate.ts');
       const config = await configFromOptions(opts);
@@ -37,7 +37,7 @@ export function register(program: Command): void {
         process.stdout.write(`${opts.check}: up to date (${r.message}; ${what})\n`);
         return;
       }
-      const written = writeRtl(ensureOutDir(opts.out), gen);
+      const written = writeRtl(opts.out, gen);
       process.stdout.write(`wrote ${written.length} files to ${opts.out} (${what})${opts.quiet ? '' : ':'}\n`);
       if (!opts.quiet) for (const f of written) process.stdout.write(`  ${f}\n`);
     });

@@ -11,10 +11,12 @@ import { MITIGATIONS } from '../../config/names.ts';
 import { SIMULATOR_NAMES, type SimulatorName } from '../../cosim/simulators/simulator.ts';
 import { CheckFailedError, ConfigError } from '../../errors.ts';
 import type { FlowOptions } from '../../report/flow-report.ts';
-import { DEFAULT_FLOW, RUN_DEFAULT_CONFIG } from '../../run/flow-defaults.ts';
+import { RUN_DEFAULT_CONFIG } from '../../run/flow-defaults.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 import { VERSION } from '../../version.ts';
 
+const DEFAULT_FLOW = OPTION_DEFAULTS.run;
 
 interface RunCliOptions extends CommonOptions {
   out: string;
@@ -68,7 +70,7 @@ export function register(program: Command): void {
     program
       .command('run')
       .description('the whole flow on one config (accuracy and fault sweep with and without MT, RTL, synthesis, co-simulation, energy/latency/area) as one report: report.html, report.md, report.json')
-      .option('--out <dir>', 'report folder: new, empty, or written by an earlier memxbar run', 'memxbar-report')
+      .option('--out <dir>', 'report folder (a re-run replaces its report; a file memxbar did not write is never replaced)', 'memxbar-report')
       .option('--images <n>', 'test images for accuracy and the sweep', String(DEFAULT_FLOW.images))
       .option('--rates <list>', 'fault rates of the sweep, percent of cells', DEFAULT_FLOW.rates.map((r) => +(r * 100).toPrecision(3)).join(','))
       .option('--ratios <list>', 'SA1:SA0 ratios of the sweep', DEFAULT_FLOW.ratios.join(','))

@@ -6,12 +6,18 @@ import { ConfigError, DataError } from '../../errors.ts';
 import type { SweepResult, SweepSpec } from '../../sweep/sweep.ts';
 import type { SlurmSweepOutcome } from '../../cluster/sweep.ts';
 import type { SlurmResources } from '../../cluster/slurm.ts';
-import { DEFAULT_MAX_SHARDS } from '../../cluster/defaults.ts';
-import { ensureOutDir, writeAllAtomic } from '../../util/fsx.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 import { addConfigOptions, configFromOptions, out, parseMitigations, parseRatesPercent, parseRatios, progressFor, type CommonOptions } from '../common.ts';
 
+/** The files a sweep (or one shard of it) writes; its output folder is checked for them before the work. */
+export function sweepFileNames(shard: { index: number; count: number }): string[] {
+  const tag = shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : '';
+  return tag ? [`sweep${tag}.json`, `sweep${tag}.csv`] : ['sweep.json', 'sweep.csv', 'summary.md', 'price.md', 'accuracy.svg'];
+}
+
 /** Write a sweep's outputs: JSON, CSV and (for complete sweeps) the summary table and SVG plot. */
-export async function writeSweep(dir: string, r: SweepResult): Promise<string[]> {
+export async function writeSweep(dir: string, r: SweepResult, command = 'sweep'): Promise<string[]> {
   const shard = r.shard.count > 1 ? `.shard-${r.shard.index}-of-${r.shard.count}` : '';
   const [{ priceMarkdown, summaryMarkdown, sweepChart, sweepCsv }, { summarize }] = await Promise.all([import('../../report/sweep.ts'), import('../../sweep/sweep.ts')]);
   const files: Record<string, string> = {};
@@ -26,7 +32,7 @@ export async function writeSweep(dir: string, r: SweepResult): Promise<string[]>
     files['price.md'] = priceMarkdown(summary);
     files['accuracy.svg'] = await sweepChart(summary, `${r.config.network.model}, preset ${r.config.preset}, ${r.spec.images} images, ${r.spec.seeds.length} fault seeds`);
   }
-  return writeAllAtomic(dir, files);
+  return writeOutputs(dir, files, { command });
 }
 
 interface SlurmFlags {
@@ -112,7 +118,7 @@ export function register(program: Command): void {
       .option('--out <dir>', 'output folder', 'runs/sweep')
       .option('--shard <i/N>', 'run only shard i of N (shards balanced by expected cost, the same partition on every machine); merge with `memxbar merge`')
       .option('--slurm', 'submit the sweep to Slurm: an array job, one task per shard, and a merge job after it (docs/cluster.md); again to resume')
-      .option('--array-size <n>', `--slurm: number of shards (array tasks); default one per point up to ${DEFAULT_MAX_SHARDS}`)
+      .option('--array-size <n>', `--slurm: number of shards (array tasks); default one per point up to ${OPTION_DEFAULTS.slurm.maxShards}`)
       .option('--partition <name>', '--slurm: partition (sbatch --partition)')
       .option('--time <limit>', '--slurm: wall-time limit per task (sbatch --time, e.g. 2:00:00)')
       .option('--cpus-per-task <n>', '--slurm: cores per task (sbatch --cpus-per-task; the native kernels use them)')
@@ -150,7 +156,7 @@ export function register(program: Command): void {
       await reportSlurm(r, o.out);
       return;
     }
-    ensureOutDir(o.out);
+    checkOutDir(o.out, sweepFileNames(shard));
     const progress = progressFor(o);
     const p = prepare(cfg, progress, inputs);
     const r = runSweep(p, spec, shard, progress);
@@ -178,8 +184,8 @@ export function register(program: Command): void {
         return { result: checkSweepResult(result, f), source: f };
       });
       const merged = mergeSweeps(parts);
-      ensureOutDir(o.out);
-      for (const f of await writeSweep(o.out, merged)) out(`wrote ${join(f)}`);
+      checkOutDir(o.out, sweepFileNames(merged.shard));
+      for (const f of await writeSweep(o.out, merged, 'merge')) out(`wrote ${join(f)}`);
       out(summaryMarkdown(summarize(merged)));
     });
 }

@@ -3,10 +3,9 @@
  * report area (memxbar45 Liberty), transistors, iCE40 resources and the MT overhead.
  */
 import type { Command } from 'commander';
-import { writeFilesAtomic } from '../../rtl/atomic.ts';
-import { DEFAULT_EXACT_MEMORY_BITS } from '../../synth/defaults.ts';
+import { OPTION_DEFAULTS } from '../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import { ensureOutDir } from '../../util/fsx.ts';
+import { checkOutDir, writeOutputs } from '../../util/output.ts';
 
 interface SynthCliOptions {
   json?: boolean;
@@ -15,6 +14,8 @@ interface SynthCliOptions {
   faultStore: string;
   memoryLibrary: string;
 }
+
+const SYNTH_FILES = ['synth-report.json', 'synth-report.md'];
 
 export function register(program: Command): void {
   program
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option(
       '--exact-memory-bits <n>',
       'synthesize the fault bitmap to flip-flops up to this many bits; a larger one is estimated from a reference of this size',
-      String(DEFAULT_EXACT_MEMORY_BITS),
+      String(OPTION_DEFAULTS.synth.exactMemoryBits),
     )
     .option('--fault-store <kind>', 'the fault store in the ASIC flows: sram (one macro of --memory-library) or flipflops', 'sram')
     .option('--memory-library <name>', 'memory library of the SRAM macro (docs/rtl.md "Memories")', 'openram-freepdk45')
@@ -45,14 +46,15 @@ export function register(program: Command): void {
         import('../../synth/memlib.ts'),
       ]);
       memoryLibrary(opts.memoryLibrary);
-      // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out.
+      // Refused before minutes of Yosys: a folder memxbar gen did not write, an unwritable --out,
+      // an --out holding report files memxbar did not write.
       readManifest(dir);
-      if (opts.out) ensureOutDir(opts.out);
+      if (opts.out) checkOutDir(opts.out, SYNTH_FILES);
       const report = await synthesizeDir(dir, { exactMemoryBits, faultStore, memoryLibrary: opts.memoryLibrary, onProgress: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       const md = reportMarkdown(report);
       if (opts.out) {
-        writeFilesAtomic(opts.out, new Map([['synth-report.json', json], ['synth-report.md', md]]));
+        writeOutputs(opts.out, { 'synth-report.json': json, 'synth-report.md': md }, { command: 'synth' });
         process.stderr.write(`wrote ${opts.out}/synth-report.json and ${opts.out}/synth-report.md\n`);
       }
       process.stdout.write(opts.json ? json : md);
