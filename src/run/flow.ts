@@ -162,7 +162,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     // MT's regulation and the SAF / MT rows of what moves the numbers, priced from the sweep's own points (no engine run).
     const mtRegulation = regulationFromSweep(p, cost, sweepResult.points);
     cost.sensitivity.push(...regulationSensitivity(mtRegulation));
-        for (const [name, text] of Object.entries(await costFiles(cost))) out.write(`cost/${name}`, text);
+    for (const [name, text] of Object.entries(await costFiles(cost))) out.write(`cost/${name}`, text);
 
     const { out: _out, ...options } = opts;
     const report: FlowReport = {
