@@ -4,6 +4,7 @@
  * and shards merged; the summary (mean and spread over seeds) and the plot are made
  * from whatever set of points is complete.
  */
+import { effectSeeds } from '../crossbar/effects.ts';
 import { createHash } from 'node:crypto';
 import type { Config, Mitigation } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
@@ -112,6 +113,8 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
   const mine = all.filter((_, i) => shardOf[i] === shard.index);
   for (const m of spec.mitigations) checkEngine({ ...p.cfg, mitigation: { ...p.cfg.mitigation, method: m } });
   progress.log(`sweep: ${mine.length} of ${all.length} points (shard ${shard.index}/${shard.count}), ${spec.images} images each, fault seeds ${spec.seeds.join(', ')}`);
+  const effects = effectSeeds(p.cfg);
+  if (effects) progress.log(`sweep: device effects: ${effects}`);
   progress.start('sweep', mine.length * spec.images);
   // The most expensive points first: programming (MT-map's descent above all) grows with the
   // fault rate, so running the highest rates first, and at one rate the costliest mitigation

@@ -21,6 +21,7 @@
 #include "bitsliced.h"
 #include "common.h"
 #include "gemm.h"
+#include "counter_rng.h"
 #include "general.h"
 #include "histogram.h"
 #include "plan.h"
@@ -72,6 +73,23 @@ Napi::Value RunLayer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// columnNoiseDraws(words Uint32Array(6), V Float64Array, M Float64Array, out Float64Array): out[j] = the read
+// noise of column j of the read keyed by words (seed, layer, rt, g, k, p) after the stream word
+// (counter_rng.h), for the test that the C++ and TypeScript draws are the same numbers.
+Napi::Value ColumnNoiseDraws(const Napi::CallbackInfo& info) {
+  const uint32_t* w = data<uint32_t>(info[0]);
+  const double* V = data<double>(info[1]);
+  const double* M = data<double>(info[2]);
+  double* out = data<double>(info[3]);
+  const int64_t n = static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength());
+  uint32_t key = kKeyStart;
+  key = mixKey(key, w[0]);
+  key = mixKey(key, kStreamReadNoise);
+  for (int i = 1; i < 6; i++) key = mixKey(key, w[i]);
+  for (int64_t j = 0; j < n; j++) out[j] = static_cast<double>(columnNoise(static_cast<int64_t>(V[j]), static_cast<int64_t>(M[j]), mixKey(key, static_cast<uint32_t>(j))));
+  return info.Env().Undefined();
+}
+
 // setFeatures({amx}) → the features in use: switches AMX off (or back on) for the layers
 // prepared afterwards, so that tests can check every path on machines that have it.
 Napi::Value SetFeatures(const Napi::CallbackInfo& info) {
@@ -114,6 +132,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runLayer", Napi::Function::New(env, RunLayer));
   exports.Set("layerPath", Napi::Function::New(env, LayerPath));
   exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
+  exports.Set("columnNoiseDraws", Napi::Function::New(env, ColumnNoiseDraws));
   exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
   return exports;
 }
