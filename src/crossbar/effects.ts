@@ -94,18 +94,18 @@ export function loadLevelTable(cfg: DeviceEffects): LevelTable {
 export function parseLevelTable(text: string, file: string, levels: number): LevelTable {
   const mean = new Float64Array(levels).fill(NaN);
   const sigma = new Float64Array(levels).fill(NaN);
-  let header = false;
-  let count = 0;
-  const lines = text.split(/\r?\n/);
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
-    if (!line || line.startsWith('#')) continue;
-    const at = `${file}:${n + 1}`;
-    if (!header) {
-      if (line.replace(/\s/g, '') !== 'level,meanSiemens,sigmaSiemens') throw new DataError(`${at}: expected the header "level,meanSiemens,sigmaSiemens" (device.variation.tableFile)`);
-      header = true;
-      continue;
-    }
+  const rows: { line: string; n: number }[] = [];
+  text.split(/\r?\n/).forEach((raw, n) => {
+    const line = raw.trim();
+    if (line && !line.startsWith('#')) rows.push({ line, n: n + 1 });
+  });
+  if (!rows.length || rows[0]!.line.replace(/\s/g, '') !== 'level,meanSiemens,sigmaSiemens') {
+    throw new DataError(`${file}:${rows[0]?.n ?? 1}: expected the header "level,meanSiemens,sigmaSiemens" (device.variation.tableFile)`);
+  }
+  const count = rows.length - 1;
+  if (count !== levels) throw new DataError(`${file}: the table has ${count} levels, tile.cellBits = ${Math.log2(levels)} needs ${levels} (device.variation.tableFile)`);
+  for (const { line, n } of rows.slice(1)) {
+    const at = `${file}:${n}`;
     const f = line.split(',').map((s) => s.trim());
     if (f.length !== 3) throw new DataError(`${at}: expected 3 fields level,meanSiemens,sigmaSiemens, got ${f.length} (device.variation.tableFile)`);
     const [l, m, s] = f.map(Number) as [number, number, number];
@@ -115,9 +115,7 @@ export function parseLevelTable(text: string, file: string, levels: number): Lev
     if (!Number.isNaN(mean[l]!)) throw new DataError(`${at}: level ${l} is listed twice (device.variation.tableFile)`);
     mean[l] = m;
     sigma[l] = s;
-    count++;
   }
-  if (count !== levels) throw new DataError(`${file}: the table has ${count} levels, tile.cellBits = ${Math.log2(levels)} needs ${levels} (device.variation.tableFile)`);
   return { mean, sigma };
 }
 

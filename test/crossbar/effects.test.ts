@@ -115,7 +115,7 @@ describe('device effects', () => {
     const ok = 'level,meanSiemens,sigmaSiemens\n0,1e-6,1e-8\n1,4e-6,1e-8\n';
     expect(parseLevelTable(ok, 't.csv', 2).mean[1]).toBe(4e-6);
     expect(() => parseLevelTable(ok, 't.csv', 4)).toThrow(/t\.csv: the table has 2 levels.*needs 4 \(device\.variation\.tableFile\)/);
-    expect(() => parseLevelTable(ok + '2,1,NaN\n', 't.csv', 4)).toThrow(/t\.csv:4: sigmaSiemens "NaN"/);
+    expect(() => parseLevelTable(ok + '2,1,NaN\n3,1,0\n', 't.csv', 4)).toThrow(/t\.csv:4: sigmaSiemens "NaN"/);
   });
 });
 
