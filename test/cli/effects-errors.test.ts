@@ -38,3 +38,10 @@ describe('array effects: bad input', () => {
     expectUserError(['eval', '--crossbar', '--images', '1', '--set', 'device.variation.levelModel=table'], 'device.variation.tableFile');
   });
 });
+
+describe('array effects: co-simulation', () => {
+  it('is refused with an effect on, naming the section, before any work', () => {
+    expectUserError(['cosim', '--layer', 'conv1', '--tile', '0,0', '--set', 'device.readNoise.proportional=0.1'], 'device.readNoise', 'co-simulation');
+    expectUserError(['cosim', '--layer', 'conv1', '--tile', '0,0', '--set', 'device.variation.cycleToCycle=0.1'], 'device.variation');
+  });
+});
