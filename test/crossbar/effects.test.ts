@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { conductanceTable } from '../../src/crossbar/device.ts';
 import { columnNoise, effectConductances, incrementalTargets, ltdFraction, noiseTables, parseLevelTable, readKey } from '../../src/crossbar/effects.ts';
 import { drawFaults, SA0, SA1 } from '../../src/crossbar/faults.ts';
-import { plainMapping } from '../../src/crossbar/layout.ts';
+import { buildMapping, layerLayout, plainMapping, plainPlan } from '../../src/crossbar/layout.ts';
 import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts';
 import { fastEngine } from '../../src/engine/fast.ts';
 import { native } from '../../src/native/addon.ts';
@@ -146,6 +146,7 @@ describe('reference model = fast engine with every effect on', () => {
           rtn: fc.boolean(),
           k: fc.constantFrom(0, 0.01, 0.2),
           noiseSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          remap: fc.boolean(),
         }),
         (c) => {
           const cb = Math.min(c.cellBits, c.weightBits - 1);
@@ -163,7 +164,20 @@ describe('reference model = fast engine with every effect on', () => {
             },
           });
           const { qn, pixels, size } = tinyQuant(c.seed, c.weightBits, c.activationBits);
-          const mappings = qn.layers.map((q) => plainMapping(q, cfg));
+          // A mitigation's mapping: rows permuted within their tile, some columns flipped (docs/mt.md).
+          const mappings = qn.layers.map((q) => {
+            if (!c.remap) return plainMapping(q, cfg);
+            const L = layerLayout(q.rows, q.cols, cfg);
+            const plan = plainPlan(L);
+            for (let r = 0; r < L.R; r++) {
+              const rt = Math.floor(r / L.rows);
+              const end = Math.min(L.R, (rt + 1) * L.rows);
+              const j = r + ((r * 7 + c.seed) % (end - r));
+              [plan.rowMap[r], plan.rowMap[j]] = [plan.rowMap[j]!, plan.rowMap[r]!];
+            }
+            for (let t = 0; t < plan.inverted.length; t++) plan.inverted[t] = (t + c.seed) % 3 === 0 ? 1 : 0;
+            return buildMapping(q, L, plan);
+          });
           const faults = drawFaults(mappings, c.rate, '5:1', c.seed);
           const ref = buildCrossbar(qn, cfg, { mappings, faults });
           const fast = buildCrossbar(qn, cfg, { mappings, faults });

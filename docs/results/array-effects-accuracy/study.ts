@@ -1,6 +1,6 @@
 // Accuracy against programming variation, read noise and retention drift, without and with MT
 // (docs/results/README.md, "Accuracy under variation, read noise and drift"; docs/model.md §9).
-// Run: IMAGES=8 npx tsx docs/results/array-effects-accuracy/study.ts docs/results/array-effects-accuracy
+// Run: IMAGES=4 SIGMAS=0.1,0.3 KS=0.05,0.2 TIMES=86400,315576000 npx tsx docs/results/array-effects-accuracy/study.ts docs/results/array-effects-accuracy
 // One prepared network, one fault map per fault rate, the mapping of each mitigation computed once
 // and reused for every effect setting (the effects act on the programmed cells, after the mapping);
 // the ADC full scale is calibrated once on the ideal array (docs/model.md §5.3, §9).
@@ -19,16 +19,16 @@ import { activityOf, adcFullScale, makeEngine } from '../../../src/session/eval.
 import { inputCodes, prepare } from '../../../src/session/prepare.ts';
 
 const out = process.argv[2] ?? '.';
-const images = Number(process.env.IMAGES ?? 8);
+const images = Number(process.env.IMAGES ?? 4);
 const base = resolveConfig({ file: 'assets/run-default.json', overrides: (process.env.SETS ?? '').split(' ').filter(Boolean).map(parseOverride) });
 type Dev = Config['device'];
 interface Setting { study: string; x: number; label: string; device: (d: Dev) => Dev }
 const YEAR = 365.25 * 86400;
 const settings: Setting[] = [
   { study: 'none', x: 0, label: 'ideal array', device: (d) => d },
-  ...[0.05, 0.1, 0.2, 0.3].map((s) => ({ study: 'programming variation (cycle-to-cycle σ)', x: s, label: `σ ${s}`, device: (d: Dev) => ({ ...d, variation: { ...d.variation, cycleToCycle: s } }) })),
-  ...[0.02, 0.05, 0.1, 0.2].map((k) => ({ study: 'read noise (proportional k, + PytorX thermal/shot/RTN)', x: k, label: `k ${k}`, device: (d: Dev) => ({ ...d, readNoise: { ...d.readNoise, proportional: k, thermalShot: true, rtn: true } }) })),
-  ...[1, 86400, YEAR, 10 * YEAR].map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
+  ...(process.env.SIGMAS ?? '0.1,0.3').split(',').map(Number).map((s) => ({ study: 'programming variation (cycle-to-cycle σ)', x: s, label: `σ ${s}`, device: (d: Dev) => ({ ...d, variation: { ...d.variation, cycleToCycle: s } }) })),
+  ...(process.env.KS ?? '0.05,0.2').split(',').map(Number).map((k) => ({ study: 'read noise (proportional k, + PytorX thermal/shot/RTN)', x: k, label: `k ${k}`, device: (d: Dev) => ({ ...d, readNoise: { ...d.readNoise, proportional: k, thermalShot: true, rtn: true } }) })),
+  ...(process.env.TIMES ?? `86400,${10 * YEAR}`).split(',').map(Number).map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
 ];
 const faultPoints = [{ rate: 0, ratio: '5:1' }, { rate: 0.1, ratio: '5:1' }];
 const mitigations = ['none', 'mt-map'] as const;
