@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
-import { STREAM, hashKey, mixKey, normalOf, uniformIntOf } from '../util/counter-rng.ts';
+import { STREAM, continueKey, hashKey, hashKey3, mixKey, normalOf, uniformIntOf } from '../util/counter-rng.ts';
 import { ltpFraction, type ConductanceTable } from './device.ts';
 import { SA0, SA1 } from './faults.ts';
 
@@ -201,6 +201,11 @@ export function effectConductances(cfg: DeviceEffects, table: ConductanceTable, 
   const t = d.readTimeSeconds;
   const drift = driftOn(cfg);
   const G = new Int32Array(levels.length);
+  // Key prefixes (seed, stream, layer) of the per-cell draws: hashKey(seed, stream, layer, i, …).
+  const prevKey = hashKey3(d.programming.seed, STREAM.previousLevel, layerIndex);
+  const d2dKey = hashKey3(v.seed, STREAM.deviceToDevice, layerIndex);
+  const c2cKey = hashKey3(v.seed, STREAM.cycleToCycle, layerIndex);
+  const driftKey = hashKey3(d.drift.seed, STREAM.drift, layerIndex);
   for (let i = 0; i < G.length; i++) {
     const f = faults[i];
     if (f === SA1 || f === SA0) {
@@ -210,22 +215,22 @@ export function effectConductances(cfg: DeviceEffects, table: ConductanceTable, 
     const level = levels[i]!;
     let g: number = table.levelG[level]!;
     if (incremental) {
-      const prev = uniformIntOf(hashKey(d.programming.seed, STREAM.previousLevel, layerIndex, i), table.levels);
+      const prev = uniformIntOf(continueKey(prevKey, i), table.levels);
       g = incremental[prev]![level]!;
     }
     const target = g;
     if (v.levelModel === 'table') {
-      g = levelTable!.mean[level]! / lsbSiemens + (levelTable!.sigma[level]! / lsbSiemens) * normalOf(hashKey(v.seed, STREAM.cycleToCycle, layerIndex, i, v.cycle, 1));
+      g = levelTable!.mean[level]! / lsbSiemens + (levelTable!.sigma[level]! / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
     } else if (v.levelModel === 'reram-wan') {
       const gu = g * lsbSiemens * 1e6;
       const sigmaMicro = Math.max(((WAN.A * gu + WAN.B) * gu + WAN.C) * gu + WAN.D, 0);
-      g += (sigmaMicro * 1e-6 / lsbSiemens) * normalOf(hashKey(v.seed, STREAM.cycleToCycle, layerIndex, i, v.cycle, 1));
+      g += (sigmaMicro * 1e-6 / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
     }
-    if (v.deviceToDevice > 0) g *= 1 + v.deviceToDevice * normalOf(hashKey(v.seed, STREAM.deviceToDevice, layerIndex, i));
-    if (v.cycleToCycle > 0) g *= 1 + v.cycleToCycle * normalOf(hashKey(v.seed, STREAM.cycleToCycle, layerIndex, i, v.cycle, 0));
+    if (v.deviceToDevice > 0) g *= 1 + v.deviceToDevice * normalOf(continueKey(d2dKey, i));
+    if (v.cycleToCycle > 0) g *= 1 + v.cycleToCycle * normalOf(continueKey(c2cKey, i, v.cycle, 0));
     if (g < 0) g = 0;
     if (drift) {
-      const z = normalOf(hashKey(d.drift.seed, STREAM.drift, layerIndex, i));
+      const z = normalOf(continueKey(driftKey, i));
       let nu: number;
       if (d.drift.model === 'pcm-aihwkit') {
         const fit = pcmDriftFit(target / table.gMax);

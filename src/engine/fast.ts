@@ -75,7 +75,7 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
         const f = cells[cell];
         const level = perCell ? Gc[cell]! - gBase : f === SA1 ? table.levels - 1 : f === SA0 ? 0 : m.levels[cell]!;
         for (let u = 0; u < U; u++) {
-          const set = linear || perCell ? Math.floor(level / 2 ** u) & 1 : level === u + 1 ? 1 : 0;
+          const set = linear || perCell ? (level >>> u) & 1 : level === u + 1 ? 1 : 0;
           if (set) halves[2 * (((((rt * G + g) * U + u) * W + w) * J) + j) + half] |= mask;
         }
       }

@@ -31,6 +31,19 @@ export function hashKey(...words: number[]): number {
   return h;
 }
 
+/** hashKey(a, b, c) without the rest-array (hot loops: one call per cell). */
+export function hashKey3(a: number, b: number, c: number): number {
+  return mixKey(mixKey(mixKey(0x6a09e667, a >>> 0), b >>> 0), c >>> 0);
+}
+
+/** hashKey(a, b, c, …rest) = continueKey(hashKey3(a, b, c), …rest): a shared key prefix. */
+export function continueKey(h: number, w1: number, w2?: number, w3?: number): number {
+  h = mixKey(h, w1 >>> 0);
+  if (w2 !== undefined) h = mixKey(h, w2 >>> 0);
+  if (w3 !== undefined) h = mixKey(h, w3 >>> 0);
+  return h;
+}
+
 /** Standard normal deviate (Irwin–Hall, 12 bytes) of a hashed key. */
 export function normalOf(h: number): number {
   let s = 0;

@@ -30,12 +30,13 @@ const settings: Setting[] = [
   ...(process.env.KS ?? '0.05,0.2').split(',').map(Number).map((k) => ({ study: 'read noise (proportional k, + PytorX thermal/shot/RTN)', x: k, label: `k ${k}`, device: (d: Dev) => ({ ...d, readNoise: { ...d.readNoise, proportional: k, thermalShot: true, rtn: true } }) })),
   ...(process.env.TIMES ?? `86400,${10 * YEAR}`).split(',').map(Number).map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
 ];
-const faultPoints = [{ rate: 0, ratio: '5:1' }, { rate: 0.1, ratio: '5:1' }];
+const faultPoints = (process.env.RATES ?? '0,0.1').split(',').map((r) => ({ rate: Number(r), ratio: '5:1' }));
 const mitigations = ['none', 'mt-map'] as const;
 const p = prepare(base);
 activityOf(p, base);
 const fullScale = adcFullScale(p, base);
 const rows: string[] = ['study,x,label,fault_rate,ratio,mitigation,images,correct,top1,current_sum'];
+const partial = join(out, 'accuracy.partial.csv'); // rows as they come (a long run can be read before it ends)
 const plot: Record<string, unknown>[] = [];
 const t0 = Date.now();
 for (const fp of faultPoints) {
@@ -53,6 +54,7 @@ for (const fp of faultPoints) {
       for (let i = 0; i < images; i++) if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
       const cur = xb.stats.reduce((a, l) => a + l.currentSum, 0);
       rows.push([JSON.stringify(s.study), s.x, JSON.stringify(s.label), fp.rate, fp.ratio, mit, images, correct, (correct / images).toFixed(4), cur].join(','));
+      writeFileSync(partial, rows.join('\n') + '\n');
       if (s.study !== 'none') plot.push({ study: s.study, x: s.x, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / images });
       else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / images });
       console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s  ${mit} SAF ${fp.rate * 100} %  ${s.label}: ${correct}/${images}  (${effectSeeds(cfg) ?? 'no effects'}; fault seed ${base.faults.seed})`);
