@@ -4,7 +4,7 @@
 // One prepared network, one fault map per fault rate, the mapping of each mitigation computed once
 // and reused for every effect setting (the effects act on the programmed cells, after the mapping);
 // the ADC full scale is calibrated once on the ideal array (docs/model.md §5.3, §9).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOverride, resolveConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
@@ -31,15 +31,28 @@ const settings: Setting[] = [
   ...(process.env.TIMES ?? `86400,${10 * YEAR}`).split(',').map(Number).map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
 ];
 const faultPoints = (process.env.RATES ?? '0,0.1').split(',').map((r) => ({ rate: Number(r), ratio: '5:1' }));
-const mitigations = ['none', 'mt-map'] as const;
-const p = prepare(base);
-activityOf(p, base);
-const fullScale = adcFullScale(p, base);
+const mitigations = (process.env.MITS ?? 'none,mt-map').split(',') as ('none' | 'mt-map')[];
+// FROM_CSV=a.csv,b.csv: only draw the chart from the rows of earlier runs (split across processes).
+const fromCsv = process.env.FROM_CSV?.split(',') ?? null;
+const p = fromCsv ? null! : prepare(base);
+const fullScale = fromCsv ? [] : (activityOf(p, base), adcFullScale(p, base));
 const rows: string[] = ['study,x,label,fault_rate,ratio,mitigation,images,correct,top1,current_sum'];
 const partial = join(out, 'accuracy.partial.csv'); // rows as they come (a long run can be read before it ends)
 const plot: Record<string, unknown>[] = [];
 const t0 = Date.now();
-for (const fp of faultPoints) {
+for (const file of fromCsv ?? []) {
+  const [, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+  for (const line of lines) {
+    const m = /^"([^"]*)",([^,]*),"([^"]*)",([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),/.exec(line)!;
+    rows.push(line);
+    const [study, x, , rate, , mit, imgs, correct] = m.slice(1);
+    const series = `${mit}, ${Number(rate) * 100} % SAF`;
+    const top1 = (100 * Number(correct)) / Number(imgs);
+    if (study !== 'none') plot.push({ study, x: Number(x), series, top1 });
+    else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series, top1 });
+  }
+}
+for (const fp of fromCsv ? [] : faultPoints) {
   const layers = networkLayerShapes(p.net, base);
   const faults = drawFaults(layers, fp.rate, fp.ratio, base.faults.seed);
   for (const mit of mitigations) {

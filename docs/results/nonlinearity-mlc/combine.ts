@@ -1,7 +1,7 @@
 // Joins the three sweeps of the non-linearity study (one per (LTP, LTD) label pair) into one CSV
 // and one chart; read energy relative to the linear device's fault-free run without mitigation.
 // Run: npx tsx docs/results/nonlinearity-mlc/combine.ts docs/results/nonlinearity-mlc
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accuracyChart, type AccuracyPoint } from '../../../src/report/plot.ts';
 
@@ -9,7 +9,12 @@ const dir = process.argv[2] ?? '.';
 const pairs = [['0', '0'], ['1.75', '-1.46'], ['4', '-4']] as const;
 const rows: Record<string, string>[] = [];
 for (const [ltp, ltd] of pairs) {
-  const text = readFileSync(join(dir, `cb2-ltp${ltp}-ltd${ltd}`, 'sweep.csv'), 'utf8').trim().split('\n');
+  const file = join(dir, `cb2-ltp${ltp}-ltd${ltd}`, 'sweep.csv');
+  if (!existsSync(file)) {
+    console.error(`no ${file}: that pair is left out`);
+    continue;
+  }
+  const text = readFileSync(file, 'utf8').trim().split('\n');
   const head = text[0]!.split(',');
   for (const line of text.slice(1)) {
     const f = line.split(',');
