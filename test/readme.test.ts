@@ -16,6 +16,9 @@ describe('README', () => {
   it('holds the current config reference table', () => {
     expect(readme).toContain(configReferenceMarkdown());
   });
+  it('docs/config.md holds every field, nested sections included', () => {
+    expect(readFileSync(join(ROOT, 'docs', 'config.md'), 'utf8')).toContain(configReferenceMarkdown({ nested: true }));
+  });
   it('has exactly two set-up commands: the main job and the tests', () => {
     expect(setup).toHaveLength(2);
     expect(setup[0]).toMatch(/^npm ci && npx memxbar run$/);

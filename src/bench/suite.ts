@@ -90,6 +90,11 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       ['(a) neurosim-v1.4, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
       ['(b) lossless ADC, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.adcMode="lossless"']],
       ['(c) differential pairs, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.signedScheme="differential"']],
+      // Every array effect of docs/model.md §9 on (the read-by-read path with per-cell conductances
+      // and read noise); trained model only (the full-width model would take minutes per image).
+      ...(model === 'w0.5'
+        ? ([['(d) (a) + every array effect (variation, incremental programming, drift 1 year, read noise)', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'device.variation.deviceToDevice=0.05', 'device.variation.cycleToCycle=0.05', 'device.variation.levelModel="reram-wan"', 'device.programming.scheme="incremental"', 'device.drift.model="pcm-aihwkit"', 'device.readTimeSeconds=31557600', 'device.readNoise.thermalShot=true', 'device.readNoise.rtn=true', 'device.readNoise.proportional=0.02']]] as const)
+        : []),
     ] as const) {
       const cfg = modelConfig(model, [...extra]);
       const xb = programCrossbar(p, cfg);

@@ -22,19 +22,27 @@ function describeType(n: JsonSchemaNode): string {
   return n.type ?? 'any';
 }
 
-export function configReferenceMarkdown(): string {
+/**
+ * The reference table. The README's (default) lists the fields of the top-level sections and
+ * names the nested sections (such as `device.variation`) in one line after the table, so that it
+ * stays short; `nested: true` lists every field (docs/config.md, `memxbar config --reference --all`).
+ */
+export function configReferenceMarkdown(opts: { nested?: boolean } = {}): string {
   const root = configJsonSchema() as JsonSchemaNode;
   const rows: string[] = ['| field | type | default | meaning |', '|---|---|---|---|'];
+  const collapsed: string[] = [];
   const walk = (node: JsonSchemaNode, path: string) => {
     for (const [key, child] of Object.entries(node.properties ?? {})) {
       const p = path ? `${path}.${key}` : key;
       if (child.type === 'object' && child.properties) {
-        walk(child, p);
+        if (path && !opts.nested) collapsed.push(`\`${p}\``);
+        else walk(child, p);
         continue;
       }
       rows.push(`| \`${p}\` | ${describeType(child)} | \`${JSON.stringify(child.default)}\` | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
     }
   };
   walk(root, '');
-  return rows.join('\n') + '\n';
+  const more = collapsed.length ? `\nNested sections ([docs/config.md](docs/config.md)): ${collapsed.join(', ')}.\n` : '';
+  return rows.join('\n') + '\n' + more;
 }

@@ -135,6 +135,54 @@ export const TileSchema = z
   })
   .describe('One crossbar subarray and its periphery.');
 
+const seedField = (what: string) => intIn(0, 2 ** 31 - 1).default(1).describe(`Seed of ${what} (counter-based draws, docs/model.md §9).`);
+
+export const ProgrammingSchema = z
+  .strictObject({
+    scheme: oneOf(['reset', 'incremental'] as const).default('reset').describe('`reset`: every cell is reset to Gmin and potentiated (LTP) open loop to its level. `incremental`: every cell is programmed open loop from its previous level (drawn uniformly), up along the LTP curve or down along the LTD curve (docs/model.md §3).'),
+    seed: seedField('the previous levels of `incremental` programming'),
+  })
+  .describe('How cells are programmed (docs/model.md §3).');
+
+export const VARIATION_LEVEL_MODELS = ['none', 'reram-wan', 'table'] as const;
+
+export const VariationSchema = z
+  .strictObject({
+    deviceToDevice: realIn(0, 10).default(0).describe('Device-to-device variation: σ of the relative error of a cell, fixed per cell: G·(1 + N(0, σ)) (NeuroSim). 0 = off.'),
+    cycleToCycle: realIn(0, 10).default(0).describe('Cycle-to-cycle variation: σ of the relative error of one programming: G·(1 + N(0, σ)) (NeuroSim). 0 = off.'),
+    levelModel: oneOf(VARIATION_LEVEL_MODELS).default('none').describe('Level-dependent programming error per programming: `reram-wan` (Wan et al. 2022 cubic σ(G), CrossSim RRAM_Wan), `table` (per-level mean and σ from `tableFile`, NeuroSim V1.5 style), `none`.'),
+    tableFile: z.string().min(1).nullable().default(null).describe('levelModel `table`: CSV `level,meanSiemens,sigmaSiemens`, one line per level (2^tile.cellBits lines).'),
+    cycle: intIn(0, 2 ** 31 - 1).default(0).describe('Programming cycle: cycle-to-cycle draws are keyed by it, device-to-device draws are not.'),
+    seed: seedField('programming variation'),
+  })
+  .describe('Programming variation (docs/model.md §9.2); all 0 / none = off.');
+
+export const ReadNoiseSchema = z
+  .strictObject({
+    thermalShot: z.boolean().default(false).describe('PytorX thermal + shot noise per cell and read: σ² = G·f·(4kT + 2qV)/V² siemens².'),
+    frequencyHz: realIn(1, 1e12).default(10e6).describe('thermalShot: read (operating) frequency f, hertz (PytorX default 10 MHz).'),
+    temperatureK: realIn(1, 1000).default(300).describe('thermalShot: temperature T, kelvin.'),
+    proportional: realIn(0, 10).default(0).describe('Proportional read noise: σ = k·G per cell and read (k here). 0 = off.'),
+    rtn: z.boolean().default(false).describe('PytorX random telegraph noise: per cell and read, +ΔG = G(bG + a)/(G − (bG + a)) with probability rtnProbability.'),
+    rtnProbability: realIn(0, 1).default(0.5).describe('rtn: probability of the raised state (PytorX tau).'),
+    rtnASiemens: realIn(0, 1).default(1.662e-7).describe('rtn: fit parameter a, siemens (PytorX).'),
+    rtnB: realIn(0, 1).default(0.0015).describe('rtn: fit parameter b (PytorX).'),
+    seed: seedField('read noise'),
+  })
+  .describe('Read noise per read (docs/model.md §9.3); all off by default.');
+
+export const DRIFT_MODELS = ['none', 'constant', 'pcm-aihwkit'] as const;
+
+export const DriftSchema = z
+  .strictObject({
+    model: oneOf(DRIFT_MODELS).default('none').describe('Retention drift G(t) = G·((t + t0)/t0)^(−ν), ν per cell: `constant` (ν ~ N(nu, nuSigma), ≥ 0), `pcm-aihwkit` (aihwkit PCMLikeNoiseModel fits of ν against G/Gmax), `none`.'),
+    nu: realIn(0, 1).default(0.05).describe('constant: mean drift exponent ν.'),
+    nuSigma: realIn(0, 1).default(0).describe('constant: σ of ν across cells.'),
+    t0Seconds: realIn(1e-9, 1e6).default(20).describe('Time t0 of the first read after programming, seconds (aihwkit t_0 = 20 s).'),
+    seed: seedField('the drift exponents'),
+  })
+  .describe('Retention drift evaluated at device.readTimeSeconds (docs/model.md §9.4); stuck cells do not drift.');
+
 export const DeviceSchema = z
   .strictObject({
     rOnOhm: realIn(1, 1e12).default(100e3).describe('Low-resistance (on, Gmax) state in ohms.'),
@@ -142,9 +190,14 @@ export const DeviceSchema = z
     readVoltageV: realIn(0.001, 10).default(0.5).describe('Read voltage applied to an active row, volts.'),
     readPulseS: realIn(1e-12, 1e-3).default(10e-9).describe('Duration of one read pulse, seconds.'),
     nonlinearityLtp: realIn(0, 9).default(0).describe('NeuroSim nonlinearity label of potentiation (LTP); 0 = linear device.'),
-    nonlinearityLtd: realIn(0, 9).default(0).describe('NeuroSim nonlinearity label of depression (LTD); 0 = linear device.'),
+    nonlinearityLtd: realIn(-9, 9).default(0).describe('NeuroSim nonlinearity label of depression (LTD, sign ignored); 0 = linear.'),
     maxPulses: intIn(1, 4096).default(128).describe('Pulses from Gmin to Gmax of the programming scheme (open-loop).'),
     conductanceLsbPerGmax: intIn(16, 1 << 20).default(1 << 12).describe('Fixed-point resolution of conductance: Gmax spans this many LSBs (the analog domain in integers).'),
+    readTimeSeconds: realIn(0, 1e10).default(0).describe('Seconds from programming to the reads (device.drift).'),
+    programming: ProgrammingSchema.prefault({}),
+    variation: VariationSchema.prefault({}),
+    readNoise: ReadNoiseSchema.prefault({}),
+    drift: DriftSchema.prefault({}),
   })
   .describe('The memristive device.');
 

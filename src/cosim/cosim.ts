@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
+import { perCellEffects, readNoiseOn, variationOn } from '../crossbar/effects.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
 import { generateRtl, MANIFEST_FILE, type GeneratedRtl } from '../rtl/generate.ts';
 import { checkEngine, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
 import { checkOutDir, writeOutputs } from '../util/output.ts';
-import { ToolError } from '../errors.ts';
+import { ToolError, UnsupportedError } from '../errors.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { firstMismatch } from './compare.ts';
 import { diagnose } from './diagnose.ts';
@@ -214,11 +215,24 @@ export function patchDescriber(inp: LayerInputs): (v: number) => string {
   };
 }
 
+/**
+ * The behavioural array of the testbench holds level conductances (docs/cosim.md); the array
+ * effects of docs/model.md §9 (per-cell conductances, read noise) are not carried into the
+ * vectors yet, so a co-simulation with one on is refused before any work.
+ */
+export function checkCosimEffects(cfg: Config): void {
+  if (perCellEffects(cfg) || readNoiseOn(cfg)) {
+    const where = readNoiseOn(cfg) ? 'device.readNoise' : cfg.device.programming.scheme !== 'reset' ? 'device.programming.scheme' : variationOn(cfg) ? 'device.variation' : 'device.drift';
+    throw new UnsupportedError('co-simulation does not yet carry the array effects (docs/model.md §9) into the testbench; turn them off for cosim', where);
+  }
+}
+
 /** Everything `memxbar cosim` does: prepare, program, pick the tile and its vectors, simulate, compare. */
 export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & { label: string; sampleSeed: number }> {
   const progress = req.progress ?? silentProgress;
   const cfg = req.cfg;
   checkEngine(cfg);
+  checkCosimEffects(cfg);
   // Refusals first: the RTL, the simulator, the inputs, the layer and tile, the output folder, before any long work.
   const gen = generateRtl({ config: cfg });
   const simulator = chooseSimulator(req.simulator);

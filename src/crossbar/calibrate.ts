@@ -7,6 +7,7 @@
 import type { Config } from '../config/schema.ts';
 import { quantizeImage, forwardInt, type MatrixEngine, type QuantNetwork } from '../nn/quant.ts';
 import { conductanceTable } from './device.ts';
+import { withoutEffects } from './effects.ts';
 import { plainMapping } from './layout.ts';
 import { buildCrossbar, type Crossbar } from './reference.ts';
 
@@ -18,7 +19,8 @@ export function calibrateAdcFullScale(
   imageSize: number,
   makeEngine: (xb: Crossbar) => MatrixEngine,
 ): number[] {
-  const ideal: Config = { ...cfg, tile: { ...cfg.tile, adcMode: 'lossless' }, faults: { ...cfg.faults, rate: 0, mapFile: null } };
+  // The ideal array: no faults and no device effects (docs/model.md §9), the configured device curve.
+  const ideal: Config = withoutEffects({ ...cfg, tile: { ...cfg.tile, adcMode: 'lossless' }, faults: { ...cfg.faults, rate: 0, mapFile: null } });
   const table = conductanceTable(ideal);
   const xb = buildCrossbar(qn, ideal, { mappings: qn.layers.map((q) => plainMapping(q, ideal)) });
   const maxBin = Math.ceil((cfg.tile.parallelRead * table.gMax) / table.dG) + 1;

@@ -8,6 +8,7 @@ import { UnsupportedError } from '../errors.ts';
 import type { MatrixEngine, QuantLayer, QuantNetwork } from '../nn/quant.ts';
 import { adcDenominator, adcSpec, convertFixed, convertSelfRanging, rdiv, type AdcSpec } from './adc.ts';
 import { conductanceTable, type ConductanceTable } from './device.ts';
+import { columnNoise, effectConductances, loadLevelTable, noiseTables, perCellEffects, readKey, readNoiseOn } from './effects.ts';
 import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
 import { plainMapping, type LayerMapping } from './layout.ts';
 import { gemm } from '../nn/ops.ts';
@@ -43,6 +44,10 @@ export interface Crossbar {
   stats: LayerStats[];
   /** When set, engines add every column current (in units of ΔG, floored) to these histograms (ADC calibration). */
   currentHistogram?: Float64Array[];
+  /** Read noise per layer (docs/model.md §9.3): per-cell variance (1/256 LSB²) and mean (1/256 LSB) of one read; null = off. */
+  noise: { variance: Float64Array; mean: Float64Array }[] | null;
+  /** Cells hold arbitrary conductances (programming scheme, variation, drift: docs/model.md §9), not only the level table's. */
+  perCell: boolean;
 }
 
 /** Conductance of every cell: programmed level through the device curve, then faults. */
@@ -60,13 +65,16 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
   const table = conductanceTable(cfg);
   const mappings = opts.mappings ?? qn.layers.map((q) => plainMapping(q, cfg));
   const faults = opts.faults ?? noFaults(mappings);
+  const perCell = perCellEffects(cfg);
+  const levelTable = cfg.device.variation.levelModel === 'table' ? loadLevelTable(cfg) : null;
   const conductance = mappings.map((m, i) => {
     const f = faults[i]!;
     if (f.physRows !== m.layout.physRows || f.physCols !== m.layout.physCols) {
       throw new UnsupportedError(`fault map is ${f.physRows}x${f.physCols} but the layer's physical array is ${m.layout.physRows}x${m.layout.physCols}`, `layer "${m.name}"`);
     }
-    return cellConductances(m, table, f.cells);
+    return perCell ? effectConductances(cfg, table, m.levels, f.cells, i, levelTable) : cellConductances(m, table, f.cells);
   });
+  const noise = readNoiseOn(cfg) ? conductance.map((G) => noiseTables(cfg, table, G)) : null;
   const differential = cfg.tile.signedScheme === 'differential';
   const adc = mappings.map((m, i) => {
     let fullScale = cfg.tile.parallelRead * (differential ? table.gMax - table.gMin : table.gMax);
@@ -78,7 +86,7 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
     return adcSpec(cfg.tile.adcMode, cfg.tile.adcBits, table, fullScale, differential);
   });
   const stats = mappings.map(() => ({ reads: 0, conversions: 0, currentSum: 0 }));
-  return { cfg, table, mappings, faults, conductance, adc, stats };
+  return { cfg, table, mappings, faults, conductance, adc, stats, noise, perCell };
 }
 
 /**
@@ -102,6 +110,36 @@ export function readCurrents(xb: Crossbar, layerIndex: number, x: Int32Array, P:
     }
   }
   return I;
+}
+
+/**
+ * Read noise of one read (docs/model.md §9.3): every column current I[p][j] gets
+ * floor(M/256 + sqrt(V/256)·z + 1/2), V and M the sums of the per-cell variance and mean over the
+ * read's active rows, z drawn from (seed, layer, row tile, group, bit, patch, column).
+ */
+export function addReadNoise(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number, g: number, k: number, I: Float64Array): void {
+  const m = xb.mappings[layerIndex]!;
+  const L = m.layout;
+  const { variance, mean } = xb.noise![layerIndex]!;
+  const seed = xb.cfg.device.readNoise.seed;
+  const firstRow = rt * L.rows;
+  const V = new Float64Array(L.physCols);
+  const M = new Float64Array(L.physCols);
+  for (let p = 0; p < P; p++) {
+    V.fill(0);
+    M.fill(0);
+    for (let r = firstRow; r < Math.min(L.R, firstRow + L.rows); r++) {
+      const pr = m.rowMap[r]!;
+      if (Math.floor((pr - firstRow) / L.parallelRead) !== g) continue;
+      if (((x[p * L.R + r]! >> k) & 1) === 0) continue;
+      for (let j = 0; j < L.physCols; j++) {
+        V[j] += variance[pr * L.physCols + j]!;
+        M[j] += mean[pr * L.physCols + j]!;
+      }
+    }
+    const key = readKey(seed, layerIndex, rt, g, k, p);
+    for (let j = 0; j < L.physCols; j++) I[p * L.physCols + j] += columnNoise(V[j]!, M[j]!, key, j);
+  }
 }
 
 /** Currents of the conversion units: I[pos] − I[neg] (differential pairs) or I[pos]. */
@@ -160,6 +198,7 @@ export function crossbarMatmul(xb: Crossbar, q: QuantLayer, x: Int32Array, P: nu
     for (let g = 0; g < L.groupsPerTile; g++) {
       for (let k = 0; k < xb.cfg.quant.activationBits; k++) {
         const I = readCurrents(xb, i, x, P, rt, g, k);
+        if (xb.noise) addReadNoise(xb, i, x, P, rt, g, k, I);
         const Iu = unitCurrents(m, I, P);
         const n = convertRead(xb, i, Iu, P);
         st.reads += P * L.colTiles;

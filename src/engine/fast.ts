@@ -44,8 +44,17 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
   }
   const { table } = xb;
   const cells = xb.faults[index]!.cells;
-  const linear = xb.cfg.device.nonlinearityLtp <= 0;
-  const U = linear ? L.cellBits : table.levels - 1;
+  // Per-cell conductances (docs/model.md §9): planes are the bits of G − gBase, plane u weighs 2^u.
+  const perCell = xb.perCell || xb.noise !== null;
+  const Gc = xb.conductance[index]!;
+  let gBase = table.gMin;
+  let span = 0;
+  if (perCell) {
+    for (let c = 0; c < Gc.length; c++) gBase = Math.min(gBase, Gc[c]!);
+    for (let c = 0; c < Gc.length; c++) span = Math.max(span, Gc[c]! - gBase);
+  }
+  const linear = !perCell && xb.cfg.device.nonlinearityLtp <= 0;
+  const U = perCell ? Math.max(1, Math.ceil(Math.log2(span + 1))) : linear ? L.cellBits : table.levels - 1;
   const PR = L.parallelRead;
   const W = Math.ceil(PR / 64);
   const J = L.physCols;
@@ -64,15 +73,15 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
       for (let j = 0; j < J; j++) {
         const cell = pr * J + j;
         const f = cells[cell];
-        const level = f === SA1 ? table.levels - 1 : f === SA0 ? 0 : m.levels[cell]!;
+        const level = perCell ? Gc[cell]! - gBase : f === SA1 ? table.levels - 1 : f === SA0 ? 0 : m.levels[cell]!;
         for (let u = 0; u < U; u++) {
-          const set = linear ? (level >> u) & 1 : level === u + 1 ? 1 : 0;
+          const set = linear || perCell ? (level >>> u) & 1 : level === u + 1 ? 1 : 0;
           if (set) halves[2 * (((((rt * G + g) * U + u) * W + w) * J) + j) + half] |= mask;
         }
       }
     }
   }
-  const planeWeight = Float64Array.from({ length: U }, (_, u) => (linear ? table.dG * 2 ** u : table.levelG[u + 1]! - table.gMin));
+  const planeWeight = Float64Array.from({ length: U }, (_, u) => (perCell ? 2 ** u : linear ? table.dG * 2 ** u : table.levelG[u + 1]! - table.gMin));
   const spec = xb.adc[index]!;
   if (spec.mode === 'self-ranging') throw new UnsupportedError('self-ranging ADC is not supported by the fast engine', 'tile.adcMode');
   const mShift = spec.mode === 'fixed' ? spec.m : 0;
@@ -98,7 +107,7 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
     m: mShift,
     maxCode,
     F,
-    gMin: table.gMin,
+    gMin: gBase,
     dG: table.dG,
     step: spec.step,
     units: m.units.pos.length,
@@ -108,6 +117,10 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
     termsStart: m.terms.start,
     termsUnit: m.terms.unit,
     termsCoef: m.terms.coef,
+    layer: index,
+    noiseSeed: xb.cfg.device.readNoise.seed,
+    noiseVariance: xb.noise ? xb.noise[index]!.variance : null,
+    noiseMean: xb.noise ? xb.noise[index]!.mean : null,
   };
 }
 

@@ -38,6 +38,12 @@ export interface CrossbarLayerArgs {
   termsStart: Int32Array;
   termsUnit: Int32Array;
   termsCoef: Int32Array;
+  /** Compute layer index and read-noise seed (keys of the read-noise draws, docs/model.md §9.3). */
+  layer: number;
+  noiseSeed: number;
+  /** Read noise per physical cell, row-major: variance (1/256 LSB²) and mean (1/256 LSB) of one read; null = off. */
+  noiseVariance: Float64Array | null;
+  noiseMean: Float64Array | null;
 }
 
 /** A layer prepared by the native code (opaque; freed with its last reference). */
@@ -105,6 +111,8 @@ export interface NativeKernels {
   /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
   setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };
   hardwareThreads: number;
+  /** out[j] = read noise of column j (kernels/counter_rng.h) for the read keyed by words = (seed, layer, rt, g, k, p); for tests. */
+  columnNoiseDraws(words: Uint32Array, V: Float64Array, M: Float64Array, out: Float64Array): void;
 }
 
 /** The addon node-gyp builds; MEMXBAR_NATIVE_PATH points at another build (tests of a variant). */

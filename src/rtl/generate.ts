@@ -62,7 +62,10 @@ function sha256(text: string): string {
 }
 
 function rtlSubset(config: Pick<Config, 'quant' | 'tile' | 'device'>): RtlConfig {
-  return { quant: { ...config.quant }, tile: { ...config.tile }, device: { ...config.device } };
+  // The array effects (docs/model.md §9: programming scheme, variation, read noise, drift) are no
+  // part of the RTL: left out, so the design, its hash and its manifest do not depend on them.
+  const { programming: _p, variation: _v, readNoise: _n, drift: _d, readTimeSeconds: _t, ...device } = config.device;
+  return { quant: { ...config.quant }, tile: { ...config.tile }, device: device as RtlConfig['device'] };
 }
 
 /** Design numbers as JSON (bigints → strings; arrays of terms dropped: they are in the registers section). */

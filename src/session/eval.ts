@@ -8,6 +8,7 @@ import { drawFaults, loadFaultMap, networkLayerShapes, type FaultMap, type Layer
 import { mitigatedMappings } from '../mitigation/index.ts';
 import { cachedRowActivity, type RowActivity } from '../mitigation/row-activity.ts';
 import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
+import { checkDeviceEffects } from '../crossbar/effects.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
 import { UnsupportedError } from '../errors.ts';
 import { fastEngine, fastEngineRefusal } from '../engine/fast.ts';
@@ -112,6 +113,7 @@ export function makeEngine(xb: Crossbar): MatrixEngine {
 
 /** Check the configured engine can run `cfg` (throws UnsupportedError naming the field). */
 export function checkEngine(cfg: Config): void {
+  checkDeviceEffects(cfg);
   if (cfg.engine !== 'fast') return;
   const refusal = fastEngineRefusal(cfg);
   if (refusal) throw new UnsupportedError(`${refusal.reason}`, refusal.where);

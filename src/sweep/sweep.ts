@@ -4,6 +4,7 @@
  * and shards merged; the summary (mean and spread over seeds) and the plot are made
  * from whatever set of points is complete.
  */
+import { effectSeeds } from '../crossbar/effects.ts';
 import { createHash } from 'node:crypto';
 import { ratioProblem, saRatio, type Config, type Mitigation, type SaRatio } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
@@ -112,6 +113,8 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
   const mine = all.filter((_, i) => shardOf[i] === shard.index);
   for (const m of spec.mitigations) checkEngine({ ...p.cfg, mitigation: { ...p.cfg.mitigation, method: m } });
   progress.log(`sweep: ${mine.length} of ${all.length} points (shard ${shard.index}/${shard.count}), ${spec.images} images each, fault seeds ${spec.seeds.join(', ')}`);
+  const effects = effectSeeds(p.cfg);
+  if (effects) progress.log(`sweep: device effects: ${effects}`);
   // The bar counts images; its ETA counts each point's expected cost (balance.ts), programming
   // first, then per image, so that it does not jump when MT-map's high-rate points come.
   const size = sweepSize(p.net, p.cfg);

@@ -8,14 +8,15 @@ export function register(program: Command): void {
       .description('print the resolved config (defaults ← preset ← file ← flags), its JSON Schema, or the presets')
       .option('--schema', 'print the JSON Schema of config files instead')
       .option('--presets', 'list the presets with their sources')
-      .option('--reference', 'print the Markdown reference of every field (as in the README)'),
-  ).action(async (o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
+      .option('--reference', 'print the Markdown reference of the fields (as in the README)')
+      .option('--all', 'with --reference: every field of the nested sections too (as in docs/config.md)'),
+  ).action(async (o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean; all?: boolean }) => {
     const [{ configJsonSchema }, { configReferenceMarkdown }, { loadPreset, presetNames }] = await Promise.all([
       import('../../config/schema.ts'),
       import('../../config/reference-doc.ts'),
       import('../../config/load.ts'),
     ]);
-    if (o.reference) return void process.stdout.write(configReferenceMarkdown());
+    if (o.reference) return void process.stdout.write(configReferenceMarkdown({ nested: !!o.all }));
     if (o.schema) return out(JSON.stringify(configJsonSchema(), null, 2));
     if (o.presets) {
       for (const name of presetNames()) out(`${name}: ${loadPreset(name).source}`);

@@ -10,11 +10,13 @@ export function register(program: Command): void {
       .option('--no-float', 'skip the float32 pass')
       .option('--json', 'print the result as JSON'),
   ).action(async (o: CommonOptions & { crossbar?: boolean; float: boolean }) => {
-    const [{ checkEngine, evalCrossbar, evalFloat, evalInt }, { prepare }] = await Promise.all([import('../../session/eval.ts'), import('../../session/prepare.ts')]);
+    const [{ checkEngine, evalCrossbar, evalFloat, evalInt }, { prepare }, { effectSeeds }] = await Promise.all([import('../../session/eval.ts'), import('../../session/prepare.ts'), import('../../crossbar/effects.ts')]);
     const cfg = await configFromOptions(o);
     if (o.crossbar) checkEngine(cfg);
     const progress = progressFor(o);
     if (o.crossbar && cfg.faults.rate > 0 && !cfg.faults.mapFile) progress.log(`fault seed: ${cfg.faults.seed} (rate ${cfg.faults.rate}, SA1:SA0 ${cfg.faults.sa1Sa0Ratio})`);
+    const effects = effectSeeds(cfg);
+    if (o.crossbar && effects) progress.log(`device effects: ${effects}`);
     const p = prepare(cfg, progress);
     const result: Record<string, unknown> = { model: cfg.network.model, images: p.test.count, data: p.test.source, preset: cfg.preset };
     if (o.float) result.float = strip(evalFloat(p, progress));

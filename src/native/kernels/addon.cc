@@ -23,6 +23,7 @@
 #include "bitsliced.h"
 #include "common.h"
 #include "gemm.h"
+#include "counter_rng.h"
 #include "general.h"
 #include "histogram.h"
 #include "mt_map.h"
@@ -72,6 +73,23 @@ Napi::Value RunLayer(const Napi::CallbackInfo& info) {
   else runGeneral(p, x, P, acc, threads, hist, histBins, st);
   stats[0] = st.currentSum;
   stats[1] = static_cast<double>(st.activeReads);
+  return info.Env().Undefined();
+}
+
+// columnNoiseDraws(words Uint32Array(6), V Float64Array, M Float64Array, out Float64Array): out[j] = the read
+// noise of column j of the read keyed by words (seed, layer, rt, g, k, p) after the stream word
+// (counter_rng.h), for the test that the C++ and TypeScript draws are the same numbers.
+Napi::Value ColumnNoiseDraws(const Napi::CallbackInfo& info) {
+  const uint32_t* w = data<uint32_t>(info[0]);
+  const double* V = data<double>(info[1]);
+  const double* M = data<double>(info[2]);
+  double* out = data<double>(info[3]);
+  const int64_t n = static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength());
+  uint32_t key = kKeyStart;
+  key = mixKey(key, w[0]);
+  key = mixKey(key, kStreamReadNoise);
+  for (int i = 1; i < 6; i++) key = mixKey(key, w[i]);
+  for (int64_t j = 0; j < n; j++) out[j] = static_cast<double>(columnNoise(static_cast<int64_t>(V[j]), static_cast<int64_t>(M[j]), mixKey(key, static_cast<uint32_t>(j))));
   return info.Env().Undefined();
 }
 
@@ -176,6 +194,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mtPairsMap", Napi::Function::New(env, MtPairsMap));
   exports.Set("tileMoments", Napi::Function::New(env, TileMoments));
   exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
+  exports.Set("columnNoiseDraws", Napi::Function::New(env, ColumnNoiseDraws));
   exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
   return exports;
 }

@@ -1,6 +1,7 @@
 // The general path (general.h).
 #include "general.h"
 
+#include "counter_rng.h"
 #include "threads.h"
 
 namespace mx {
@@ -23,14 +24,14 @@ void runGeneral(const Plan& pl, const int32_t* x, int64_t P, double* acc, int th
   const int32_t *unitPos = pl.unitPos.data(), *unitNeg = pl.unitNeg.data();
   const int32_t *tStart = pl.tStart.data(), *tUnit = pl.tUnit.data(), *tCoef = pl.tCoef.data();
   // Linear 1-bit cells, single-ended units, up to 128 rows per read: a column is two popcounts.
-  const bool hot = linear && U == 1 && W <= 2 && !differential && !wantHist;
+  const bool hot = linear && U == 1 && W <= 2 && !differential && !wantHist && !pl.noise;
   const int nThreads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, P)));
   std::mutex histMutex;
   std::vector<double> currentSums(nThreads, 0.0);
   std::vector<int64_t> activeReads(nThreads, 0);
   std::atomic<int64_t> nextPatch{0};
   Pool::get().run(nThreads, [&](int tid) {
-    std::vector<int64_t> colAcc(J), V(J), unitAcc(nUnits);
+    std::vector<int64_t> colAcc(J), V(J), unitAcc(nUnits), noiseV(pl.noise ? J : 0), noiseM(pl.noise ? J : 0);
     std::vector<uint64_t> in(bits * W);
     std::vector<double> T(C);
     std::vector<double> localHist(wantHist ? histBins : 0);
@@ -103,6 +104,29 @@ void runGeneral(const Plan& pl, const int32_t* x, int64_t P, double* acc, int th
 #pragma omp simd
                 for (int64_t j = 0; j < J; j++) Vp[j] += scale * __builtin_popcountll(mw[j] & bw);
               }
+            }
+            if (pl.noise) {
+              // Read noise (docs/model.md §9.3): per column, the per-cell variance and mean summed
+              // over the active rows, then one counter-based normal deviate per (read, column).
+              std::fill(noiseV.begin(), noiseV.end(), 0);
+              std::fill(noiseM.begin(), noiseM.end(), 0);
+              for (int64_t w = 0; w < W; w++) {
+                uint64_t bw = b[w];
+                while (bw) {
+                  const int bit = __builtin_ctzll(bw);
+                  bw &= bw - 1;
+                  const int64_t cell0 = (rowBase + w * 64 + bit) * J;
+                  const int64_t* nv = pl.noiseV.data() + cell0;
+                  const int64_t* nm = pl.noiseM.data() + cell0;
+                  for (int64_t j = 0; j < J; j++) {
+                    noiseV[j] += nv[j];
+                    noiseM[j] += nm[j];
+                  }
+                }
+              }
+              uint32_t key = kKeyStart;
+              for (uint32_t word : {pl.noiseSeed, kStreamReadNoise, pl.layer, static_cast<uint32_t>(rt), static_cast<uint32_t>(g), static_cast<uint32_t>(k), static_cast<uint32_t>(p)}) key = mixKey(key, word);
+              for (int64_t j = 0; j < J; j++) V[j] += columnNoise(noiseV[j], noiseM[j], mixKey(key, static_cast<uint32_t>(j)));
             }
             int64_t sumV = 0;
             for (int64_t j = 0; j < J; j++) sumV += V[j];

@@ -46,6 +46,15 @@ Napi::Value PrepareLayer(const Napi::CallbackInfo& info) {
   pl->tStart = copyOf<int32_t>(a.Get("termsStart"));
   pl->tUnit = copyOf<int32_t>(a.Get("termsUnit"));
   pl->tCoef = copyOf<int32_t>(a.Get("termsCoef"));
+  pl->layer = static_cast<uint32_t>(num(a, "layer"));
+  pl->noiseSeed = static_cast<uint32_t>(num(a, "noiseSeed"));
+  if (a.Get("noiseVariance").IsTypedArray()) {
+    std::vector<double> v = copyOf<double>(a.Get("noiseVariance"));
+    std::vector<double> m = copyOf<double>(a.Get("noiseMean"));
+    pl->noiseV.assign(v.begin(), v.end());
+    pl->noiseM.assign(m.begin(), m.end());
+    pl->noise = true;
+  }
   Plan& p = *pl;
   {
     const int64_t h = p.m >= 1 ? int64_t(1) << (p.m - 1) : 0, mod = int64_t(1) << p.m;
@@ -64,7 +73,7 @@ Napi::Value PrepareLayer(const Napi::CallbackInfo& info) {
     const int32_t want = pr < p.R ? static_cast<int32_t>(pr) : -1;
     if (p.p2l[pr] != want) p.identityRows = false;
   }
-  if (p.linear) {
+  if (p.linear && !p.noise) {
     // Levels of every cell (faults included), row-major: the tables both fast paths derive from.
     std::vector<uint8_t> lev(p.physRows * p.J);
     p.rowLevelSum.assign(p.physRows, 0);

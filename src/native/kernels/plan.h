@@ -39,6 +39,11 @@ struct Plan {
   std::vector<int64_t> rowLevelSum;
   // physToLogical is the identity on [0, R) (and -1 beyond): the plain row map.
   bool identityRows = true;
+  // Read noise (docs/model.md §9.3; general path only): per physical cell, row-major, the variance
+  // (1/256 LSB^2) and mean (1/256 LSB) of one read; draws keyed by (noiseSeed, layer, rt, g, k, p, j).
+  bool noise = false;
+  uint32_t layer = 0, noiseSeed = 0;
+  std::vector<int64_t> noiseV, noiseM;
 
   // ---- bit-sliced paths
   bool lanesOk = false;     // lanes and row vectors built (buildLanes)
