@@ -9,6 +9,7 @@ import type { MatrixEngine, QuantLayer, QuantNetwork } from '../nn/quant.ts';
 import { adcDenominator, adcSpec, convertFixed, convertSelfRanging, rdiv, type AdcSpec } from './adc.ts';
 import { conductanceTable, type ConductanceTable } from './device.ts';
 import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
+import { irDropConductances } from './irdrop.ts';
 import { plainMapping, type LayerMapping } from './layout.ts';
 import { gemm } from '../nn/ops.ts';
 
@@ -37,7 +38,7 @@ export interface Crossbar {
   table: ConductanceTable;
   mappings: LayerMapping[];
   faults: FaultMap;
-  /** Actual conductance of every physical cell of each layer (faults and nonlinearity included). */
+  /** Actual conductance of every physical cell of each layer (faults, nonlinearity and IR drop included). */
   conductance: Int32Array[];
   adc: AdcSpec[];
   stats: LayerStats[];
@@ -65,7 +66,7 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
     if (f.physRows !== m.layout.physRows || f.physCols !== m.layout.physCols) {
       throw new UnsupportedError(`fault map is ${f.physRows}x${f.physCols} but the layer's physical array is ${m.layout.physRows}x${m.layout.physCols}`, `layer "${m.name}"`);
     }
-    return cellConductances(m, table, f.cells);
+    return irDropConductances(cellConductances(m, table, f.cells), m.layout, table, cfg.tile.irDrop); // §9: unchanged when IR drop is off
   });
   const differential = cfg.tile.signedScheme === 'differential';
   const adc = mappings.map((m, i) => {

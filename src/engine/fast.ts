@@ -44,8 +44,12 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
   }
   const { table } = xb;
   const cells = xb.faults[index]!.cells;
-  const linear = xb.cfg.device.nonlinearityLtp <= 0;
-  const U = linear ? L.cellBits : table.levels - 1;
+  // Per-cell conductances (IR drop, docs/model.md §9): plane u holds bit u of every cell's
+  // conductance (weight 2^u, no gMin term), so the general path sums the same integers.
+  const perCell = xb.cfg.tile.irDrop.enabled;
+  const cellG = xb.conductance[index]!;
+  const linear = !perCell && xb.cfg.device.nonlinearityLtp <= 0;
+  const U = perCell ? Math.max(1, Math.ceil(Math.log2(cellG.reduce((a, b) => Math.max(a, b), 0) + 1))) : linear ? L.cellBits : table.levels - 1;
   const PR = L.parallelRead;
   const W = Math.ceil(PR / 64);
   const J = L.physCols;
@@ -66,13 +70,13 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
         const f = cells[cell];
         const level = f === SA1 ? table.levels - 1 : f === SA0 ? 0 : m.levels[cell]!;
         for (let u = 0; u < U; u++) {
-          const set = linear ? (level >> u) & 1 : level === u + 1 ? 1 : 0;
+          const set = perCell ? (cellG[cell]! >> u) & 1 : linear ? (level >> u) & 1 : level === u + 1 ? 1 : 0;
           if (set) halves[2 * (((((rt * G + g) * U + u) * W + w) * J) + j) + half] |= mask;
         }
       }
     }
   }
-  const planeWeight = Float64Array.from({ length: U }, (_, u) => (linear ? table.dG * 2 ** u : table.levelG[u + 1]! - table.gMin));
+  const planeWeight = Float64Array.from({ length: U }, (_, u) => (perCell ? 2 ** u : linear ? table.dG * 2 ** u : table.levelG[u + 1]! - table.gMin));
   const spec = xb.adc[index]!;
   if (spec.mode === 'self-ranging') throw new UnsupportedError('self-ranging ADC is not supported by the fast engine', 'tile.adcMode');
   const mShift = spec.mode === 'fixed' ? spec.m : 0;
@@ -98,7 +102,7 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
     m: mShift,
     maxCode,
     F,
-    gMin: table.gMin,
+    gMin: perCell ? 0 : table.gMin,
     dG: table.dG,
     step: spec.step,
     units: m.units.pos.length,
