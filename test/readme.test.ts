@@ -1,5 +1,5 @@
 /**
- * The README for users: its config reference is generated from the schema (it must not
+ * The README for users: its config reference (docs/config.md) is generated from the schema (it must not
  * drift), it has exactly two set-up commands, the test command is what CI runs, it stays
  * short, and user documents do not speak in issue numbers.
  */
@@ -13,8 +13,9 @@ const ROOT = join(__dirname, '..');
 describe('README', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const setup = readme.split('## Set up')[1]!.split('```sh')[1]!.split('```')[0]!.trim().split('\n');
-  it('holds the current config reference table', () => {
-    expect(readme).toContain(configReferenceMarkdown());
+  it('links the config reference, and docs/config.md holds the current table', () => {
+    expect(readme).toContain('(docs/config.md)');
+    expect(readFileSync(join(ROOT, 'docs', 'config.md'), 'utf8')).toContain(configReferenceMarkdown());
   });
   it('has exactly two set-up commands: the main job and the tests', () => {
     expect(setup).toHaveLength(2);

@@ -1,4 +1,4 @@
-/** The config reference table (README), generated from the schema so it cannot drift. */
+/** The config reference table (docs/config.md), generated from the schema so it cannot drift. */
 import { configJsonSchema } from './schema.ts';
 
 interface JsonSchemaNode {

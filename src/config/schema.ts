@@ -58,12 +58,12 @@ export const QuantSchema = z
 /** IR drop on the wires of a subarray (docs/model.md §9); off by default. */
 export const IrDropSchema = z
   .strictObject({
-    enabled: z.boolean().default(false).describe('Model the voltage drop on the row and column wires (docs/model.md §9): cells see less than the read voltage, far ones least.'),
-    model: oneOf(['first-order', 'exact'] as const).default('first-order').describe('`first-order`: the effective-conductance approximation (fast, any size); `exact`: nodal analysis of each subarray (slow: a banded Cholesky per subarray).'),
-    wireRowOhm: realIn(0, 1e6).default(2.5).describe('Row (word-line) wire resistance per cell segment, ohms (> 0 when enabled; PytorX IrSolver example: 1/0.4 S).'),
-    wireColOhm: realIn(0, 1e6).default(2.5).describe('Column (bit-line) wire resistance per cell segment, ohms (> 0 when enabled).'),
-    driverOhm: realIn(0, 1e9).default(0.1).describe('Output resistance of a row driver (DAC), ohms (> 0 when enabled; PytorX IrSolver example: 1/10 S).'),
-    senseOhm: realIn(0, 1e9).default(0.1).describe('Input resistance of a column\'s sense amplifier (virtual ground), ohms (> 0 when enabled).'),
+    enabled: z.boolean().default(false).describe('IR drop on the row and column wires (docs/model.md §9).'),
+    model: oneOf(['first-order', 'exact'] as const).default('first-order').describe('`first-order`: effective-conductance approximation (fast); `exact`: nodal analysis of every subarray (a banded Cholesky each; slow).'),
+    wireRowOhm: realIn(0, 1e4).default(2.5).describe('Row (word-line) wire resistance per cell segment, Ω; > 0 when on (PytorX IrSolver example: 2.5 Ω = 1/0.4 S).'),
+    wireColOhm: realIn(0, 1e4).default(2.5).describe('Column (bit-line) wire resistance per cell segment, Ω; > 0 when on.'),
+    driverOhm: realIn(0, 1e4).default(0.1).describe('Output resistance of a row driver, Ω; > 0 when on (PytorX IrSolver example: 0.1 Ω = 1/10 S).'),
+    senseOhm: realIn(0, 1e4).default(0.1).describe('Input resistance of a column\'s sense amplifier (virtual ground), Ω; > 0 when on.'),
   })
   .describe('IR drop on the crossbar wires.');
 

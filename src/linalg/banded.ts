@@ -49,7 +49,9 @@ export function bandedCholesky(A: BandedMatrix): BandedMatrix {
       const rowJ = j * w;
       const m0 = Math.max(j0, j - b);
       let s = l[rowK + (j - k + b)]!;
-      for (let m = m0; m < j; m++) s -= l[rowK + (m - k + b)]! * l[rowJ + (m - j + b)]!;
+      const pk = rowK + (m0 - k + b);
+      const pj = rowJ + (m0 - j + b);
+      for (let t = 0, len = j - m0; t < len; t++) s -= l[pk + t]! * l[pj + t]!;
       if (j < k) {
         l[rowK + (j - k + b)] = s / l[rowJ + b]!;
       } else {

@@ -8,7 +8,7 @@ export function register(program: Command): void {
       .description('print the resolved config (defaults ← preset ← file ← flags), its JSON Schema, or the presets')
       .option('--schema', 'print the JSON Schema of config files instead')
       .option('--presets', 'list the presets with their sources')
-      .option('--reference', 'print the Markdown reference of every field (as in the README)'),
+      .option('--reference', 'print the Markdown reference of every field (as in docs/config.md)'),
   ).action(async (o: CommonOptions & { schema?: boolean; presets?: boolean; reference?: boolean }) => {
     const [{ configJsonSchema }, { configReferenceMarkdown }, { loadPreset, presetNames }] = await Promise.all([
       import('../../config/schema.ts'),
