@@ -1,10 +1,11 @@
 /**
  * IR drop studies (docs/results/README.md): not part of the tests or of `npm run bench`.
  *
- *   npx tsx src/bench/irdrop-study.ts error --out <dir> [--images n] [--wires 1,2.5,10] [--exact-layers conv1,conv2,fc2]
- *     the first-order model against the exact nodal solver on real VGG8 tiles: per-cell
- *     conductance error, column-current error over real reads, and the accuracy difference
- *     when the exact model replaces the first-order one in the named layers;
+ *   npx tsx src/bench/irdrop-study.ts error --out <dir> [--images n] [--wires 2.5,10] [--exact-layers 0,7] [--accuracy-images n]
+ *     the first-order model against the exact nodal solver on real VGG8 tiles (the first
+ *     subarray of every layer, every subarray of the exact layers): per-cell conductance error,
+ *     column-current error over real reads, and the accuracy difference when the exact model
+ *     replaces the first-order one in the layers given by index (0 = first conv);
  *   npx tsx src/bench/irdrop-study.ts accuracy --out <dir> [--images n] [--rows 64,128,256] [--wires 0,1,2.5,10]
  *     accuracy against subarray rows and wire resistance, with and without MT-map
  *     (`plot --out <dir>` redraws its chart from the saved accuracy.csv).
@@ -59,7 +60,7 @@ function layerInputs(p: Prepared, engine: MatrixEngine, image: number): { x: Int
 async function errorStudy(out: string): Promise<void> {
   const images = Number(arg('images', '4'));
   const wires = numbers(arg('wires', '1,2.5,10'));
-  const exactLayers = arg('exact-layers', 'conv1,conv2,fc2').split(',');
+  const exactLayers = numbers(arg('exact-layers', '0,7')); // compute-layer indices (0 = first conv)
   const accImages = Number(arg('accuracy-images', '100'));
   const progress = terminalProgress();
   const cellRows: string[] = ['wire_ohm,layer,rt,ct,cells,ideal_drop_mean_pct,fo_err_mean_pct,fo_err_p50_pct,fo_err_p99_pct,fo_err_max_pct,solve_s'];
@@ -78,11 +79,9 @@ async function errorStudy(out: string): Promise<void> {
       const m = xb.mappings[li]!;
       const L = m.layout;
       const G = cellConductances(m, xb.table, xb.faults[li]!.cells);
-      const whole = exactLayers.includes(m.name);
-      // Sampled tiles: the first and the last subarray of the layer (all of them for exact layers).
-      const tiles: [number, number][] = whole
-        ? Array.from({ length: L.rowTiles * L.colTiles }, (_, t) => [Math.floor(t / L.colTiles), t % L.colTiles])
-        : [[0, 0], [L.rowTiles - 1, L.colTiles - 1]];
+      const whole = exactLayers.includes(li);
+      // Sampled tiles: the first subarray of the layer (all of them for exact layers).
+      const tiles: [number, number][] = whole ? Array.from({ length: L.rowTiles * L.colTiles }, (_, t) => [Math.floor(t / L.colTiles), t % L.colTiles]) : [[0, 0]];
       const exactLayer = whole ? Int32Array.from(xb.conductance[li]!) : null;
       progress.log(`wire ${wire} Ω, layer ${m.name}: ${tiles.length} subarray(s) ${L.rows}x${L.cols} through the exact solver`);
       for (const [rt, ct] of tiles) {
@@ -155,17 +154,22 @@ async function errorStudy(out: string): Promise<void> {
     // Accuracy: the exact model in the exact layers (first-order elsewhere) against first-order everywhere.
     const first = evalInt(p, makeEngine(xb), 'first-order', progress);
     const mixed: Crossbar = { ...xb, conductance: xb.conductance.map((c, li) => exactOf.get(li) ?? c), stats: xb.stats.map(() => ({ reads: 0, conversions: 0, currentSum: 0 })) };
-    const exact = evalInt(p, makeEngine(mixed), 'exact in ' + exactLayers.join('+'), progress);
+    const exactNames = exactLayers.map((li) => xb.mappings[li]!.name).join('+');
+    const exact = evalInt(p, makeEngine(mixed), 'exact in ' + exactNames, progress);
     let differ = 0;
     for (let i = 0; i < first.predictions.length; i++) if (first.predictions[i] !== exact.predictions[i]) differ++;
-    accRows.push([wire, p.test.count, exactLayers.join('+'), (first.top1 * 100).toFixed(2), (exact.top1 * 100).toFixed(2), differ].join(','));
-    progress.log(`wire ${wire} Ω: first-order ${(first.top1 * 100).toFixed(2)} %, exact in ${exactLayers.join('+')} ${(exact.top1 * 100).toFixed(2)} %, ${differ} predictions differ`);
+    accRows.push([wire, p.test.count, exactNames, (first.top1 * 100).toFixed(2), (exact.top1 * 100).toFixed(2), differ].join(','));
+    progress.log(`wire ${wire} Ω: first-order ${(first.top1 * 100).toFixed(2)} %, exact in ${exactNames} ${(exact.top1 * 100).toFixed(2)} %, ${differ} predictions differ`);
+    await writeErrorFiles(out, cellRows, readRows, accRows, hist); // after every wire resistance
   }
+}
+
+async function writeErrorFiles(out: string, cellRows: string[], readRows: string[], accRows: string[], hist: { wire: number; errPct: number; count: number }[]): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'cell-error.csv'), cellRows.join('\n') + '\n');
   writeFileSync(join(out, 'read-error.csv'), readRows.join('\n') + '\n');
   writeFileSync(join(out, 'accuracy.csv'), accRows.join('\n') + '\n');
-  hist.sort((a, b) => a.wire - b.wire || a.errPct - b.errPct);
+  hist = [...hist].sort((a, b) => a.wire - b.wire || a.errPct - b.errPct);
   writeFileSync(join(out, 'read-error-histogram.csv'), ['wire_ohm,signed_error_pct,reads', ...hist.map((h) => `${h.wire},${h.errPct},${h.count}`)].join('\n') + '\n');
   const svg = await renderVegaLite({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -181,7 +185,7 @@ async function errorStudy(out: string): Promise<void> {
     },
   });
   writeFileSync(join(out, 'read-error.svg'), svg);
-  progress.log(`wrote ${out}/{cell-error,read-error,read-error-histogram,accuracy}.csv and read-error.svg`);
+  process.stderr.write(`wrote ${out}/{cell-error,read-error,read-error-histogram,accuracy}.csv and read-error.svg\n`);
 }
 
 async function accuracyStudy(out: string): Promise<void> {

@@ -20,7 +20,7 @@
  * - `exact` (exactConductances): the nodal equations solved (banded Cholesky), one solve per row.
  */
 import type { IrDropConfig } from '../config/schema.ts';
-import { BandedMatrix, bandedCholesky, choleskySolve } from '../linalg/banded.ts';
+import { BandedMatrix, bandedCholesky, choleskySolve, choleskySolveTail } from '../linalg/banded.ts';
 import type { ConductanceTable } from './device.ts';
 import type { Layout } from './layout.ts';
 
@@ -86,11 +86,12 @@ export function firstOrderTransfer(net: SubarrayNetwork): Float64Array {
 }
 
 /** Node numbering of the nodal equations: cell-major along the shorter side, so the band is 2·min(rows, cols). */
-function nodeIndexer(rows: number, cols: number): { n: number; band: number; node: (i: number, j: number, column: 0 | 1) => number } {
+function nodeIndexer(rows: number, cols: number): { n: number; band: number; byRow: boolean; node: (i: number, j: number, column: 0 | 1) => number } {
   const byRow = cols <= rows;
   return {
     n: 2 * rows * cols,
     band: 2 * Math.min(rows, cols),
+    byRow,
     node: byRow ? (i, j, column) => 2 * (i * cols + j) + column : (i, j, column) => 2 * (j * rows + i) + column,
   };
 }
@@ -99,13 +100,15 @@ function nodeIndexer(rows: number, cols: number): { n: number; band: number; nod
 export interface FactoredNetwork {
   net: SubarrayNetwork;
   L: BandedMatrix;
+  /** Nodes numbered row by row (cell (i, j) before (i, j + 1) before (i + 1, 0)): the sense nodes come last. */
+  byRow: boolean;
   node: (i: number, j: number, column: 0 | 1) => number;
 }
 
 /** Assemble (nodal analysis: one equation per node, Σ conductance·(v − v_neighbour) = injected current) and factor. */
 export function factorNetwork(net: SubarrayNetwork): FactoredNetwork {
   const { rows, cols, g } = net;
-  const { n, band, node } = nodeIndexer(rows, cols);
+  const { n, band, byRow, node } = nodeIndexer(rows, cols);
   const A = new BandedMatrix(n, band);
   const stamp = (a: number, b: number, cond: number) => {
     A.add(a, a, cond);
@@ -122,7 +125,7 @@ export function factorNetwork(net: SubarrayNetwork): FactoredNetwork {
     }
   }
   for (let j = 0; j < cols; j++) A.add(node(rows - 1, j, 1), node(rows - 1, j, 1), 1 / net.senseOhm); // sense amplifier to virtual ground
-  return { net, L: bandedCholesky(A), node };
+  return { net, L: bandedCholesky(A), byRow, node };
 }
 
 /** Sensed column currents, amperes, for row voltages `v` (volts, one per row; 0 = inactive row). */
@@ -134,15 +137,23 @@ export function solveColumnCurrents(f: FactoredNetwork, v: ArrayLike<number>): F
   return Float64Array.from({ length: cols }, (_, j) => x[f.node(rows - 1, j, 1)]! / senseOhm);
 }
 
-/** Exact effective conductances of a subarray, siemens: Geff[i][j] = current of column j per volt on row i alone. */
+/**
+ * Exact effective conductances of a subarray, siemens: Geff[i][j] = current of column j per
+ * volt on row i alone. With the nodes numbered row by row the only nonzero of row i's
+ * right-hand side is its driver node and the sense nodes are the last ones, so each solve
+ * runs forward from the driver node and backward only over the last row (choleskySolveTail).
+ */
 export function exactTransfer(net: SubarrayNetwork): Float64Array {
   const f = factorNetwork(net);
-  const out = new Float64Array(net.rows * net.cols);
-  const v = new Float64Array(net.rows);
-  for (let i = 0; i < net.rows; i++) {
-    v.fill(0);
-    v[i] = 1;
-    out.set(solveColumnCurrents(f, v), i * net.cols);
+  const { rows, cols, driverOhm, senseOhm } = net;
+  const out = new Float64Array(rows * cols);
+  const rhs = new Float64Array(2 * rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const d = f.node(i, 0, 0);
+    rhs.fill(0);
+    rhs[d] = 1 / driverOhm;
+    const x = f.byRow ? choleskySolveTail(f.L, rhs, d, f.node(rows - 1, 0, 0)) : choleskySolve(f.L, rhs);
+    for (let j = 0; j < cols; j++) out[i * cols + j] = x[f.node(rows - 1, j, 1)]! / senseOhm;
   }
   return out;
 }

@@ -65,17 +65,26 @@ export function bandedCholesky(A: BandedMatrix): BandedMatrix {
 
 /** Solve A·x = rhs given the Cholesky factor L of A (forward then backward substitution). Returns x. */
 export function choleskySolve(L: BandedMatrix, rhs: Float64Array): Float64Array {
+  return choleskySolveTail(L, rhs, 0, 0);
+}
+
+/**
+ * Solve A·x = rhs when rhs[k] = 0 for k < `first` and only x[k] for k ≥ `tail` is wanted:
+ * the forward substitution starts at `first` (y[k] = 0 before it) and the backward one stops
+ * at `tail` (x[k] depends only on y[m], m ≥ k). Entries of the result below `tail` are not x.
+ */
+export function choleskySolveTail(L: BandedMatrix, rhs: Float64Array, first: number, tail: number): Float64Array {
   const { n, band: b } = L;
   const w = b + 1;
   const l = L.data;
   const y = Float64Array.from(rhs);
-  for (let k = 0; k < n; k++) {
+  for (let k = first; k < n; k++) {
     // L·y = rhs
     let s = y[k]!;
-    for (let m = Math.max(0, k - b); m < k; m++) s -= l[k * w + (m - k + b)]! * y[m]!;
+    for (let m = Math.max(first, k - b); m < k; m++) s -= l[k * w + (m - k + b)]! * y[m]!;
     y[k] = s / l[k * w + b]!;
   }
-  for (let k = n - 1; k >= 0; k--) {
+  for (let k = n - 1; k >= tail; k--) {
     // Lᵀ·x = y: column k of L below the diagonal is row k of Lᵀ.
     let s = y[k]!;
     for (let m = k + 1; m <= Math.min(n - 1, k + b); m++) s -= l[m * w + (k - m + b)]! * y[m]!;

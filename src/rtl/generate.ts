@@ -62,7 +62,10 @@ function sha256(text: string): string {
 }
 
 function rtlSubset(config: Pick<Config, 'quant' | 'tile' | 'device'>): RtlConfig {
-  return { quant: { ...config.quant }, tile: { ...config.tile }, device: { ...config.device } };
+  // tile.irDrop is left out: IR drop is a property of the analog wires (docs/model.md §9), not of
+  // the Verilog, so like the fault settings it is neither hashed nor recorded.
+  const { irDrop: _wires, ...tile } = config.tile;
+  return { quant: { ...config.quant }, tile, device: { ...config.device } };
 }
 
 /** Design numbers as JSON (bigints → strings; arrays of terms dropped: they are in the registers section). */
