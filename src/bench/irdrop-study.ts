@@ -6,7 +6,7 @@
  *     subarray of every layer, every subarray of the exact layers): per-cell conductance error,
  *     column-current error over real reads, and the accuracy difference when the exact model
  *     replaces the first-order one in the layers given by index (0 = first conv);
- *   npx tsx src/bench/irdrop-study.ts accuracy --out <dir> [--images n] [--rows 64,128,256] [--wires 0,1,2.5,10]
+ *   npx tsx src/bench/irdrop-study.ts accuracy --out <dir> [--images n] [--rows 64,128,256] [--wires 0,1,2.5,10] [--settings all|clean]
  *     accuracy against subarray rows and wire resistance, with and without MT-map
  *     (`plot --out <dir>` redraws its chart from the saved accuracy.csv).
  *
@@ -151,6 +151,7 @@ async function errorStudy(out: string): Promise<void> {
       if (exactLayer) exactOf.set(li, exactLayer);
     }
     for (const [bin, count] of binCounts) hist.push({ wire, errPct: bin, count });
+    await writeErrorFiles(out, cellRows, readRows, accRows, hist); // the tile errors, before the (slower) accuracy runs
     // Accuracy: the exact model in the exact layers (first-order elsewhere) against first-order everywhere.
     const first = evalInt(p, makeEngine(xb), 'first-order', progress);
     const mixed: Crossbar = { ...xb, conductance: xb.conductance.map((c, li) => exactOf.get(li) ?? c), stats: xb.stats.map(() => ({ reads: 0, conversions: 0, currentSum: 0 })) };
@@ -200,7 +201,8 @@ async function accuracyStudy(out: string): Promise<void> {
   let p: Prepared | null = null;
   for (const tileRows of rowsList) {
     for (const wire of wires) {
-      for (const [faultPct, mitigation] of [[0, 'none'], [rate, 'none'], [rate, 'mt-map']] as const) {
+      const settings = arg('settings', 'all') === 'clean' ? ([[0, 'none']] as const) : ([[0, 'none'], [rate, 'none'], [rate, 'mt-map']] as const);
+      for (const [faultPct, mitigation] of settings) {
         const cfg = config([`tile.rows=${tileRows}`, ...irOverrides(wire), `experiment.images=${images}`, `faults.rate=${faultPct / 100}`, `faults.seed=${seed}`, `mitigation.method=${mitigation}`]);
         p ??= prepare(cfg, progress);
         const t0 = performance.now();
