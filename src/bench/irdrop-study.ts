@@ -10,7 +10,8 @@
  *     accuracy against subarray rows and wire resistance, with and without MT-map
  *     (`plot --out <dir>` redraws its chart from the saved accuracy.csv).
  *
- * Both write CSV files and SVG charts into <dir>, and print what they do.
+ * Both write CSV files and SVG charts into <dir>, and print what they do; `--set 'a.b=v;c.d=w'`
+ * adds config overrides to every point.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ const numbers = (s: string) => s.split(',').map(Number);
 
 /** The default run's array (preset neurosim-v1.4 with 32-row reads, assets/run-default.json) plus `overrides`. */
 function config(overrides: string[]): Config {
-  return resolveConfig({ preset: 'neurosim-v1.4', overrides: ['tile.parallelRead=32', ...overrides].map(parseOverride) });
+  const extra = arg('set', '').split(';').filter((o) => o !== ''); // e.g. --set 'tile.signedScheme=differential'
+  return resolveConfig({ preset: 'neurosim-v1.4', overrides: ['tile.parallelRead=32', ...overrides, ...extra].map(parseOverride) });
 }
 
 function irOverrides(wireOhm: number): string[] {
