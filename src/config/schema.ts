@@ -119,6 +119,18 @@ export const QuantSchema = z
   })
   .describe('Integer quantization of weights and activations.');
 
+/** IR drop on the wires of a subarray (docs/model.md §10); off by default. */
+export const IrDropSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('IR drop on the row and column wires (docs/model.md §10).'),
+    model: oneOf(['first-order', 'exact'] as const).default('first-order').describe('`first-order`: effective-conductance approximation (fast); `exact`: nodal analysis of every subarray (a banded Cholesky each; slow).'),
+    wireRowOhm: realIn(0, 1e4).default(2.5).describe('Row (word-line) wire resistance per cell segment, Ω; > 0 when on (PytorX IrSolver example: 2.5 Ω = 1/0.4 S).'),
+    wireColOhm: realIn(0, 1e4).default(2.5).describe('Column (bit-line) wire resistance per cell segment, Ω; > 0 when on.'),
+    driverOhm: realIn(0, 1e4).default(0.1).describe('Output resistance of a row driver, Ω; > 0 when on (PytorX IrSolver example: 0.1 Ω = 1/10 S).'),
+    senseOhm: realIn(0, 1e4).default(0.1).describe('Input resistance of a column\'s sense amplifier (virtual ground), Ω; > 0 when on.'),
+  })
+  .describe('IR drop on the crossbar wires.');
+
 export const TileSchema = z
   .strictObject({
     rows: intIn(2, 4096).default(128).describe('Rows (word lines) of one crossbar subarray.'),
@@ -132,6 +144,7 @@ export const TileSchema = z
     adcCalibrationImages: intIn(1, 10000).default(8).describe('fixed-calibrated ADC: calibration images run on the ideal array to set the range.'),
     adcCalibrationPercentile: realIn(50, 100).default(99).describe('fixed-calibrated ADC: the full scale is this percentile of the ideal column currents.'),
     colsPerAdc: intIn(1, 4096).default(8).describe('Columns sharing one ADC through a column multiplexer.'),
+    irDrop: IrDropSchema.prefault({}),
   })
   .describe('One crossbar subarray and its periphery.');
 
@@ -270,6 +283,12 @@ export const ConfigSchema = z
     if (c.tile.colsPerAdc > c.tile.cols) {
       ctx.addIssue({ code: 'custom', path: ['tile', 'colsPerAdc'], message: `must be ≤ tile.cols (${c.tile.cols}), got ${c.tile.colsPerAdc}`, input: c.tile.colsPerAdc });
     }
+    if (c.tile.irDrop.enabled) {
+      for (const key of ['wireRowOhm', 'wireColOhm', 'driverOhm', 'senseOhm'] as const) {
+        const v = c.tile.irDrop[key];
+        if (!(v > 0)) ctx.addIssue({ code: 'custom', path: ['tile', 'irDrop', key], message: `must be > 0 ohms when tile.irDrop.enabled is true, got ${v}`, input: v });
+      }
+    }
     if (c.tile.cellBits > c.quant.weightBits) {
       ctx.addIssue({ code: 'custom', path: ['tile', 'cellBits'], message: `must be ≤ quant.weightBits (${c.quant.weightBits}), got ${c.tile.cellBits}`, input: c.tile.cellBits });
     }
@@ -338,6 +357,7 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type TileConfig = Config['tile'];
 export type DeviceConfig = Config['device'];
 export type FaultConfig = Config['faults'];
+export type IrDropConfig = Config['tile']['irDrop'];
 export type CostConfig = Config['cost'];
 export type Mitigation = (typeof MITIGATIONS)[number];
 export type AdcMode = (typeof ADC_MODES)[number];

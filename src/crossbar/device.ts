@@ -24,7 +24,7 @@ export function ltpFraction(pulses: number, maxPulses: number, nonlinearity: num
   return (1 - Math.exp(-pulses / A)) / (1 - Math.exp(-maxPulses / A));
 }
 
-export function conductanceTable(cfg: Pick<Config, 'tile' | 'device'>): ConductanceTable {
+export function conductanceTable(cfg: { tile: Pick<Config['tile'], 'cellBits'>; device: Config['device'] }): ConductanceTable {
   const levels = 2 ** cfg.tile.cellBits;
   const gMax = cfg.device.conductanceLsbPerGmax;
   const dG = Math.round((gMax - gMax / cfg.device.onOffRatio) / (levels - 1));

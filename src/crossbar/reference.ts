@@ -10,6 +10,7 @@ import { adcDenominator, adcSpec, convertFixed, convertSelfRanging, rdiv, type A
 import { conductanceTable, type ConductanceTable } from './device.ts';
 import { columnNoise, effectConductances, loadLevelTable, noiseTables, perCellEffects, readKey, readNoiseOn } from './effects.ts';
 import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
+import { irDropConductances } from './irdrop.ts';
 import { plainMapping, type LayerMapping } from './layout.ts';
 import { gemm } from '../nn/ops.ts';
 
@@ -38,7 +39,7 @@ export interface Crossbar {
   table: ConductanceTable;
   mappings: LayerMapping[];
   faults: FaultMap;
-  /** Actual conductance of every physical cell of each layer (faults and nonlinearity included). */
+  /** Actual conductance of every physical cell of each layer (faults, nonlinearity and IR drop included). */
   conductance: Int32Array[];
   adc: AdcSpec[];
   stats: LayerStats[];
@@ -46,7 +47,7 @@ export interface Crossbar {
   currentHistogram?: Float64Array[];
   /** Read noise per layer (docs/model.md §9.3): per-cell variance (1/256 LSB²) and mean (1/256 LSB) of one read; null = off. */
   noise: { variance: Float64Array; mean: Float64Array }[] | null;
-  /** Cells hold arbitrary conductances (programming scheme, variation, drift: docs/model.md §9), not only the level table's. */
+  /** Cells hold arbitrary conductances (programming scheme, variation, drift, IR drop: docs/model.md §9), not only the level table's. */
   perCell: boolean;
 }
 
@@ -72,7 +73,8 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
     if (f.physRows !== m.layout.physRows || f.physCols !== m.layout.physCols) {
       throw new UnsupportedError(`fault map is ${f.physRows}x${f.physCols} but the layer's physical array is ${m.layout.physRows}x${m.layout.physCols}`, `layer "${m.name}"`);
     }
-    return perCell ? effectConductances(cfg, table, m.levels, f.cells, i, levelTable) : cellConductances(m, table, f.cells);
+    // §9: per-cell effects first, then IR drop (unchanged when it is off)
+    return irDropConductances(perCell ? effectConductances(cfg, table, m.levels, f.cells, i, levelTable) : cellConductances(m, table, f.cells), m.layout, table, cfg.tile.irDrop);
   });
   const noise = readNoiseOn(cfg) ? conductance.map((G) => noiseTables(cfg, table, G)) : null;
   const differential = cfg.tile.signedScheme === 'differential';
@@ -86,7 +88,7 @@ export function buildCrossbar(qn: QuantNetwork, cfg: Config, opts: CrossbarOptio
     return adcSpec(cfg.tile.adcMode, cfg.tile.adcBits, table, fullScale, differential);
   });
   const stats = mappings.map(() => ({ reads: 0, conversions: 0, currentSum: 0 }));
-  return { cfg, table, mappings, faults, conductance, adc, stats, noise, perCell };
+  return { cfg, table, mappings, faults, conductance, adc, stats, noise, perCell: perCell || cfg.tile.irDrop.enabled };
 }
 
 /**

@@ -10,8 +10,9 @@
  * - linear device, 1-bit cells, fixed ADC (single-ended units or differential pairs): that
  *   GEMM minus a correction computed on bit planes: the shift's remainder (the parity of the
  *   active rows for m = 1) and the clamp of the reads that can clamp (at either end for pairs);
- * - anything else (multi-bit cells with a fixed ADC, nonlinear devices, current histograms of
- *   other layers): read by read, column by column, with popcounts.
+ * - anything else (multi-bit cells with a fixed ADC, nonlinear devices, IR drop, current
+ *   histograms of other layers): read by read, column by column, with popcounts; under IR drop
+ *   (per-cell conductances, docs/model.md §9) the planes are the bits of each cell's conductance.
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';

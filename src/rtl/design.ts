@@ -50,7 +50,8 @@ export interface ConversionUnit {
 }
 
 /** The config fields the RTL depends on. */
-export type RtlConfig = Pick<Config, 'quant' | 'tile' | 'device'>;
+/** What the RTL is generated from: quant, tile (without IR drop, an analog property of the wires) and device. */
+export type RtlConfig = Pick<Config, 'quant' | 'device'> & { tile: Omit<Config['tile'], 'irDrop'> };
 
 export interface Design {
   readonly options: RtlOptions;

@@ -62,10 +62,12 @@ function sha256(text: string): string {
 }
 
 function rtlSubset(config: Pick<Config, 'quant' | 'tile' | 'device'>): RtlConfig {
-  // The array effects (docs/model.md §9: programming scheme, variation, read noise, drift) are no
-  // part of the RTL: left out, so the design, its hash and its manifest do not depend on them.
+  // Left out, so the design, its hash and its manifest do not depend on them: the array effects
+  // (docs/model.md §9: programming scheme, variation, read noise, drift) and tile.irDrop (§10, a
+  // property of the analog wires); like the fault settings, the RTL does not model them.
   const { programming: _p, variation: _v, readNoise: _n, drift: _d, readTimeSeconds: _t, ...device } = config.device;
-  return { quant: { ...config.quant }, tile: { ...config.tile }, device: device as RtlConfig['device'] };
+  const { irDrop: _wires, ...tile } = config.tile;
+  return { quant: { ...config.quant }, tile, device: device as RtlConfig['device'] };
 }
 
 /** Design numbers as JSON (bigints → strings; arrays of terms dropped: they are in the registers section). */

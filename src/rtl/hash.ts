@@ -35,7 +35,11 @@ export interface RtlHashed {
   device: unknown;
 }
 
-/** The config hash of generated RTL: configHash of { quant, tile, device } only. */
+/**
+ * The config hash of generated RTL: configHash of { quant, tile, device } only, without
+ * `tile.irDrop` (IR drop is a property of the analog wires, docs/model.md §10, not of the Verilog).
+ */
 export function rtlConfigHash(config: RtlHashed): string {
-  return configHash({ quant: config.quant, tile: config.tile, device: config.device });
+  const { irDrop: _wires, ...tile } = config.tile as Record<string, unknown>;
+  return configHash({ quant: config.quant, tile, device: config.device });
 }
