@@ -230,15 +230,16 @@ export function forwardBackward(net: Network, num: TrainNumerics, images: Float3
       grads[2 * c] = Float32Array.from(dW64);
       grads[2 * c + 1] = db;
       if (i > 0) {
-        // dCols[q][r] = Σ_o dY[o][q]·W[o][r]: gemm over o with W transposed to [R][O].
+        // dCols[r][q] = Σ_o W[o][r]·dY[o][q]: gemm over o, W transposed to [R][O], dY as [B·P][O]
+        // (R outputs of B·P patches: the forward GEMM's shape, which the kernel is tuned for).
         const wT = transpose(sv.weff!, O, R);
-        const dCols64 = new Float64Array(BP * R);
-        gemm(dyT, wT, O, R, BP, dCols64);
+        const dCols64 = new Float64Array(R * BP);
+        gemm(wT, dyT, O, BP, R, dCols64);
         const inS = sv.inShape;
         dx = Array.from({ length: B }, (_, n) => {
           const g = new Float32Array(inS.c * inS.h * inS.w);
-          if (cl.kind === 'conv') col2im(dCols64, n * P * R, inS, cl, g);
-          else for (let r = 0; r < R; r++) g[r] = dCols64[n * R + r]!;
+          if (cl.kind === 'conv') col2im(dCols64, BP, n * P, inS, cl, g);
+          else for (let r = 0; r < R; r++) g[r] = dCols64[r * BP + n]!;
           return g;
         });
       }
@@ -262,21 +263,25 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   return t;
 }
 
-/** Adds patch gradients (patch-major, from `offset`) back onto the CHW input: the adjoint of im2col. */
-function col2im(dCols: Float64Array, offset: number, s: Shape, l: ComputeLayer & { kind: 'conv' }, g: Float32Array): void {
+/**
+ * Adds patch gradients back onto the CHW input: the adjoint of im2col. `dCols` is row-major
+ * [R][stride]; this image's patches are columns first … first + P − 1.
+ */
+function col2im(dCols: Float64Array, stride: number, first: number, s: Shape, l: ComputeLayer & { kind: 'conv' }, g: Float32Array): void {
   const outH = Math.floor((s.h + l.pads[0] + l.pads[2] - l.kH) / l.strideH) + 1;
   const outW = Math.floor((s.w + l.pads[1] + l.pads[3] - l.kW) / l.strideW) + 1;
-  let k = offset;
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      for (let c = 0; c < l.inC; c++) {
-        for (let ky = 0; ky < l.kH; ky++) {
+  let r = 0;
+  for (let c = 0; c < l.inC; c++) {
+    for (let ky = 0; ky < l.kH; ky++) {
+      for (let kx = 0; kx < l.kW; kx++, r++) {
+        const row = r * stride + first;
+        for (let oy = 0; oy < outH; oy++) {
           const iy = oy * l.strideH - l.pads[0] + ky;
-          const rowOk = iy >= 0 && iy < s.h;
+          if (iy < 0 || iy >= s.h) continue;
           const base = (c * s.h + iy) * s.w;
-          for (let kx = 0; kx < l.kW; kx++, k++) {
+          for (let ox = 0; ox < outW; ox++) {
             const ix = ox * l.strideW - l.pads[1] + kx;
-            if (rowOk && ix >= 0 && ix < s.w) g[base + ix]! += dCols[k]!;
+            if (ix >= 0 && ix < s.w) g[base + ix]! += dCols[row + oy * outW + ox]!;
           }
         }
       }
