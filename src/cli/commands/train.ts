@@ -39,7 +39,8 @@ export function register(program: Command): void {
       .option('--checkpoint <file>', 'checkpoint file (written every --checkpoint-every steps and at the end)')
       .option('--checkpoint-every <n>', 'steps between checkpoints', '50')
       .option('--resume', 'continue from --checkpoint')
-      .requiredOption('--out <file.onnx>', 'the trained model, ONNX'),
+      .requiredOption('--out <file.onnx>', 'the trained model, ONNX')
+      .option('--json', 'print the result as JSON'),
     ['model', 'data', 'images', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: TrainFlags) => {
     const [{ readCifar10, CIFAR10_PIXELS }, { existsSync }, { loadInputs, prepare }, { configuredFaults }, { networkLayerShapes }, { train, checkTrainOptions, checkResume }, { crossbarAccuracy }, { exportOnnx }, { writeAtomic }] = await Promise.all([
