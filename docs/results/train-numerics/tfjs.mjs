@@ -18,5 +18,6 @@ const y = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 10), 'in
 const fwd = () => { let h = x; for (let i = 0; i < 6; i++) { h = tf.relu(tf.conv2d(h, W[i], 1, 'same')); if (i % 2) h = tf.maxPool(h, 2, 2, 'valid'); } h = tf.reshape(h, [B, 4096]); h = tf.relu(tf.matMul(h, F1)); return tf.losses.softmaxCrossEntropy(y, tf.matMul(h, F2)); };
 const time = (f, n) => { f(); const t = performance.now(); for (let k = 0; k < n; k++) f(); return (performance.now() - t) / n; };
 const tf_ = time(() => tf.tidy(() => fwd().dataSync()), reps);
+console.log(JSON.stringify({ backend, B, forwardMsPerImage: +(tf_ / B).toFixed(2) }));
 let tb = NaN; try { tb = time(() => tf.tidy(() => { const g = tf.variableGrads(fwd); Object.values(g.grads).forEach((t) => t.dataSync()); }), reps); } catch (e) { console.log('backward failed:', e.message.split('\n')[0]); }
 console.log(JSON.stringify({ backend, B, forwardMsPerImage: +(tf_ / B).toFixed(2), fwdBwdMsPerImage: +(tb / B).toFixed(2) }));
