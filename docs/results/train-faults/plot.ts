@@ -1,5 +1,5 @@
-// Joins the sweep (none, mt-map, hosseini) and the fault-aware retraining runs of run.sh into
-// results.csv and accuracy.svg. Run: npx tsx docs/results/train-faults/plot.ts OUTDIR
+// Joins the sweeps (none, mt-map, hosseini) and the fault-aware retrained models' evaluations
+// of run.sh into results.csv and accuracy.svg. Run: npx tsx docs/results/train-faults/plot.ts OUTDIR
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accuracyChart, type AccuracyPoint } from '../../../src/report/plot.ts';
@@ -7,21 +7,26 @@ import { accuracyChart, type AccuracyPoint } from '../../../src/report/plot.ts';
 const dir = process.argv[2]!;
 const here = new URL('.', import.meta.url).pathname;
 const rows: { method: string; ratio: string; ratePct: number; images: number; correct: number; top1: number; trainSeconds: number | null }[] = [];
-const [head, ...lines] = readFileSync(join(dir, 'sweep', 'sweep.csv'), 'utf8').trim().split('\n');
-const col = head!.split(',');
-for (const line of lines) {
-  const v = Object.fromEntries(line.split(',').map((x, i) => [col[i]!, x]));
-  rows.push({ method: v.mitigation!, ratio: v.ratio!, ratePct: +(100 * Number(v.rate)).toPrecision(6), images: +v.images!, correct: +v.correct!, top1: +v.top1!, trainSeconds: null });
+for (const sweep of readdirSync(dir).filter((f) => f.startsWith('sweep') && !f.includes('.'))) {
+  const [head, ...lines] = readFileSync(join(dir, sweep, 'sweep.csv'), 'utf8').trim().split('\n');
+  const col = head!.split(',');
+  for (const line of lines) {
+    const v = Object.fromEntries(line.split(',').map((x, i) => [col[i]!, x]));
+    rows.push({ method: v.mitigation!, ratio: v.ratio!, ratePct: +(100 * Number(v.rate)).toPrecision(6), images: +v.images!, correct: +v.correct!, top1: +v.top1!, trainSeconds: null });
+  }
 }
-for (const f of readdirSync(dir).filter((f) => f.startsWith('train-') && f.endsWith('.json'))) {
-  const [rate, ratio] = f.slice('train-'.length, -'.json'.length).split('-');
-  const j = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-  rows.push({ method: 'retrained (fault-aware)', ratio: ratio!.replace('_', ':'), ratePct: +rate!, images: j.crossbarAfter.images, correct: j.crossbarAfter.correct, top1: j.crossbarAfter.top1, trainSeconds: j.seconds });
+// Retrained models: `memxbar eval --crossbar --json` on the sweep's images (eval-*.json), training time from train-*.json.
+for (const f of readdirSync(dir).filter((f) => f.startsWith('eval-') && f.endsWith('.json'))) {
+  const tag = f.slice('eval-'.length, -'.json'.length);
+  const [rate, ratio] = tag.split('-');
+  const e = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  const t = JSON.parse(readFileSync(join(dir, `train-${tag}.json`), 'utf8'));
+  rows.push({ method: 'retrained (fault-aware)', ratio: ratio!.replace('_', ':'), ratePct: +rate!, images: e.crossbar.images, correct: e.crossbar.correct, top1: e.crossbar.top1, trainSeconds: t.seconds });
 }
 // A retrained model on a fault-free array is the starting model: its 0 % point is none's.
 for (const r of rows.filter((r) => r.method === 'none' && r.ratePct === 0)) rows.push({ ...r, method: 'retrained (fault-aware)', trainSeconds: 0 });
 rows.sort((a, b) => a.ratio.localeCompare(b.ratio) || a.method.localeCompare(b.method) || a.ratePct - b.ratePct);
 writeFileSync(join(here, 'results.csv'), 'method,ratio,rate_pct,images,correct,top1,train_seconds\n' + rows.map((r) => [r.method, r.ratio, r.ratePct, r.images, r.correct, r.top1.toFixed(4), r.trainSeconds ?? ''].join(',')).join('\n') + '\n');
 const points: AccuracyPoint[] = rows.map((r) => ({ ratePct: r.ratePct, series: r.method, panel: `SA1:SA0 = ${r.ratio}`, mean: 100 * r.top1, lo: 100 * r.top1, hi: 100 * r.top1 }));
-writeFileSync(join(here, 'accuracy.svg'), await accuracyChart(points, 'VGG8-w0.5, offset mapping, 32-row reads: 200 test images, fault seed 1'));
+writeFileSync(join(here, 'accuracy.svg'), await accuracyChart(points, 'VGG8-w0.5, offset mapping, 32-row reads: 40 test images, fault seed 1'));
 console.log(rows.map((r) => `${r.method} ${r.ratio} ${r.ratePct}% ${(100 * r.top1).toFixed(1)}${r.trainSeconds ? ` (${r.trainSeconds} s)` : ''}`).join('\n'));
