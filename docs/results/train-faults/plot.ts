@@ -1,6 +1,6 @@
 // Joins the sweeps (none, mt-map, hosseini) and the fault-aware retrained models' evaluations
 // of run.sh into results.csv and accuracy.svg. Run: npx tsx docs/results/train-faults/plot.ts OUTDIR
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accuracyChart, type AccuracyPoint } from '../../../src/report/plot.ts';
 
@@ -15,14 +15,19 @@ for (const sweep of readdirSync(dir).filter((f) => f.startsWith('sweep') && !f.i
     rows.push({ method: v.mitigation!, ratio: v.ratio!, ratePct: +(100 * Number(v.rate)).toPrecision(6), images: +v.images!, correct: +v.correct!, top1: +v.top1!, trainSeconds: null });
   }
 }
-// Retrained models: `memxbar eval --crossbar --json` on the sweep's images (eval-*.json), training time from train-*.json.
-for (const f of readdirSync(dir).filter((f) => f.startsWith('eval-') && f.endsWith('.json'))) {
-  const tag = f.slice('eval-'.length, -'.json'.length);
+// Retrained models: the crossbar accuracy `memxbar train` printed after training when it ran on
+// the sweeps' 40 images, else `memxbar eval --crossbar --json` of the model on them (eval-*.json).
+for (const f of readdirSync(dir).filter((f) => f.startsWith('train-') && f.endsWith('.json'))) {
+  const tag = f.slice('train-'.length, -'.json'.length);
   const [rate, ratio] = tag.split('-');
-  const e = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-  const t = JSON.parse(readFileSync(join(dir, `train-${tag}.json`), 'utf8'));
-  rows.push({ method: 'retrained (fault-aware)', ratio: ratio!.replace('_', ':'), ratePct: +rate!, images: e.crossbar.images, correct: e.crossbar.correct, top1: e.crossbar.top1, trainSeconds: t.seconds });
+  const t = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  const evalFile = join(dir, `eval-${tag}.json`);
+  const a = existsSync(evalFile) ? JSON.parse(readFileSync(evalFile, 'utf8')).crossbar : t.crossbarAfter;
+  rows.push({ method: 'retrained (fault-aware)', ratio: ratio!.replace('_', ':'), ratePct: +rate!, images: a.images, correct: a.correct, top1: a.top1, trainSeconds: t.seconds });
 }
+// A fault-free array has no SA1:SA0 ratio: the sweep runs 0 % once; it is drawn in every panel.
+const ratios = [...new Set(rows.map((r) => r.ratio))];
+for (const r of rows.filter((r) => r.ratePct === 0)) for (const ratio of ratios) if (!rows.some((x) => x.method === r.method && x.ratio === ratio && x.ratePct === 0)) rows.push({ ...r, ratio });
 // A retrained model on a fault-free array is the starting model: its 0 % point is none's.
 for (const r of rows.filter((r) => r.method === 'none' && r.ratePct === 0)) rows.push({ ...r, method: 'retrained (fault-aware)', trainSeconds: 0 });
 rows.sort((a, b) => a.ratio.localeCompare(b.ratio) || a.method.localeCompare(b.method) || a.ratePct - b.ratePct);
