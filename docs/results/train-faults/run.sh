@@ -1,6 +1,6 @@
 #!/bin/sh
 # Accuracy at 2.5 % and 10 % stuck cells, SA1:SA0 5:1 and 1:5, fault seed 1, on 40 test images:
-# none and hosseini (memxbar sweep) and fault-aware retraining (memxbar train on that map; at
+# none, mt-map and hosseini (memxbar sweep) and fault-aware retraining (memxbar train on that map; at
 # 10 % it reported on 200 images, so the model is evaluated again on the 40). Run from the
 # project root; the commands are independent (they ran side by side):
 #   sh docs/results/train-faults/run.sh /path/to/data_batch_1.bin OUTDIR
@@ -22,3 +22,4 @@ for ratio in 5:1 1:5; do
 done
 node bin/memxbar.js sweep $COMMON --images 40 --rates 0,2.5 --ratios 5:1,1:5 --seeds 1 --mitigations none,hosseini --out "$OUT/sweep-b" -q
 node bin/memxbar.js sweep $COMMON --images 40 --rates 10 --ratios 5:1,1:5 --seeds 1 --mitigations none,hosseini --out "$OUT/sweep-c" -q
+node bin/memxbar.js sweep $COMMON --images 40 --rates 2.5,10 --ratios 5:1,1:5 --seeds 1 --mitigations mt-map --out "$OUT/sweep-d" -q
