@@ -48,7 +48,7 @@ export const FIELD_FLAGS: FieldFlag[] = [
   { flags: '--ratio <a:b>', key: 'ratio', path: 'faults.sa1Sa0Ratio', description: 'SA1:SA0 ratio, e.g. 5:1', parse: str },
   { flags: '--fault-seed <n>', key: 'faultSeed', path: 'faults.seed', description: 'seed of the fault map', parse: num },
   { flags: '--fault-map <csv>', key: 'faultMap', path: 'faults.mapFile', description: 'load a fault map instead of drawing one', parse: str },
-  { flags: '--mitigation <name>', key: 'mitigation', path: 'mitigation.method', description: 'none | mt-stats | mt-map | pytorx | zhang', parse: str },
+  { flags: '--mitigation <name>', key: 'mitigation', path: 'mitigation.method', description: MITIGATIONS.join(' | '), parse: str },
 ];
 
 export function addConfigOptions(cmd: Command, fields: string[] = FIELD_FLAGS.map((f) => f.key)): Command {

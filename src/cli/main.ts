@@ -16,6 +16,7 @@ import { register as registerSynth } from './commands/synth.ts';
 import { register as registerCost } from './commands/cost.ts';
 import { register as registerCosim } from './commands/cosim.ts';
 import { register as registerRun } from './commands/run.ts';
+import { register as registerTrain } from './commands/train.ts';
 
 export { VERSION };
 
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(memxbar --help lists the commands)');
-  for (const register of [registerRun, registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCosim, registerCost, registerConfig, registerBench]) register(program);
+  for (const register of [registerRun, registerEval, registerSweep, registerFaults, registerGen, registerSynth, registerCosim, registerCost, registerTrain, registerConfig, registerBench]) register(program);
   return program;
 }
 

@@ -226,7 +226,7 @@ export const FaultSchema = z
 
 export const MitigationSchema = z
   .strictObject({
-    method: oneOf(MITIGATIONS).default('none').describe('none, mt-stats (MT from the expected fault statistics), mt-map (MT from the fault map), pytorx (digital correction with the fault map), zhang (Zhang et al.: row permutation, column flipping and value-range reduction).'),
+    method: oneOf(MITIGATIONS).default('none').describe('none; MT from the fault statistics (mt-stats) or the map (mt-map); pytorx (digital correction); zhang (Zhang et al.\'s transformations); hosseini (fault-free bits approximate each weight). docs/mt.md'),
     activityImages: intIn(1, 10000).default(500).describe('Calibration images used to measure each row\'s input activity (MT weighs errors by it).'),
     valueRangeParts: intIn(1, 16).default(3).describe('zhang only: value-range reduction splits every stored value evenly over this many weight columns of fewer slices, summed by the shift-add (1 = none; the fault map covers the larger array).'),
   })

@@ -2,12 +2,13 @@
  * One entry point for every mitigation (docs/mt.md): the mappings of all layers of a
  * network for a config and a fault map. Map-aware methods read the fault map as a chip
  * test would give it; the others see only the config. Each method lives in its own module:
- * mt.ts (mt-stats, mt-map; with pairs.ts and offset.ts), zhang.ts, pytorx.ts.
+ * mt.ts (mt-stats, mt-map; with pairs.ts and offset.ts), zhang.ts, pytorx.ts, hosseini.ts.
  */
 import type { Config } from '../config/schema.ts';
 import type { FaultMap } from '../crossbar/faults.ts';
 import { buildMapping, layerLayout, plainMapping, weightParts, type LayerMapping } from '../crossbar/layout.ts';
 import type { QuantNetwork } from '../nn/quant.ts';
+import { hosseiniPlan } from './hosseini.ts';
 import type { RowActivity } from './row-activity.ts';
 import { mtMapPlan, mtStatsPlan } from './mt.ts';
 import { pytorxMapping } from './pytorx.ts';
@@ -31,6 +32,8 @@ export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMa
         return buildMapping(q, L, zhangPlan({ q, L, activity: activity()[i]!, cells, stats }));
       case 'pytorx':
         return pytorxMapping(q, L, cells);
+      case 'hosseini':
+        return buildMapping(q, L, hosseiniPlan(q, L, cells));
     }
   });
 }

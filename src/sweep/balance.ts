@@ -64,6 +64,8 @@ export const MEASURED_COST: Record<Mitigation, { mapNsPerWeight: number[]; infer
   'mt-map': { mapNsPerWeight: [318, 419, 999, 1206], inferNsPerMac: [1.31, 1.341, 1.537, 1.718] },
   pytorx: { mapNsPerWeight: [2256, 2420, 2445, 2454], inferNsPerMac: [1.19, 1.895, 1.698, 1.939] },
   zhang: { mapNsPerWeight: [2096, 2775, 2552, 3304], inferNsPerMac: [2.632, 3.537, 3.685, 5.688] },
+  // measure-hosseini.jsonl (MITS=none,hosseini: the first point's one-time work falls on none).
+  hosseini: { mapNsPerWeight: [300, 466, 660, 822], inferNsPerMac: [1.117, 1.254, 1.18, 1.497] },
 };
 
 /** Linear interpolation in the measured rates; clamped at the ends (rates above 50 % cost as 50 %). */

@@ -101,10 +101,10 @@ export function sweepKey(cfg: Config, spec: SweepSpec): string {
 
 /**
  * Mitigations by how long programming a crossbar takes (higher = longer): MT-map searches every
- * stuck weight's encoding and runs the covariance descent; Zhang and PytorX read the fault map
- * once per weight; MT-stats and the plain mapping do not read it (docs/mt.md).
+ * stuck weight's encoding and runs the covariance descent; Zhang, PytorX and Hosseini et al.'s
+ * approximation read the fault map once per weight; MT-stats and the plain mapping do not read it (docs/mt.md).
  */
-const PROGRAMMING_RANK: Record<Mitigation, number> = { none: 0, 'mt-stats': 1, pytorx: 2, zhang: 3, 'mt-map': 4 };
+const PROGRAMMING_RANK: Record<Mitigation, number> = { none: 0, 'mt-stats': 1, hosseini: 2, pytorx: 3, zhang: 4, 'mt-map': 5 };
 
 export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count: 1 }, progress: Progress = silentProgress): SweepResult {
   if (spec.images > p.test.count) throw new DataError(`the sweep asks for ${spec.images} images but ${p.test.count} are loaded`, '--images');

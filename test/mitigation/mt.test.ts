@@ -16,7 +16,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { config, tinyQuant } from '../helpers.ts';
 import { saRatio } from '../../src/config/schema.ts';
 
-const METHODS: Mitigation[] = ['none', 'mt-stats', 'mt-map', 'pytorx', 'zhang'];
+const METHODS: Mitigation[] = ['none', 'mt-stats', 'mt-map', 'pytorx', 'zhang', 'hosseini'];
 
 function setup(scheme: 'offset' | 'differential', method: Mitigation, cellBits = 1) {
   const cfg: Config = config({
@@ -37,9 +37,9 @@ describe('every transformation is exact when there are no faults', () => {
       it(`${method}, ${scheme}: the mapping changes, the computed result does not`, () => {
         const { cfg, qn, pixels, size, shapes, activity } = setup(scheme, method, scheme === 'offset' ? 1 : 2);
         // Plans are chosen for a fault map with 20 % stuck cells (PytorX's correction is for the
-        // faults it compensates, and mt-map stores around the stuck cells what they will read,
+        // faults it compensates, and mt-map and hosseini store around the stuck cells what they will read,
         // so both are planned on the fault-free map)…
-        const planFaults = method === 'pytorx' || method === 'mt-map' ? noFaults(shapes) : drawFaults(shapes, 0.2, saRatio('5:1'), 9);
+        const planFaults = method === 'pytorx' || method === 'mt-map' || method === 'hosseini' ? noFaults(shapes) : drawFaults(shapes, 0.2, saRatio('5:1'), 9);
         const mappings = mitigatedMappings(qn, cfg, planFaults, () => activity);
         // …and run on a fault-free array: the result is the exact integer product.
         const xb = buildCrossbar(qn, cfg, { mappings, faults: noFaults(shapes) });

@@ -1,5 +1,5 @@
 // The measurement behind MEASURED_COST (src/sweep/balance.ts); docs/cluster.md says how it was run.
-// Run: MEMXBAR_THREADS=1 npx tsx docs/results/sweep-cost/measure.ts   (MITS=none,none for the warm second pass)
+// Run: MEMXBAR_THREADS=1 npx tsx docs/results/sweep-cost/measure.ts   (MITS=none,none for the warm second pass; MITS=none,hosseini for measure-hosseini.jsonl)
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, parseOverride } from '../../../src/config/load.ts';
 import { prepare } from '../../../src/session/prepare.ts';
