@@ -251,14 +251,14 @@ export const COST_CIRCUITS = ['memxbar', 'neurosim'] as const;
 
 export const CostSchema = z
   .strictObject({
-    circuits: oneOf(COST_CIRCUITS).default('memxbar').describe('Circuit profile of the cost model (docs/cost.md §12): `memxbar` (its own choices) or `neurosim` (NeuroSim V1.3\'s circuits, all options below on).'),
-    senseAmp: oneOf(['voltage', 'current'] as const).nullable().default(null).describe('Column power: `voltage` (cells conduct for the whole read pulse) or `current` (NeuroSim\'s current-mode sense amplifier: column power over its sensing delay); null = the profile\'s.'),
-    clock: oneOf(['rtl', 'sensing'] as const).nullable().default(null).describe('`rtl` (1 GHz, the RTL\'s cycles) or `sensing` (NeuroSim\'s synchronous mode: sensing-delay clock, buffer and H-tree cycles); null = the profile\'s.'),
-    interconnect: oneOf(['full-swing', 'low-swing'] as const).nullable().default(null).describe('Global bus / H-tree signalling; null = the profile\'s.'),
-    leakage: z.boolean().nullable().default(null).describe('Count the leakage of idle tiles (NeuroSim main.cpp); null = the profile\'s.'),
-    floorplan: oneOf(['memxbar', 'neurosim'] as const).nullable().default(null).describe('`memxbar` (every layer once on its own subarrays) or `neurosim` (NeuroSim\'s tile/PE floorplan with its subarray and PE duplication, the "speed-up"); null = the profile\'s.'),
-    positions: oneOf(['padded', 'valid'] as const).nullable().default(null).describe('Convolution positions simulated: `padded` (every output) or `valid` (NeuroSim\'s numInVector; TOPS still counts padded ones); null = the profile\'s.'),
-    validationFactor: z.boolean().nullable().default(null).describe('Multiply energy by NeuroSim\'s post-layout factor zeta (Param.cpp); null = the profile\'s.'),
+    circuits: oneOf(COST_CIRCUITS).default('memxbar').describe('Circuit profile of the cost model (docs/cost.md §12): `memxbar` or `neurosim` (NeuroSim V1.3\'s circuits). Each option below, when not null, overrides the profile.'),
+    senseAmp: oneOf(['voltage', 'current'] as const).nullable().default(null).describe('Column power: `voltage` (cells conduct for the whole read pulse) or `current` (NeuroSim\'s current-mode sense amplifier: power over its sensing delay).'),
+    clock: oneOf(['rtl', 'sensing'] as const).nullable().default(null).describe('`rtl` (1 GHz, the RTL\'s cycles) or `sensing` (NeuroSim\'s synchronous mode: sensing-delay clock, buffer and H-tree cycles).'),
+    interconnect: oneOf(['full-swing', 'low-swing'] as const).nullable().default(null).describe('Global bus / H-tree signalling.'),
+    leakage: z.boolean().nullable().default(null).describe('Count the leakage of idle tiles (NeuroSim main.cpp).'),
+    floorplan: oneOf(['memxbar', 'neurosim'] as const).nullable().default(null).describe('`memxbar` (every layer once on its own subarrays) or `neurosim` (NeuroSim\'s tile/PE floorplan with layer duplication, its "speed-up").'),
+    positions: oneOf(['padded', 'valid'] as const).nullable().default(null).describe('Convolution positions simulated: `padded` (every output) or `valid` (NeuroSim\'s numInVector; TOPS still counts padded ones).'),
+    validationFactor: z.boolean().nullable().default(null).describe('Multiply energy by NeuroSim\'s post-layout factor zeta (Param.cpp).'),
   })
   .describe('Cost model circuit choices.');
 
@@ -271,7 +271,7 @@ export const ConfigSchema = z
     device: DeviceSchema.prefault({}),
     faults: FaultSchema.prefault({}),
     mitigation: MitigationSchema.prefault({}),
-    engine: oneOf(ENGINES).default('fast'),
+    engine: oneOf(ENGINES).default('fast').describe('The reference model (the spec) or the fast native engine; both give the same integers.'),
     experiment: ExperimentSchema.prefault({}),
     tech: TechSchema.prefault({}),
     cost: CostSchema.prefault({}),
