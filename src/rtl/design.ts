@@ -49,7 +49,6 @@ export interface ConversionUnit {
   neg: number;
 }
 
-/** The config fields the RTL depends on. */
 /** What the RTL is generated from: quant, tile (without IR drop, an analog property of the wires) and device. */
 export type RtlConfig = Pick<Config, 'quant' | 'device'> & { tile: Omit<Config['tile'], 'irDrop'> };
 

@@ -10,7 +10,7 @@ import { OPTION_DEFAULTS, type Config } from '../config/schema.ts';
 import { DataError, MemxbarError } from '../errors.ts';
 import { CSR, FAULT_CODE, REG_REGIONS, deriveDesign, type Design, type RtlConfig, type RtlOptions } from './design.ts';
 import { writeOutputs, type OutputOptions } from '../util/output.ts';
-import { rtlConfigHash } from './hash.ts';
+import { rtlConfigHash, rtlInputs } from './hash.ts';
 import { modulesOf, TOP_MODULE } from './modules.ts';
 import { fileHeader, generatorVersion, renderTemplate, type GeneratorStamp } from './render.ts';
 import { termFields } from './tables.ts';
@@ -62,12 +62,7 @@ function sha256(text: string): string {
 }
 
 function rtlSubset(config: Pick<Config, 'quant' | 'tile' | 'device'>): RtlConfig {
-  // Left out, so the design, its hash and its manifest do not depend on them: the array effects
-  // (docs/model.md §9: programming scheme, variation, read noise, drift) and tile.irDrop (§10, a
-  // property of the analog wires); like the fault settings, the RTL does not model them.
-  const { programming: _p, variation: _v, readNoise: _n, drift: _d, readTimeSeconds: _t, ...device } = config.device;
-  const { irDrop: _wires, ...tile } = config.tile;
-  return { quant: { ...config.quant }, tile, device: device as RtlConfig['device'] };
+  return rtlInputs({ quant: config.quant, tile: config.tile, device: config.device }) as RtlConfig;
 }
 
 /** Design numbers as JSON (bigints → strings; arrays of terms dropped: they are in the registers section). */

@@ -36,10 +36,19 @@ export interface RtlHashed {
 }
 
 /**
- * The config hash of generated RTL: configHash of { quant, tile, device } only, without
- * `tile.irDrop` (IR drop is a property of the analog wires, docs/model.md §10, not of the Verilog).
+ * Fields of `tile` and `device` that the Verilog does not model, so neither hashed nor recorded in
+ * the manifest (like the fault settings): IR drop, a property of the analog wires (docs/model.md
+ * §10), and the array effects — programming scheme, variation, read noise, drift (§9).
  */
+const ANALOG_ONLY = { tile: ['irDrop'], device: ['programming', 'variation', 'readNoise', 'drift', 'readTimeSeconds'] } as const;
+
+/** `quant`, `tile` and `device` without the fields of ANALOG_ONLY: what the RTL is generated from. */
+export function rtlInputs<T extends RtlHashed>(config: T): T {
+  const without = (section: unknown, drop: readonly string[]) => Object.fromEntries(Object.entries(section as Record<string, unknown>).filter(([k]) => !drop.includes(k)));
+  return { quant: { ...(config.quant as object) }, tile: without(config.tile, ANALOG_ONLY.tile), device: without(config.device, ANALOG_ONLY.device) } as T;
+}
+
+/** The config hash of generated RTL: configHash of rtlInputs (quant, tile, device without the analog-only fields). */
 export function rtlConfigHash(config: RtlHashed): string {
-  const { irDrop: _wires, ...tile } = config.tile as Record<string, unknown>;
-  return configHash({ quant: config.quant, tile, device: config.device });
+  return configHash(rtlInputs(config));
 }

@@ -117,15 +117,17 @@ describe('memxbar run', () => {
     }
   }, 300_000);
 
-  it('refuses a folder holding files it did not write, and leaves them as they were', async () => {
+  it('refuses a folder where it would replace a file it did not write, and leaves the folder as it was', async () => {
     const dir = tempDir('run-user');
     writeFileSync(join(dir, 'thesis.tex'), 'mine');
+    writeFileSync(join(dir, 'report.md'), 'my notes');
     const r = await runCli('run', '--out', dir, ...SMALL);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^memxbar: error: --out .*: the folder holds 1 entries that memxbar run did not write; give a new or empty folder/);
+    expect(r.stderr).toMatch(/^memxbar: error: --out .*: would overwrite report\.md, which memxbar did not write/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(readdirSync(dir)).toEqual(['thesis.tex']);
+    expect(readdirSync(dir).sort()).toEqual(['report.md', 'thesis.tex']);
     expect(readFileSync(join(dir, 'thesis.tex'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe('my notes');
   });
 
   it('a refused run leaves no folder behind, and a previous report intact', async () => {
