@@ -2,7 +2,10 @@
 import { validateConfig } from '../src/config/load.ts';
 import type { Config, ConfigInput } from '../src/config/schema.ts';
 import type { Network } from '../src/nn/graph.ts';
-import { quantizeNetwork, type QuantNetwork } from '../src/nn/quant.ts';
+import { expect } from 'vitest';
+import { referenceEngine, type Crossbar } from '../src/crossbar/reference.ts';
+import { fastEngine } from '../src/engine/fast.ts';
+import { forwardInt, quantizeImage, quantizeNetwork, type QuantNetwork } from '../src/nn/quant.ts';
 import { Rng } from '../src/util/rng.ts';
 
 export function config(over: ConfigInput = {}): Config {
@@ -56,4 +59,22 @@ export function tinyQuant(seed: number, weightBits = 8, activationBits = 8): { q
   const { float, pixels } = randomImages(net, 6, seed);
   const qn = quantizeNetwork(net, { weightBits, activationBits, calibration: float, percentile: 99.9 });
   return { qn, pixels, size: net.input.channels * net.input.height * net.input.width };
+}
+
+/**
+ * The fast engine on `fast` gives the reference model's integers on `ref` (two crossbars built
+ * alike): every layer's accumulators on the first `images` images, and the read statistics.
+ */
+export function expectFastEqualsReference(qn: QuantNetwork, ref: Crossbar, fast: Crossbar, pixels: Uint8Array, size: number, activationBits: number, threads = 2, images = 2): void {
+  const refE = referenceEngine(ref);
+  const fastE = fastEngine(fast, threads);
+  for (let n = 0; n < images; n++) {
+    const x = quantizeImage(pixels, n * size, size, activationBits);
+    const accsRef: number[][] = [];
+    const accsFast: number[][] = [];
+    forwardInt(qn, x, refE, (_q, acc) => accsRef.push(Array.from(acc)));
+    forwardInt(qn, x, fastE, (_q, acc) => accsFast.push(Array.from(acc)));
+    expect(accsFast).toEqual(accsRef);
+  }
+  expect(fast.stats).toEqual(ref.stats);
 }

@@ -5,12 +5,12 @@ import { conductanceTable } from '../../src/crossbar/device.ts';
 import { columnNoise, effectConductances, incrementalTargets, ltdFraction, noiseTables, parseLevelTable, readKey } from '../../src/crossbar/effects.ts';
 import { drawFaults, SA0, SA1 } from '../../src/crossbar/faults.ts';
 import { buildMapping, layerLayout, plainMapping, plainPlan } from '../../src/crossbar/layout.ts';
-import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts';
+import { buildCrossbar } from '../../src/crossbar/reference.ts';
 import { fastEngine } from '../../src/engine/fast.ts';
 import { native } from '../../src/native/addon.ts';
 import { forwardInt, quantizeImage } from '../../src/nn/quant.ts';
 import { hashKey, normalOf } from '../../src/util/counter-rng.ts';
-import { config, tinyQuant } from '../helpers.ts';
+import { config, tinyQuant, expectFastEqualsReference } from '../helpers.ts';
 
 describe('counter-based draws', () => {
   it('the C++ read-noise draws equal the TypeScript ones', () => {
@@ -182,17 +182,7 @@ describe('reference model = fast engine with every effect on', () => {
           const faults = drawFaults(mappings, c.rate, saRatio('5:1'), c.seed);
           const ref = buildCrossbar(qn, cfg, { mappings, faults });
           const fast = buildCrossbar(qn, cfg, { mappings, faults });
-          const refE = referenceEngine(ref);
-          const fastE = fastEngine(fast, 2);
-          for (let n = 0; n < 2; n++) {
-            const x = quantizeImage(pixels, n * size, size, c.activationBits);
-            const accsRef: number[][] = [];
-            const accsFast: number[][] = [];
-            forwardInt(qn, x, refE, (_q, acc) => accsRef.push(Array.from(acc)));
-            forwardInt(qn, x, fastE, (_q, acc) => accsFast.push(Array.from(acc)));
-            expect(accsFast).toEqual(accsRef);
-          }
-          expect(fast.stats).toEqual(ref.stats);
+          expectFastEqualsReference(qn, ref, fast, pixels, size, c.activationBits, 2);
         },
       ),
       { numRuns: 60, seed: 20261202 },

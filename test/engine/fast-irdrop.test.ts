@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { saRatio } from '../../src/config/schema.ts';
 import { drawFaults } from '../../src/crossbar/faults.ts';
 import { plainMapping } from '../../src/crossbar/layout.ts';
-import { buildCrossbar, referenceEngine } from '../../src/crossbar/reference.ts';
+import { buildCrossbar } from '../../src/crossbar/reference.ts';
 import { fastEngine } from '../../src/engine/fast.ts';
 import { forwardInt, quantizeImage } from '../../src/nn/quant.ts';
-import { config, tinyQuant } from '../helpers.ts';
+import { config, tinyQuant, expectFastEqualsReference } from '../helpers.ts';
 
 describe('fast engine equals the reference model exactly with IR drop on', () => {
   it('over random small networks, configs and wire resistances', () => {
@@ -56,17 +56,7 @@ describe('fast engine equals the reference model exactly with IR drop on', () =>
             ref.currentHistogram = mappings.map(() => new Float64Array(64));
             fast.currentHistogram = mappings.map(() => new Float64Array(64));
           }
-          const refE = referenceEngine(ref);
-          const fastE = fastEngine(fast, 2);
-          for (let n = 0; n < 2; n++) {
-            const x = quantizeImage(pixels, n * size, size, c.activationBits);
-            const accsRef: number[][] = [];
-            const accsFast: number[][] = [];
-            forwardInt(qn, x, refE, (_q, acc) => accsRef.push(Array.from(acc)));
-            forwardInt(qn, x, fastE, (_q, acc) => accsFast.push(Array.from(acc)));
-            expect(accsFast).toEqual(accsRef);
-          }
-          expect(fast.stats).toEqual(ref.stats);
+          expectFastEqualsReference(qn, ref, fast, pixels, size, c.activationBits, 2);
           expect(fast.currentHistogram).toEqual(ref.currentHistogram);
         },
       ),

@@ -19,7 +19,7 @@ import { fastEngine, fastEnginePaths } from '../../src/engine/fast.ts';
 import { native } from '../../src/native/addon.ts';
 import { quantizeNetwork, forwardInt, quantizeImage, type QuantNetwork } from '../../src/nn/quant.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { config, randomImages, tinyNet } from '../helpers.ts';
+import { config, randomImages, tinyNet, expectFastEqualsReference } from '../helpers.ts';
 
 const kernels = native();
 const features = kernels?.setFeatures() ?? { amx: false, avx512: false, avx512vnni: false };
@@ -98,17 +98,7 @@ function runCase(c: Case, seen: Set<string>): void {
   const ref: Crossbar = buildCrossbar(qn, cfg, opts);
   const fast: Crossbar = buildCrossbar(qn, cfg, opts);
   for (const p of fastEnginePaths(fast)) seen.add(p);
-  const refE = referenceEngine(ref);
-  const fastE = fastEngine(fast, c.threads);
-  for (let n = 0; n < 2; n++) {
-    const x = quantizeImage(pixels, n * size, size, c.activationBits);
-    const accsRef: number[][] = [];
-    const accsFast: number[][] = [];
-    forwardInt(qn, x, refE, (_q, acc) => accsRef.push(Array.from(acc)));
-    forwardInt(qn, x, fastE, (_q, acc) => accsFast.push(Array.from(acc)));
-    expect(accsFast).toEqual(accsRef);
-  }
-  expect(fast.stats).toEqual(ref.stats);
+  expectFastEqualsReference(qn, ref, fast, pixels, size, c.activationBits, c.threads);
 }
 
 describe.skipIf(!kernels)('fast engine paths equal the reference model exactly', () => {
