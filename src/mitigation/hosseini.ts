@@ -7,11 +7,11 @@
  * stuck bits stay what they are. No row permutation, no flags, no statistics, no tables.
  */
 import type { Layout, MappingPlan } from '../crossbar/layout.ts';
-import { plainPlan, referenceColumn, weightColumn } from '../crossbar/layout.ts';
+import { plainPlan } from '../crossbar/layout.ts';
 import type { QuantLayer } from '../nn/quant.ts';
 import { bestStored } from './offset.ts';
 import { bestPair } from './pairs.ts';
-import { eff, stuckMasks } from './stuck.ts';
+import { forEachStuckWeight } from './stuck.ts';
 
 /**
  * The plan: the plain mapping, except that each weight whose computed value a stuck cell
@@ -25,43 +25,27 @@ import { eff, stuckMasks } from './stuck.ts';
  */
 export function hosseiniPlan(q: QuantLayer, L: Layout, cells: Uint8Array): MappingPlan {
   const plan = plainPlan(L);
-  const { R, C } = L;
+  const R = L.R;
+  const z = 2 ** (L.weightBits - 1);
   if (L.scheme === 'differential') {
     let pairPos: Int32Array | null = null;
     let pairNeg: Int32Array | null = null;
-    for (let r = 0; r < R; r++) {
-      for (let o = 0; o < C; o++) {
-        const p = stuckMasks(cells, L, r, weightColumn(L, o, 0, 0));
-        const n = stuckMasks(cells, L, r, weightColumn(L, o, 0, 1));
-        if (p.m === 0 && n.m === 0) continue;
-        if (!pairPos || !pairNeg) {
-          pairPos = Int32Array.from(q.qWeight, (w) => Math.max(w, 0));
-          pairNeg = Int32Array.from(q.qWeight, (w) => Math.max(-w, 0));
-        }
-        const best = bestPair(q.qWeight[o * R + r]!, L, p.m, p.v, n.m, n.v);
-        pairPos[o * R + r] = best.xp;
-        pairNeg[o * R + r] = best.xn;
-      }
-    }
+    forEachStuckWeight(L, cells, (r, o, p, n) => {
+      pairPos ??= Int32Array.from(q.qWeight, (w) => Math.max(w, 0));
+      pairNeg ??= Int32Array.from(q.qWeight, (w) => Math.max(-w, 0));
+      const best = bestPair(q.qWeight[o * R + r]!, L, p.m, p.v, n.m, n.v);
+      pairPos[o * R + r] = best.xp;
+      pairNeg[o * R + r] = best.xn;
+    });
     plan.pairPos = pairPos;
     plan.pairNeg = pairNeg;
     return plan;
   }
-  const z = 2 ** (L.weightBits - 1);
   let stored: Int32Array | null = null;
-  for (let r = 0; r < R; r++) {
-    const refRead = Array.from({ length: L.colTiles }, (_, ct) => {
-      const c = stuckMasks(cells, L, r, referenceColumn(L, ct, 0));
-      return eff(z, c.m, c.v);
-    });
-    for (let o = 0; o < C; o++) {
-      const ref = refRead[Math.floor(o / L.outputsPerTile)]!;
-      const c = stuckMasks(cells, L, r, weightColumn(L, o, 0, 0));
-      if (c.m === 0 && ref === z) continue;
-      stored ??= Int32Array.from(q.qWeight, (w) => w + z);
-      stored[o * R + r] = bestStored(q.qWeight[o * R + r]!, z, false, ref, L, c.m, c.v).x;
-    }
-  }
+  forEachStuckWeight(L, cells, (r, o, c, _n, ref) => {
+    stored ??= Int32Array.from(q.qWeight, (w) => w + z);
+    stored[o * R + r] = bestStored(q.qWeight[o * R + r]!, z, false, ref, L, c.m, c.v).x;
+  });
   plan.stored = stored;
   return plan;
 }

@@ -5,7 +5,7 @@
  * `eff(X) = (X & ~m) | v` (an SA1 slice reads level L−1, SA0 level 0). Also: level sums (the
  * energy proxy), the expected error under i.i.d. faults, and the row permutation.
  */
-import type { Layout } from '../crossbar/layout.ts';
+import { referenceColumn, weightColumn, type Layout } from '../crossbar/layout.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer } from '../nn/quant.ts';
 import type { RowActivity } from './row-activity.ts';
@@ -32,8 +32,41 @@ export function stuckMasks(cells: Uint8Array, L: Layout, pr: number, col0: numbe
   return { m, v };
 }
 
-
 export const eff = (X: number, m: number, v: number) => (X & ~m) | v;
+
+/**
+ * Every weight (input r, output o) of the plain mapping whose computed value a stuck cell can
+ * change, in row-major order (r, then o). Offset: `a` holds the weight column's masks and `ref`
+ * what its row's reference column reads (2^(b−1) when fault-free); a weight is visited when
+ * either is hit. Differential: `a` and `b` hold the masks of the pair's G+ and G− cells.
+ */
+export function forEachStuckWeight(
+  L: Layout,
+  cells: Uint8Array,
+  visit: (r: number, o: number, a: { m: number; v: number }, b: { m: number; v: number }, ref: number) => void,
+): void {
+  const z = 2 ** (L.weightBits - 1);
+  const none = { m: 0, v: 0 };
+  for (let r = 0; r < L.R; r++) {
+    if (L.scheme === 'differential') {
+      for (let o = 0; o < L.C; o++) {
+        const p = stuckMasks(cells, L, r, weightColumn(L, o, 0, 0));
+        const n = stuckMasks(cells, L, r, weightColumn(L, o, 0, 1));
+        if (p.m !== 0 || n.m !== 0) visit(r, o, p, n, z);
+      }
+      continue;
+    }
+    const refRead = Array.from({ length: L.colTiles }, (_, ct) => {
+      const c = stuckMasks(cells, L, r, referenceColumn(L, ct, 0));
+      return eff(z, c.m, c.v);
+    });
+    for (let o = 0; o < L.C; o++) {
+      const ref = refRead[Math.floor(o / L.outputsPerTile)]!;
+      const c = stuckMasks(cells, L, r, weightColumn(L, o, 0, 0));
+      if (c.m !== 0 || ref !== z) visit(r, o, c, none, ref);
+    }
+  }
+}
 
 /** Sum of the cell levels of a stored value (∝ its conductance above Gmin: the energy proxy). */
 export function levelSum(X: number, L: Layout): number {
