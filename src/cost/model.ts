@@ -42,6 +42,7 @@ import {
 import { k } from './constants.ts';
 import type { CostCategory, DigitalAreas } from './digital.ts';
 import { techNode, MIN_NMOS_WIDTH_F, minGateAreaM2, type TechNode } from './tech.ts';
+import { sensingCycleParts, type SensingCycleParts } from './neurosim-delay.ts';
 import { BETA, HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, neurosimTransferCycles, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer } from './circuits.ts';
 
 /** A quantity split as NeuroSim reports it, with the items that make up each part. */
@@ -130,6 +131,12 @@ export interface CostResult {
   circuits: Circuits;
   /** Sensing delay of the current-mode sense amplifier at this node and the measured column currents, s. */
   sensingDelayS: number;
+  /**
+   * NeuroSim's synchronous sensing cycle (`clock = sensing`): the sense amplifier's (or SAR's) delay, the
+   * ported switch-matrix / multiplexer / decoder / column-RC / encoder delays (null: not ported for this
+   * node, counted as 0), β when validated, and the resulting clock period, s. null with the RTL clock.
+   */
+  sensingCycle: { senseAmpS: number; parts: SensingCycleParts | null; beta: number; cycleS: number } | null;
   /** Leakage power of one tile, W (0 when leakage is off). */
   tileLeakageW: number;
   /** false: leakage is on but NeuroSim's off current for this node was not read (counted as 0). */
@@ -273,7 +280,20 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
   const sarS = (d.codeBits + 1) * k('sarCycleS');
   // NeuroSim's synchronous clock (main.cpp: clkFreq = min(clkFreq, 1/clkPeriod)): the longest sensing
   // cycle × β when validated (SubArray.cpp CalculateLatency); one column slot per cycle (readLatencyADC = numColMuxed).
-  const senseCycleS = (d.adcKind === 'flash' ? senseS : Math.max(senseS, sarS)) * (circuits.validationFactor ? BETA : 1);
+  // The rest of the cycle (switch matrix or multiplexer and decoder, column RC, encoder) from NeuroSim's
+  // own circuit models (src/cost/neurosim-delay.ts, V1.3 SubArray.cpp CalculateLatency).
+  const senseAmpS = d.adcKind === 'flash' ? senseS : Math.max(senseS, sarS);
+  const parts = sensingCycleParts(t.nodeNm, {
+    rows: cfg.tile.rows,
+    cols: cfg.tile.cols,
+    colsPerAdc: cfg.tile.colsPerAdc,
+    levels: 2 ** d.codeBits,
+    rOnOhm: cfg.device.rOnOhm,
+    rOffOhm: cfg.device.rOnOhm * cfg.device.onOffRatio,
+    sar: d.adcKind === 'sar',
+  });
+  const beta = circuits.validationFactor ? BETA : 1;
+  const senseCycleS = (senseAmpS + (parts?.totalS ?? 0)) * beta;
   const syncClockS = Math.max(1 / k('clockHz'), senseCycleS);
   const timing: TileTiming = circuits.clock === 'sensing' ? { pulseS: senseS, clockS: syncClockS, slotS: syncClockS } : rtlTiming(cfg);
   const tile = tileCost(cfg, d, digital, t, mt, timing);
@@ -428,6 +448,7 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
     tech: { nodeNm: t.nodeNm, vddV: t.vddV, cellFeatureNm: t.cellFeatureNm, clockHz: 1 / tClk },
     circuits,
     sensingDelayS: senseS,
+    sensingCycle: circuits.clock === 'sensing' ? { senseAmpS, parts, beta, cycleS: syncClockS } : null,
     tileLeakageW,
     leakageModelled: !circuits.leakage || !!off,
     floorplan: fp,

@@ -60,17 +60,22 @@ describe('current-mode sense amplifier (MultilevelSenseAmp.cpp)', () => {
 
 describe('clock following the sensing delay (synchronous mode)', () => {
   const r = price({ clock: 'sensing' });
-  it('flash: slot = 1 ns sensing, pulse 1 ns; vector = 8 bits × 8 slots × 1 ns + 281 ns', () => {
-    expect(r.tile.slotS).toBeCloseTo(1e-9, 18);
-    expect(r.tile.vectorS).toBeCloseTo(64e-9 + 281e-9, 15);
+  // The rest of NeuroSim's sensing cycle (switch matrix or mux + decoder, column RC, encoder): src/cost/neurosim-delay.ts.
+  const extra = r.sensingCycle!.parts!.totalS;
+  it('flash: pulse 1 ns; slot = 1 ns sensing + the ported cycle parts; vector = 8 bits × 8 slots + 281 cycles', () => {
+    expect(extra).toBeGreaterThan(0.3e-9);
+    expect(extra).toBeLessThan(1e-9);
+    expect(r.tile.slotS).toBeCloseTo(1e-9 + extra, 18);
+    expect(r.tile.vectorS).toBeCloseTo((64 + 281) * (1e-9 + extra), 15);
     expect(r.layers[1]!.energyPerImageJ.items['array.read']).toBeCloseTo(0.25 * 1e-9 * gLsb * 1e9, 20);
     expect(r0.tile.vectorS).toBeCloseTo(921e-9, 15);
   });
   it('validated (ζ on): the clock is β = 1.4 × the sensing cycle, one column slot per clock', () => {
     const v = price({ clock: 'sensing', validationFactor: true });
     expect(BETA).toBe(1.4);
-    expect(v.tech.clockHz).toBeCloseTo(1 / 1.4e-9, 0);
-    expect(v.tile.slotS).toBeCloseTo(1.4e-9, 18);
+    expect(v.sensingCycle!.cycleS).toBeCloseTo(1.4 * (1e-9 + extra), 18);
+    expect(v.tech.clockHz).toBeCloseTo(1 / (1.4 * (1e-9 + extra)), 0);
+    expect(v.tile.slotS).toBeCloseTo(1.4 * (1e-9 + extra), 18);
   });
   it('buffers and H-trees counted per layer in clock cycles after computing; the RTL clock counts none', () => {
     const c = r.layers[0]!.latencyPerImageS.items;
