@@ -148,6 +148,9 @@ export const HTREE_ENERGY_FACTOR = 0.25;
 
 // ------------------------------------------------------------------ NeuroSim's floorplan
 
+/** NeuroSim V1.3/V1.4 Param.cpp speedUpDegree = 8 (pipelined processing; clamped per network in ChipDesignInitialize). */
+export const NS_SPEED_UP_DEGREE = 8;
+
 /** One layer as NeuroSim's network file describes it (NetWork_*.csv): IFM side, C_in, kernel, C_out. */
 export interface NsLayer {
   ifm: number;
@@ -172,7 +175,7 @@ export interface NsFloorplan {
  * ChipFloorPlan with novelMapping = true, pipeline = false): the tile / PE sizes that maximise
  * memory utilisation, the tiles of each layer and the duplication of small layers.
  */
-export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, colsPerSynapse: number): NsFloorplan {
+export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, colsPerSynapse: number, pipeline = false): NsFloorplan {
   const pow2 = (x: number) => 2 ** Math.ceil(Math.log2(x));
   // ChipDesignInitialize: the kernel size most layers share gets novel mapping.
   let most = 0;
@@ -249,6 +252,19 @@ export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, co
   };
   const peCM = search(tileCM / 2, 2 * rows, peUtil, tileSearch.best).size;
   const pd = peDup(peCM);
+  // Pipelined processing (V1.4 Chip.cpp ChipDesignInitialize, param->pipeline): layers with larger inputs get
+  // more copies so that every layer takes about as long as the one with the smallest input:
+  // speedUpDegree (Param.cpp: 8) clamped to maxIFM / minIFM (kernel ≠ 1 layers), bound = ceil(maxIFM / degree),
+  // pipelineSpeedUp = ceil((IFM / bound)²).
+  let pipe: number[] | null = null;
+  if (pipeline) {
+    const maxIfm = net[0]!.ifm;
+    let minIfm = maxIfm;
+    for (const l of net) if (l.k !== 1 && l.ifm < minIfm) minIfm = l.ifm;
+    const degree = Math.min(NS_SPEED_UP_DEGREE, Math.floor(maxIfm / minIfm));
+    const bound = Math.ceil(maxIfm / degree);
+    pipe = net.map((l) => Math.ceil((l.ifm / bound) ** 2));
+  }
   const layers = net.map((l, i) => {
     // SubArrayDup
     const peSize = novel[i] ? peNM : peCM;
@@ -257,10 +273,13 @@ export function neurosimFloorplan(net: NsLayer[], rows: number, cols: number, co
     if (rowsOfMatrix <= peSize || Cw(l) <= peSize) {
       sd = [Math.max(1, Math.floor(Math.ceil(peSize / rows) / Math.ceil(rowsOfMatrix / rows))), Math.max(1, Math.floor(Math.ceil(peSize / cols) / Math.ceil(Cw(l) / cols)))];
     }
-    // OverallEachLayer (layer by layer)
-    const tiles = novel[i] ? Math.ceil(l.inC / peNM) * Math.ceil(Cw(l) / peNM) : Math.ceil(R(l) / tileCM) * Math.ceil(Cw(l) / tileCM);
+    // OverallEachLayer: layer by layer, or pipelined (V1.4: the tile rows × ceil(pipelineSpeedUp / duplication),
+    // speed-up = duplication × that factor).
+    const dup = pd[i]![0] * sd[0] * pd[i]![1] * sd[1];
+    const extra = pipe ? Math.ceil(pipe[i]! / dup) : 1;
+    const tiles = (novel[i] ? Math.ceil(l.inC / peNM) * Math.ceil(Cw(l) / peNM) : Math.ceil(R(l) / tileCM) * Math.ceil(Cw(l) / tileCM)) * extra;
     const perTile = novel[i] ? numPE * (peNM / rows) * (peNM / cols) : (tileCM / rows) * (tileCM / cols);
-    return { novel: novel[i]!, tiles, subarrays: tiles * perTile, speedUp: pd[i]![0] * sd[0] * pd[i]![1] * sd[1] };
+    return { novel: novel[i]!, tiles, subarrays: tiles * perTile, speedUp: dup * extra };
   });
   return { tileSizeCM: tileCM, peSizeCM: peCM, peSizeNM: peNM, numPENM: numPE, layers, subarrays: layers.reduce((s, l) => s + l.subarrays, 0) };
 }
@@ -280,6 +299,17 @@ export const BETA = 1.4;
  * (`globalBufferType = tileBufferType = false`), activation outside the tiles (`chipActivation`).
  */
 export const NS_BUFFER = { globalCore: 128, tileCore: 32, maxGlobalBusBits: 2048 } as const;
+
+/**
+ * Which NeuroSim's data movement to count: V1.3's (the profile's default) or V1.4's where it differs
+ * (global buffer and tile buffers), and whether the layers are pipelined (V1.4 Param.cpp pipeline = true:
+ * NeuroSim's floorplan duplicates the layers with large inputs, ChipInitialize sizes the buffer and bus
+ * for every layer at once).
+ */
+export interface NsSchedule {
+  version: '1.3' | '1.4';
+  pipeline: boolean;
+}
 
 /** The layer as NeuroSim's ChipCalculatePerformance sees it, for the transfer count. */
 export interface NsTransferLayer extends NsLayer {
@@ -313,14 +343,24 @@ export interface NsTransferCycles {
  * - tile H-tree: (in + out bits) / tile bus width (PEs × subarray rows) transfers of one cycle.
  * The processing units' own DFF buffers and buses (ProcessingUnit.cpp) are not counted.
  */
-export function neurosimTransferCycles(layers: NsTransferLayer[], fp: NsFloorplan, rows: number, colsPerSynapse: number, a: number, adcBits: number, colsPerAdc: number): NsTransferCycles[] {
+export function neurosimTransferCycles(
+  layers: NsTransferLayer[],
+  fp: NsFloorplan,
+  rows: number,
+  colsPerSynapse: number,
+  a: number,
+  adcBits: number,
+  colsPerAdc: number,
+  schedule: NsSchedule = { version: '1.3', pipeline: false },
+): NsTransferCycles[] {
   const { globalCore, tileCore, maxGlobalBusBits } = NS_BUFFER;
   const numPECM = Math.ceil(fp.tileSizeCM / fp.peSizeCM);
   const sqrtNM = Math.ceil(Math.sqrt(fp.numPENM));
   // ChipInitialize: buffer cores for the largest layer input, bus width summed over the layers then halved.
-  const maxInput = Math.max(...layers.map((l) => l.ifm * l.ifm * l.inC));
+  // Pipelined (V1.4 ChipInitialize): half of every layer's input summed, and the bus summed over every tile.
+  const maxInput = schedule.pipeline ? layers.reduce((s, l) => s + (l.ifm * l.ifm * l.inC) / 2, 0) : Math.max(...layers.map((l) => l.ifm * l.ifm * l.inC));
   const bufferCores = Math.ceil((a * maxInput) / (globalCore * globalCore));
-  let bus = fp.layers.reduce((s, x) => s + (x.novel ? fp.peSizeNM * sqrtNM : fp.tileSizeCM) * (1 + 1 / colsPerAdc), 0);
+  let bus = fp.layers.reduce((s, x) => s + (x.novel ? fp.peSizeNM * sqrtNM : fp.tileSizeCM) * (1 + 1 / colsPerAdc) * (schedule.pipeline ? x.tiles : 1), 0);
   while (bus > maxGlobalBusBits) bus /= 2;
   const gbParallel = Math.min(bufferCores, Math.ceil(bus / globalCore));
   const totalTiles = fp.layers.reduce((s, x) => s + x.tiles, 0);
@@ -345,7 +385,8 @@ export function neurosimTransferCycles(layers: NsTransferLayer[], fp: NsFloorpla
     // Chip.cpp ChipCalculatePerformance
     const out = (R * a * P) / (f.novel ? l.k : 1);
     const inn = (l.outC * a * P) / (l.pooled ? 4 : 1);
-    const globalBuffer = ((out / globalCore + inn / globalCore) / gbParallel) * Math.ceil(totalTiles / f.tiles);
+    // V1.3 multiplies by ⌈all tiles / the layer's tiles⌉ (only part of the bus reaches the layer); V1.4 comments it out ("Anni update").
+    const globalBuffer = ((out / globalCore + inn / globalCore) / gbParallel) * (schedule.version === '1.3' ? Math.ceil(totalTiles / f.tiles) : 1);
     const globalHtree = Math.ceil((out + inn) / bus);
     // Tile.cpp TileCalculatePerformance (the first tile of the layer: the fullest)
     let tileIn: number;
@@ -360,7 +401,10 @@ export function neurosimTransferCycles(layers: NsTransferLayer[], fp: NsFloorpla
       tileIn = Math.min(fp.tileSizeCM, R) * P * a;
       tileOut = Math.ceil(Math.min(fp.tileSizeCM, Cw) / colsPerSynapse) * (1 + t.accBits) * P;
     }
-    const tileBuffer = (2 * tileIn) / t.inWidth / t.inPar + (2 * tileOut) / t.outWidth / t.outPar;
+    // V1.3: every bit written and read once (2 × bits / width lines); V1.4 Tile.cpp TileCalculatePerformance ("230920 updated"):
+    // CalculateLatency(width, bits/width/2, width, bits/width/2), half of each.
+    const rw = schedule.version === '1.3' ? 2 : 1;
+    const tileBuffer = (rw * tileIn) / t.inWidth / t.inPar + (rw * tileOut) / t.outWidth / t.outPar;
     const tileHtree = (tileIn + tileOut) / t.tileBus;
     return { globalBuffer, globalHtree, tileBuffer, tileHtree };
   });

@@ -43,7 +43,7 @@ import { k } from './constants.ts';
 import type { CostCategory, DigitalAreas } from './digital.ts';
 import { techNode, MIN_NMOS_WIDTH_F, minGateAreaM2, type TechNode } from './tech.ts';
 import { sensingCycleParts, type SensingCycleParts } from './neurosim-delay.ts';
-import { BETA, HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, neurosimTransferCycles, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer } from './circuits.ts';
+import { BETA, HTREE_ENERGY_FACTOR, MLSA_CURRENT_LP, neurosimFloorplan, neurosimTransferCycles, OFF_CURRENT_A_PER_M, resolveCircuits, sensingDelayS, ZETA, type Circuits, type NsFloorplan, type NsLayer, type NsSchedule } from './circuits.ts';
 
 /** A quantity split as NeuroSim reports it, with the items that make up each part. */
 export interface Breakdown {
@@ -157,6 +157,12 @@ export interface CostInput {
   /** Per image, per layer (same order as geometry). */
   activity: LayerActivity[];
   digital: DigitalAreas;
+  /**
+   * With NeuroSim's floorplan and clock: which NeuroSim version's data movement to count and whether the
+   * layers are pipelined (default V1.3, layer by layer: the profile). The published-point comparison
+   * sets the point's own (docs/cost.md §10).
+   */
+  neurosimSchedule?: NsSchedule;
 }
 
 /** Mitigations whose mappings need the MT tables in hardware (row remap, programmable terms). */
@@ -262,7 +268,7 @@ export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechN
 }
 
 /** The whole accelerator: per layer and for the network. */
-export function costModel({ cfg, geometry, activity, digital }: CostInput): CostResult {
+export function costModel({ cfg, geometry, activity, digital, neurosimSchedule = { version: '1.3', pipeline: false } }: CostInput): CostResult {
   if (geometry.length !== activity.length) throw new Error(`internal: ${geometry.length} layers but activity for ${activity.length}`);
   const t = techNode(cfg.tech.nodeNm);
   const circuits = resolveCircuits(cfg);
@@ -301,7 +307,7 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
 
   // NeuroSim's floorplan: subarrays per layer (duplicates included) and its speed-up.
   const fp: NsFloorplan | null =
-    circuits.floorplan === 'neurosim' ? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits)) : null;
+    circuits.floorplan === 'neurosim' ? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits), neurosimSchedule.pipeline) : null;
   const tilesOf = (i: number) => (fp ? fp.layers[i]!.subarrays : geometry[i]!.layout.rowTiles * geometry[i]!.layout.colTiles);
 
   // NeuroSim's synchronous mode counts its buffer and H-tree transfers in clock cycles after computing.
@@ -310,12 +316,13 @@ export function costModel({ cfg, geometry, activity, digital }: CostInput): Cost
     circuits.clock === 'sensing'
       ? neurosimTransferCycles(
           geometry.map((g) => ({ ...g.ns, vectors: circuits.positions === 'valid' ? g.validP : g.P, pooled: g.pooled })),
-          fp ?? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, colsPerSynapse),
+          fp ?? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, colsPerSynapse, neurosimSchedule.pipeline),
           cfg.tile.rows,
           colsPerSynapse,
           a,
           cfg.tile.adcBits,
           cfg.tile.colsPerAdc,
+          neurosimSchedule,
         )
       : null;
 

@@ -12,6 +12,7 @@ import { silentProgress, type Progress } from '../util/progress.ts';
 import { measureActivity } from './measure.ts';
 import { estimateDigitalAreas } from './digital.ts';
 import { costModel, networkGeometry, type Breakdown, type CostResult, type LayerGeometry } from './model.ts';
+import type { NsSchedule } from './circuits.ts';
 
 /** NeuroSim's breakdown as its main.cpp prints it (per image; areas mm², energies µJ, latencies µs). */
 export interface NsBreakdown {
@@ -117,6 +118,15 @@ export const NEUROSIM_V14_RELEASE: PublishedPoint = {
 export const PUBLISHED_POINTS: readonly PublishedPoint[] = [NEUROSIM_V13_VGG8, NEUROSIM_V14_RELEASE];
 
 /**
+ * The NeuroSim data movement a point's figures come from: the V1.3 example is V1.3 layer by layer; the
+ * V1.4 release test is V1.4's buffer counting (Chip.cpp, Tile.cpp) on its pipelined floorplan
+ * (Param.cpp pipeline = true).
+ */
+export function pointSchedule(pt: PublishedPoint): NsSchedule {
+  return pt.schedule === 'pipeline' ? { version: '1.4', pipeline: true } : { version: '1.3', pipeline: false };
+}
+
+/**
  * The configuration of a published point (preset neurosim-v1.4 plus its fields), with a circuits
  * profile; `adcCalibrationImages` (measurement effort, not a circuit: the images that set the ADC
  * range) from the configured run when given.
@@ -219,16 +229,20 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
   const gpl = pipelined ? pip.groups : gp.latency;
   const cycles = prof.circuits.clock === 'sensing' ? profLatS / (1 / prof.tech.clockHz) : 0;
   const slowest = prof.layers.reduce((x, y) => (y.latencyPerImageS.total > x.latencyPerImageS.total ? y : x));
+  const sc = prof.sensingCycle;
+  const pp = sc?.parts;
   const latencyNote = named([
     [`${f3((pipelined ? it(slowest.latencyPerImageS, 'accumulation.combine') : combine) * 1e6)} µs is memxbar's RTL combining terms one per clock after each vector (${f3(prof.tile.combineS * 1e9)} ns per vector), which NeuroSim's shift-add overlaps with the next read`, combine],
     [
-      `clock: memxbar's is β = 1.4 × the sensing delay (${f3(prof.sensingDelayS * 1e9)} ns) = ${f3(1e9 / prof.tech.clockHz)} ns; NeuroSim's sensing cycle also holds the row switch matrix, column multiplexer and decoder, column RC and encoder delays (SubArray.cpp CalculateLatency), not modelled${ns.clockPeriodS ? ` — its printed clock here is ${f3(ns.clockPeriodS * 1e9)} ns (${f3(ns.clockPeriodS * prof.tech.clockHz)}× memxbar's); at that clock memxbar's ${f3(cycles)} cycles would take ${f3((cycles * ns.clockPeriodS) * 1e6)} µs (${f3((cycles * ns.clockPeriodS) / nsLatencyS)}× NeuroSim's)` : ' (V1.3 does not publish its clock for this example; V1.4 prints 2.23 ns for its release test, which would make these cycles 1.59× longer)'}`,
+      sc
+        ? `clock ${f3(sc.cycleS * 1e9)} ns = β ${sc.beta} × (sense amplifier ${f3(sc.senseAmpS * 1e9)} ns${pp ? ` + max(switch matrix ${f3(pp.switchMatrixS * 1e12)} ps, mux ${f3(pp.muxS * 1e12)} + decoder ${f3(pp.muxDecoderS * 1e12)} ps) + column RC ${f3(pp.columnRcS * 1e12)} ps + encoder ${f3(pp.encoderS * 1e12)} ps` : ' (switch matrix, multiplexer, decoder, column RC and encoder delays not ported for this node)'}), NeuroSim V1.3 SubArray.cpp CalculateLatency ported (src/cost/neurosim-delay.ts)${ns.clockPeriodS ? `; NeuroSim V1.4 printed ${f3(ns.clockPeriodS * 1e9)} ns here (memxbar's ${f3(sc.cycleS / ns.clockPeriodS)}×; V1.4's sensing-cycle circuits differ from V1.3's — its Param.cpp adds driver sizings, sizingfactor_MUX = 110 and newswitchmatrixsizeratio = 14 at 22 nm — and are not ported)` : ''}`
+        : '',
       cycles,
     ],
     [`not counted: the processing units' DFF buffers and buses (ProcessingUnit.cpp), adder-tree and accumulation cycles at PE, tile and chip level, pooling and ReLU cycles`, cycles],
     [
       pipelined
-        ? `pipelined as NeuroSim ran it (V1.4 Param.cpp pipeline = true: latency = the slowest layer, here ${slowest.name}: ${f3(pip.totalS * 1e6)} µs; layer by layer ${f3(pl.total * 1e6)} µs); NeuroSim's pipelined floorplan further duplicates the layers with large inputs (Chip.cpp ChipDesignInitialize pipelineSpeedUp, speedUpDegree 8) and V1.4 counts its buffers with its own Tile.cpp/Buffer.cpp, where memxbar counts V1.3's: buffers of the slowest layer ${f3(pip.groups.buffer)} µs against NeuroSim's ${ns.breakdown ? f3(ns.breakdown.latency.buffer) : '–'} µs`
+        ? `pipelined as NeuroSim ran it (V1.4 Param.cpp pipeline = true: latency = the slowest layer, here ${slowest.name}: ${f3(pip.totalS * 1e6)} µs; layer by layer ${f3(pl.total * 1e6)} µs), on NeuroSim's pipelined floorplan (Chip.cpp ChipDesignInitialize pipelineSpeedUp, OverallEachLayer: ${slowest.name} speed-up ${slowest.speedUp}) with V1.4's buffer counting (global buffer without V1.3's ⌈all tiles / layer tiles⌉ factor; tile buffers half read, half written): buffers of the slowest layer ${f3(pip.groups.buffer)} µs against NeuroSim's ${ns.breakdown ? f3(ns.breakdown.latency.buffer) : '–'} µs; V1.4's global X-Y bus (Param.cpp globalBusType = false, XYBus.cpp) is counted as V1.3's H-tree, one cycle per transfer: interconnect ${f3(pip.groups.ic)} µs against ${ns.breakdown ? f3(ns.breakdown.latency.ic) : '–'} µs`
         : '',
       pipelined ? 1 : 0,
     ],
@@ -297,7 +311,7 @@ export function compareNeurosim(images: number, progress: Progress = silentProgr
     const geometry = networkGeometry(p.net, cfg);
     const digital = estimateDigitalAreas(cfg);
     const mine = costModel({ cfg, geometry, activity: run.layers, digital });
-    const prof = costModel({ cfg: pointConfig(pt, 'neurosim', adcCalibrationImages), geometry, activity: run.layers, digital });
+    const prof = costModel({ cfg: pointConfig(pt, 'neurosim', adcCalibrationImages), geometry, activity: run.layers, digital, neurosimSchedule: pointSchedule(pt) });
     points.push(comparePoint(pt, images, mine, prof, geometry, cfg.tile.adcCalibrationImages));
   }
   return { points };

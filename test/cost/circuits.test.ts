@@ -88,6 +88,20 @@ describe('clock following the sensing delay (synchronous mode)', () => {
 describe('NeuroSim V1.3 transfer cycles (Chip.cpp, Tile.cpp, Buffer.cpp, HTree.cpp), conv1 of VGG8 worked by hand', () => {
   const fp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4);
   const t = neurosimTransferCycles(geometry.map((g) => ({ ...g.ns, vectors: g.validP, pooled: g.pooled })), fp, 128, 4, 8, 5, 8);
+  it('V1.4 counting (Chip.cpp, Tile.cpp "230920 update"): no ⌈47 tiles / 1⌉ factor on the global buffer, tile buffers half read, half written', () => {
+    const t4 = neurosimTransferCycles(geometry.map((g) => ({ ...g.ns, vectors: g.validP, pooled: g.pooled })), fp, 128, 4, 8, 5, 8, { version: '1.4', pipeline: false });
+    expect(t4[0]!.globalBuffer).toBeCloseTo(t[0]!.globalBuffer / 47, 6);
+    expect(t4[0]!.tileBuffer).toBeCloseTo(t[0]!.tileBuffer / 2, 6);
+    expect(t4[0]!.globalHtree).toBe(t[0]!.globalHtree);
+  });
+  it('pipelined buffer sizing (V1.4 ChipInitialize): cores for Σ inputs / 2 = 145,408 activations · 8 bits → 71 cores; bus Σ over every tile, halved to ≤ 2048 bits', () => {
+    const pp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4, true);
+    const tp = neurosimTransferCycles(geometry.map((g) => ({ ...g.ns, vectors: g.validP, pooled: g.pooled })), pp, 128, 4, 8, 5, 8, { version: '1.4', pipeline: true });
+    let bus = pp.layers.reduce((s, x) => s + (x.novel ? 512 * 3 : 1024) * (1 + 1 / 8) * x.tiles, 0);
+    while (bus > 2048) bus /= 2;
+    expect(Math.ceil((8 * (3072 + 131072 + 32768 + 65536 + 16384 + 32768 + 8192 + 1024)) / 2 / 16384)).toBe(71);
+    expect(tp[0]!.globalBuffer).toBeCloseTo((27 * 8 * 900 + 128 * 8 * 900) / 128 / Math.min(71, Math.ceil(bus / 128)), 6);
+  });
   it('pooled layers: conv2, conv4, conv6', () => {
     expect(geometry.map((g) => g.pooled)).toEqual([false, true, false, true, false, true, false, false]);
   });
@@ -151,6 +165,15 @@ describe("NeuroSim's floorplan (Chip.cpp ChipFloorPlan)", () => {
     expect(fp.layers.map((l) => l.tiles)).toEqual([1, 1, 2, 2, 4, 4, 32, 1]);
     expect(fp.subarrays).toBe(34 * 64 + 13 * 9 * 16);
     expect(fp.layers.map((l) => l.speedUp)).toEqual([16, 4, 4, 2, 2, 1, 1, 8]);
+  });
+  it('pipelined (V1.4 ChipDesignInitialize, OverallEachLayer): speed-up degree 8 clamped to 32/8 = 4, pipelineSpeedUp ⌈(IFM/8)²⌉ = 16, 16, 4, 4, 1, 1, 1, 1; tile rows × ⌈pipelineSpeedUp / duplication⌉', () => {
+    const fp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4);
+    const pp = neurosimFloorplan(geometry.map((g) => g.ns), 128, 128, 4, true);
+    // duplication 16, 4, 4, 2, 2, 1, 1, 8 → extra copies ⌈16/16⌉, ⌈16/4⌉, ⌈4/4⌉, ⌈4/2⌉, 1, 1, 1, 1
+    const extra = [1, 4, 1, 2, 1, 1, 1, 1];
+    expect(pp.layers.map((l) => l.speedUp)).toEqual([16, 16, 4, 4, 2, 1, 1, 8]);
+    expect(pp.layers.map((l) => l.tiles)).toEqual(fp.layers.map((l, i) => l.tiles * extra[i]!));
+    expect(pp.subarrays).toBe(fp.subarrays + 9 * 16 * (1 * 3 + 2 * 1));
   });
   it('area counts every subarray of the floorplan; a layer with speed-up s runs ceil(P/s) vectors', () => {
     const r = price({ floorplan: 'neurosim' });
