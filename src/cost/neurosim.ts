@@ -248,7 +248,7 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
     ],
   ]);
   const areaNote = named([
-    [fp ? `NeuroSim's floorplan gives ${fp.subarrays} subarrays (tiles ${fp.tileSizeCM}², PEs ${fp.peSizeCM}² / novel-mapped ${fp.peSizeNM}² × ${fp.numPENM}) against memxbar's ${n.tiles}` : '', fp ? 1 : 0],
+    [fp ? `NeuroSim's ${pipelined ? 'pipelined ' : ''}floorplan gives ${fp.subarrays} subarrays (tiles ${fp.tileSizeCM}², PEs ${fp.peSizeCM}² / novel-mapped ${fp.peSizeNM}² × ${fp.numPENM}) against memxbar's ${n.tiles}` : '', fp ? 1 : 0],
     [`memxbar's synthesized-style periphery per subarray: accumulation ${f3(p.areaMm2.accumulation)} mm² (a ${mine.tile.slotsPerRead}-slot shift-add with an accumulator register per conversion unit and one adder per ADC${ns.breakdown ? `; NeuroSim ${f3(ns.breakdown.area.accumulation)} mm²` : ''})`, p.areaMm2.accumulation],
     [`memxbar routes global wires over the tiles (interconnect area 0${ns.breakdown ? `; NeuroSim's IC ${f3(ns.breakdown.area.ic)} mm²` : ''})`, 1],
   ]);
@@ -281,7 +281,7 @@ export function comparePoint(pt: PublishedPoint, images: number, mine: CostResul
   const lat = 'latency per image (µs)' as const;
   add(lat, 'ADC (sensing and conversion)', b?.latency.adc, gm.latency.adc, gpl.adc, pipelined ? 'NeuroSim and memxbar with its circuits: the largest layer\'s' : '');
   add(lat, 'accumulation', b?.latency.accumulation, gm.latency.accumulation, gpl.accumulation, 'memxbar: its RTL\'s term combination');
-  add(lat, 'buffers', b?.latency.buffer, gm.latency.buffer, gpl.buffer, 'memxbar with NeuroSim\'s circuits: global and tile buffers counted as V1.3 Chip.cpp/Tile.cpp/Buffer.cpp do; memxbar\'s own: overlapped, 0');
+  add(lat, 'buffers', b?.latency.buffer, gm.latency.buffer, gpl.buffer, `memxbar with NeuroSim's circuits: global and tile buffers counted as ${pipelined ? 'V1.4' : 'V1.3'} Chip.cpp/Tile.cpp/Buffer.cpp do; memxbar's own: overlapped, 0`);
   add(lat, 'interconnect', b?.latency.ic, gm.latency.ic, gpl.ic, 'global and tile H-trees (HTree.cpp), one cycle per transfer; memxbar\'s own: its bus where not hidden behind computing');
   add(lat, 'other (incl. buffers, interconnect)', b?.latency.other, gm.latency.other, gpl.other, 'NeuroSim\'s "Other Peripheries" includes buffers and IC');
   const headline = rows.filter((r) => r.group === 'headline' && r.neurosim !== null);
