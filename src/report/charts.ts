@@ -1,9 +1,9 @@
 /**
  * The charts of the `memxbar run` report, each a self-contained SVG (Vega-Lite, rendered
- * headlessly): accuracy against fault rate, tile area by module with and without MT, and
- * energy and latency per image by layer.
+ * headlessly): accuracy against fault rate, tile area by module with and without MT,
+ * energy and latency per image by layer, and what moves them (tornado).
  */
-import { energyChart } from './cost.ts';
+import { energyChart, tornadoChart } from './cost.ts';
 import type { FlowReport } from './flow-report.ts';
 import { sweepChart } from './sweep.ts';
 import { stackedBarChart, type BarRow } from './plot.ts';
@@ -13,6 +13,8 @@ export interface FlowCharts {
   area: string | null;
   energy: string;
   latency: string;
+  /** What moves energy, latency and area per image (docs/cost.md §13); null without sensitivity rows. */
+  tornado: string | null;
 }
 
 const CATS = ['array', 'adc', 'accumulation', 'other'] as const;
@@ -34,5 +36,6 @@ export async function flowCharts(r: FlowReport): Promise<FlowCharts> {
   const lat: BarRow[] = [];
   for (const l of r.cost.result.layers) for (const k of CATS) lat.push({ group: l.name, part: LABEL[k], value: l.latencyPerImageS[k] * 1e6 });
   const latency = await stackedBarChart(lat, `Latency per image by layer (${r.cost.result.tech.nodeNm} nm)`, 'latency per image (µs)');
-  return { accuracy, area, energy, latency };
+  const tornado = r.cost.sensitivity.length ? await tornadoChart(r.cost.sensitivity) : null;
+  return { accuracy, area, energy, latency, tornado };
 }

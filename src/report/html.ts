@@ -144,6 +144,8 @@ ${areaHtml}
 ${costHtml}
 ${figure(charts.energy, 'Energy per image by layer and category.')}
 ${figure(charts.latency, 'Latency per image by layer and category.')}
+${sensitivityHtml(r.cost.sensitivity)}
+${charts.tornado ? figure(charts.tornado, 'What moves energy, latency and area per image: each assumption at a lower and a higher value, relative to the configured accelerator.') : ''}
 
 <h2 id="cosim">Co-simulation: RTL against the reference model</h2>
 ${cosimHtml}
@@ -153,6 +155,21 @@ ${steps}
 <p class="note">Files: ${r.files.map((f) => `<a href="${esc(f)}">${esc(f)}</a>`).join(' · ')}</p>
 </main></body></html>
 `;
+}
+
+/** What moves the numbers (docs/cost.md §13): the sensitivity table of the cost step, variant / configured. */
+function sensitivityHtml(rows: FlowReport['cost']['sensitivity']): string {
+  if (!rows.length) return '';
+  const pair = (x: [number, number] | null) => (x ? `${num(x[0], 3)} / ${num(x[1], 3)}` : '–');
+  return (
+    `<h3>What moves the numbers</h3>` +
+    table(
+      ['assumption', 'configured', 'low', 'high', 'energy low / high', 'latency low / high', 'area low / high', 'note'],
+      rows.map((x) => [esc(x.assumption), esc(x.base), esc(x.low), esc(x.high), pair(x.energy), pair(x.latency), pair(x.area), esc(x.note)]),
+      [false, false, false, false, true, true, true, false],
+    ) +
+    `<p class="note">One assumption at a time; figures are variant / configured per image. SAF and MT rows come from the fault sweep's points (in situ).</p>`
+  );
 }
 
 /** MT's regulation of energy and latency: per fault rate and ratio, each mitigation's energy, its ratio to fault-free, and latency. */

@@ -98,7 +98,7 @@ describe('memxbar run', () => {
       const charts = await page.$$eval('figure.chart svg', (svgs) =>
         svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path, rect, line').length, text: s.textContent ?? '' })),
       );
-      expect(charts).toHaveLength(4); // accuracy, area, energy, latency
+      expect(charts).toHaveLength(5); // accuracy, area, energy, latency, what moves the numbers (tornado)
       for (const c of charts) {
         expect(c.w).toBeGreaterThan(200);
         expect(c.h).toBeGreaterThan(100);
@@ -108,6 +108,8 @@ describe('memxbar run', () => {
       expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(5);
       expect(await page.locator('text=MATCH').count()).toBe(2);
       expect(await page.locator("h3:has-text(\"MT's regulation of energy and latency\")").count()).toBe(1);
+      expect(await page.locator('h3:has-text("What moves the numbers")').count()).toBe(1);
+      expect(charts[4]!.text).toMatch(/read pulse/);
       mkdirSync(ARTIFACTS, { recursive: true });
       const png = await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       expect(png.length).toBeGreaterThan(50_000);
