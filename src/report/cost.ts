@@ -51,6 +51,18 @@ export function costMarkdown(r: CostReport): string {
   L.push('| option | in force | memxbar | NeuroSim | NeuroSim source |', '|---|---|---|---|---|');
   for (const [name, o] of Object.entries(CIRCUIT_OPTIONS)) L.push(`| \`cost.${name}\` | ${String(cc[name as CircuitOption])} | ${o.memxbar} | ${o.neurosim} | ${o.source} |`);
   if (cc.clock === 'sensing' || cc.senseAmp === 'current') L.push('', `Sensing delay: ${num(res.sensingDelayS * 1e9, 3)} ns.`);
+  const sc = res.sensingCycle;
+  if (sc) {
+    const p = sc.parts;
+    L.push(
+      '',
+      `Synchronous clock (NeuroSim V1.3 SubArray.cpp CalculateLatency, docs/cost.md §10): ${num(sc.cycleS * 1e9, 4)} ns = max(1 ns, β ${sc.beta} × (sense amplifier ${num(sc.senseAmpS * 1e9, 3)} ns` +
+        (p
+          ? ` + max(switch matrix ${num(p.switchMatrixS * 1e12, 3)} ps, multiplexer ${num(p.muxS * 1e12, 3)} ps + decoder ${num(p.muxDecoderS * 1e12, 3)} ps) + column RC ${num(p.columnRcS * 1e12, 3)} ps + encoder ${num(p.encoderS * 1e12, 3)} ps))`
+          : `; the switch-matrix, multiplexer, decoder, column-RC and encoder delays are not ported for ${res.tech.nodeNm} nm))`) +
+        '.',
+    );
+  }
   if (cc.leakage) L.push('', res.leakageModelled ? `Leakage: ${num(res.tileLeakageW * 1e6, 3)} µW per tile.` : `Leakage: NeuroSim's off current for ${res.tech.nodeNm} nm was not read; counted as 0.`);
   if (res.floorplan) L.push('', `NeuroSim floorplan: ${res.floorplan.subarrays} subarrays; speed-up per layer ${res.layers.map((l) => `${l.name} ${l.speedUp}`).join(', ')}.`);
 
