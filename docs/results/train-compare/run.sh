@@ -1,34 +1,37 @@
 #!/bin/sh
 # Accuracy against stuck-cell rate (0, 2.5, 10, 50 %; SA1:SA0 5:1 and 1:5; fault seed 1) on the
 # 500 shipped test images for: none, mt-map, hosseini (memxbar sweep on the shipped model);
-# fault-aware retraining (one model per rate and ratio at 2.5 and 10 %, trained on that chip's map); NIA (one
+# fault-aware retraining (one model per ratio at 10 %, trained on that chip's map); NIA (one
 # model per ratio, trained at 10 % with a fresh map per step, evaluated on the unseen seed-1 maps
-# at every rate) with and without MT-map on top. Run from the project root:
-#   sh docs/results/train-compare/run.sh /path/to/data_batch_1.bin OUTDIR [PART]
+# at 0, 2.5 and 10 %) with and without MT-map on top. Run from the project root:
+#   sh docs/results/train-compare/run.sh /path/to/data_batch_1.bin OUTDIR [PART...]
 #   npx tsx docs/results/train-compare/plot.ts OUTDIR
 # Each training run is 60 steps of 8 images (480 training images); the training commands
-# evaluate on 20 images only (their before/after line), the sweeps on 500. PART (base, 5:1 or
-# 1:5) runs one of the three independent parts (they ran side by side); none runs all.
+# evaluate on 20 images only (their before/after line), the sweeps on 500. PART: base,
+# nia-5:1, nia-1:5, fa-10-5:1, fa-10-1:5 (independent: they ran side by side); none = all.
 set -e
-TRAIN=$1; OUT=$2; PART=${3:-all}
+TRAIN=$1; OUT=$2; shift 2
+PARTS=${*:-"base nia-5:1 nia-1:5 fa-10-5:1 fa-10-1:5"}
 mkdir -p "$OUT"
 COMMON="--config assets/run-default.json --set quant.calibrationImages=100"
 TRAINING="--train-data $TRAIN --steps 60 --batch 8 --lr 0.0001 --optimizer adam --seed 1 --images 20 --json"
 EVAL="--images 500 --seeds 1"
-if [ "$PART" = all ] || [ "$PART" = base ]; then
-  node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10,50 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --out "$OUT/sweep-base" -q
-fi
-for ratio in 5:1 1:5; do
-  [ "$PART" = all ] || [ "$PART" = "$ratio" ] || continue
-  r=$(echo $ratio | tr ':' '_')
-  node bin/memxbar.js train $COMMON --mode nia --fault-rate 10 --ratio $ratio --fault-seed 1 $TRAINING \
-    --out "$OUT/nia-$r.onnx" > "$OUT/train-nia-$r.json" 2> "$OUT/train-nia-$r.log"
-  node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/nia-$r.onnx" --rates 0,2.5,10,50 --ratios $ratio \
-    --mitigations none,mt-map --out "$OUT/sweep-nia-$r" -q
-  for rate in 10 2.5; do
-    node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed 1 $TRAINING \
-      --out "$OUT/fa-$rate-$r.onnx" > "$OUT/train-fa-$rate-$r.json" 2> "$OUT/train-fa-$rate-$r.log"
-    node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/fa-$rate-$r.onnx" --rates $rate --ratios $ratio \
-      --mitigations none --out "$OUT/sweep-fa-$rate-$r" -q
-  done
+for part in $PARTS; do
+  case $part in
+    base)
+      node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10,50 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --out "$OUT/sweep-base" -q ;;
+    nia-*)
+      ratio=${part#nia-}; r=$(echo $ratio | tr ':' '_')
+      node bin/memxbar.js train $COMMON --mode nia --fault-rate 10 --ratio $ratio --fault-seed 1 $TRAINING \
+        --out "$OUT/nia-$r.onnx" > "$OUT/train-nia-$r.json" 2> "$OUT/train-nia-$r.log"
+      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/nia-$r.onnx" --rates 0,2.5,10 --ratios $ratio \
+        --mitigations none,mt-map --out "$OUT/sweep-nia-$r" -q ;;
+    fa-*)
+      rest=${part#fa-}; rate=${rest%%-*}; ratio=${rest#*-}; r=$(echo $ratio | tr ':' '_')
+      node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed 1 $TRAINING \
+        --out "$OUT/fa-$rate-$r.onnx" > "$OUT/train-fa-$rate-$r.json" 2> "$OUT/train-fa-$rate-$r.log"
+      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/fa-$rate-$r.onnx" --rates $rate --ratios $ratio \
+        --mitigations none --out "$OUT/sweep-fa-$rate-$r" -q ;;
+    *) echo "unknown part $part" >&2; exit 2 ;;
+  esac
 done
