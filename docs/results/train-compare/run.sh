@@ -1,5 +1,5 @@
 #!/bin/sh
-# Accuracy against stuck-cell rate (0, 2.5, 10, 50 %; SA1:SA0 5:1 and 1:5; fault seed 1) on the
+# Accuracy against stuck-cell rate (0, 2.5, 10 %; SA1:SA0 5:1 and 1:5; fault seed 1) on the
 # 500 shipped test images for: none, mt-map, hosseini (memxbar sweep on the shipped model);
 # fault-aware retraining (one model per ratio at 10 %, trained on that chip's map); NIA (one
 # model per ratio, trained at 10 % with a fresh map per step, evaluated on the unseen seed-1 maps
@@ -7,19 +7,22 @@
 #   sh docs/results/train-compare/run.sh /path/to/data_batch_1.bin OUTDIR [PART...]
 #   npx tsx docs/results/train-compare/plot.ts OUTDIR
 # Each training run is 60 steps of 8 images (480 training images); the training commands
-# evaluate on 20 images only (their before/after line), the sweeps on 500. PART: base,
-# nia-5:1, nia-1:5, fa-10-5:1, fa-10-1:5 (independent: they ran side by side); none = all.
+# evaluate on 20 images only (their before/after line), the sweeps on 500. PART: base-1/2,
+# base-2/2 (then merge), nia-5:1, nia-1:5, fa-10-5:1, fa-10-1:5 (independent: they ran side by
+# side); none = all, in that order.
 set -e
 TRAIN=$1; OUT=$2; shift 2
-PARTS=${*:-"base nia-5:1 nia-1:5 fa-10-5:1 fa-10-1:5"}
+PARTS=${*:-"base-1/2 base-2/2 merge nia-5:1 nia-1:5 fa-10-5:1 fa-10-1:5"}
 mkdir -p "$OUT"
 COMMON="--config assets/run-default.json --set quant.calibrationImages=100"
 TRAINING="--train-data $TRAIN --steps 60 --batch 8 --lr 0.0001 --optimizer adam --seed 1 --images 20 --json"
 EVAL="--images 500 --seeds 1"
 for part in $PARTS; do
   case $part in
-    base)
-      node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10,50 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --out "$OUT/sweep-base" -q ;;
+    base-*)  # base-1/2 and base-2/2: the two shards of the sweep (then: memxbar merge, below)
+      node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --shard ${part#base-} --out "$OUT/sweep-base" -q ;;
+    merge)
+      node bin/memxbar.js merge "$OUT"/sweep-base/sweep.shard-*.json --out "$OUT/sweep-base" -q ;;
     nia-*)
       ratio=${part#nia-}; r=$(echo $ratio | tr ':' '_')
       node bin/memxbar.js train $COMMON --mode nia --fault-rate 10 --ratio $ratio --fault-seed 1 $TRAINING \

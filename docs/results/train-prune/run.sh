@@ -8,7 +8,7 @@
 #   sh docs/results/train-prune/run.sh /path/to/data_batch_1.bin OUTDIR [RATIOS]
 #   npx tsx docs/results/train-prune/plot.ts OUTDIR
 set -e
-TRAIN=$1; OUT=$2; RATIOS=${3:-"0 0.125 0.25 0.5 0.75"}
+TRAIN=$1; OUT=$2; RATIOS=${3:-"0 0.25 0.5 0.75"}
 mkdir -p "$OUT"
 COMMON="--config assets/run-default.json --set quant.calibrationImages=100"
 for p in $RATIOS; do
