@@ -7,28 +7,35 @@
 #   sh docs/results/train-compare/run.sh /path/to/data_batch_1.bin OUTDIR [PART...]
 #   npx tsx docs/results/train-compare/plot.ts OUTDIR
 # Each training run is 60 steps of 8 images (480 training images); the training commands
-# evaluate on 20 images only (their before/after line), the sweeps on 500. PART: base-1/2,
-# base-2/2 (then merge), nia-5:1, nia-1:5, fa-10-5:1, fa-10-1:5 (independent: they ran side by
+# evaluate on 20 images only (their before/after line), the sweeps on 500. PART: base-0/6 …
+# base-5/6 (then merge), nia-5:1, nia-1:5, fa-10-5:1, fa-10-1:5 (independent: they ran side by
 # side); none = all, in that order.
 set -e
 TRAIN=$1; OUT=$2; shift 2
-PARTS=${*:-"base-1/2 base-2/2 merge nia-5:1 nia-1:5 fa-10-5:1 fa-10-1:5"}
+PARTS=${*:-"base-0/6 base-1/6 base-2/6 base-3/6 base-4/6 base-5/6 merge nia-5:1 nia-1:5 fa-10-5:1 fa-10-1:5"}
 mkdir -p "$OUT"
 COMMON="--config assets/run-default.json --set quant.calibrationImages=100"
 TRAINING="--train-data $TRAIN --steps 60 --batch 8 --lr 0.0001 --optimizer adam --seed 1 --images 20 --json"
 EVAL="--images 500 --seeds 1"
 for part in $PARTS; do
   case $part in
-    base-*)  # base-1/2 and base-2/2: the two shards of the sweep (then: memxbar merge, below)
+    base-*)  # base-0/6 … base-5/6: the shards of the sweep (then merge)
       node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --shard ${part#base-} --out "$OUT/sweep-base" -q ;;
     merge)
       node bin/memxbar.js merge "$OUT"/sweep-base/sweep.shard-*.json --out "$OUT/sweep-base" -q ;;
+    nia-eval-*)  # nia-eval-5:1-0/3 …: one of three shards of the NIA model's sweep (then merge-nia-5:1)
+      rest=${part#nia-eval-}; ratio=${rest%-*}; r=$(echo $ratio | tr ':' '_')
+      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/nia-$r.onnx" --rates 0,2.5,10 --ratios $ratio \
+        --mitigations none,mt-map --shard ${rest##*-} --out "$OUT/sweep-nia-$r" -q ;;
+    merge-nia-*)
+      r=$(echo ${part#merge-nia-} | tr ':' '_')
+      node bin/memxbar.js merge "$OUT"/sweep-nia-$r/sweep.shard-*.json --out "$OUT/sweep-nia-$r" -q ;;
     nia-*)
       ratio=${part#nia-}; r=$(echo $ratio | tr ':' '_')
       node bin/memxbar.js train $COMMON --mode nia --fault-rate 10 --ratio $ratio --fault-seed 1 $TRAINING \
         --out "$OUT/nia-$r.onnx" > "$OUT/train-nia-$r.json" 2> "$OUT/train-nia-$r.log"
-      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/nia-$r.onnx" --rates 0,2.5,10 --ratios $ratio \
-        --mitigations none,mt-map --out "$OUT/sweep-nia-$r" -q ;;
+      for i in 0 1 2; do sh "$0" "$TRAIN" "$OUT" nia-eval-$ratio-$i/3; done
+      sh "$0" "$TRAIN" "$OUT" merge-nia-$ratio ;;
     fa-*)
       rest=${part#fa-}; rate=${rest%%-*}; ratio=${rest#*-}; r=$(echo $ratio | tr ':' '_')
       node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed 1 $TRAINING \
