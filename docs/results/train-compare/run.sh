@@ -22,14 +22,14 @@ for part in $PARTS; do
     base-*)  # base-0/6 … base-5/6: the shards of the sweep (then merge)
       node bin/memxbar.js sweep $COMMON $EVAL --rates 0,2.5,10 --ratios 5:1,1:5 --mitigations none,hosseini,mt-map --shard ${part#base-} --out "$OUT/sweep-base" -q ;;
     merge)
-      node bin/memxbar.js merge "$OUT"/sweep-base/sweep.shard-*.json --out "$OUT/sweep-base" -q ;;
+      node bin/memxbar.js merge "$OUT"/sweep-base/sweep.shard-*.json --out "$OUT/sweep-base" ;;
     nia-eval-*)  # nia-eval-5:1-0/3 …: one of three shards of the NIA model's sweep (then merge-nia-5:1)
       rest=${part#nia-eval-}; ratio=${rest%-*}; r=$(echo $ratio | tr ':' '_')
       node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/nia-$r.onnx" --rates 0,2.5,10 --ratios $ratio \
         --mitigations none,mt-map --shard ${rest##*-} --out "$OUT/sweep-nia-$r" -q ;;
     merge-nia-*)
       r=$(echo ${part#merge-nia-} | tr ':' '_')
-      node bin/memxbar.js merge "$OUT"/sweep-nia-$r/sweep.shard-*.json --out "$OUT/sweep-nia-$r" -q ;;
+      node bin/memxbar.js merge "$OUT"/sweep-nia-$r/sweep.shard-*.json --out "$OUT/sweep-nia-$r" ;;
     nia-*)
       ratio=${part#nia-}; r=$(echo $ratio | tr ':' '_')
       node bin/memxbar.js train $COMMON --mode nia --fault-rate 10 --ratio $ratio --fault-seed 1 $TRAINING \
