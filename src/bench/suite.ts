@@ -19,7 +19,9 @@ import { inputCodes, prepare, type Prepared } from '../session/prepare.ts';
 import { measureActivity } from '../cost/measure.ts';
 import { estimateDigitalAreas } from '../cost/digital.ts';
 import { costModel, networkGeometry } from '../cost/model.ts';
-import type { Progress } from '../util/progress.ts';
+import { silentProgress, type Progress } from '../util/progress.ts';
+import { networkLayerShapes } from '../crossbar/faults.ts';
+import { train } from '../train/train.ts';
 import { RUN_DEFAULT_CONFIG } from '../run/flow.ts';
 import { benchGenSynth } from './gen-synth.ts';
 import { BENCH_REPEATS, benchCosimLayer } from './cosim-layer.ts';
@@ -84,8 +86,32 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     const add = (path: string, r: { ips: number; images: number }) =>
       rows.push({ model: label, path, imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: ortIps ? ortIps / r.ips : null });
     progress.log(`${label}: float and integer paths`);
-    add('memxbar float32', await rate((i) => forwardFloat(p.net, floatImgs[i]!), n, 10, minS));
+    const floatRate = await rate((i) => forwardFloat(p.net, floatImgs[i]!), n, 10, minS);
+    add('memxbar float32', floatRate);
     add('memxbar integer path (8-bit)', await rate((i) => forwardInt(p.qn, inputCodes(p, i)), n, 10, minS));
+    if (model === 'w0.5') {
+      // Training (docs/train.md): steps of 8 images on the shipped test sample (timing only), per
+      // mode; images/s against onnxruntime's inference (the table's ratio) and against memxbar's
+      // own float32 inference measured just above, in the same run.
+      const floatIps = floatRate.ips;
+      const batch = 8, steps = opts.quick ? 2 : 4;
+      const data = { pixels: p.test.pixels, labels: p.test.labels, count: p.test.count, source: 'shipped test sample' };
+      for (const [mode, extra] of [
+        ['float', []],
+        ['fault-aware', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
+        ['nia', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
+        ['admm', []],
+      ] as const) {
+        progress.log(`${label}: training, ${mode}, ${steps} steps of ${batch} images`);
+        const cfg = modelConfig(model, [...extra]);
+        const faults = configuredFaults(p, cfg, networkLayerShapes(p.net, cfg));
+        const o = { steps, batch, lr: 1e-4, optimizer: 'adam', seed: 1, checkpoint: null, checkpointEvery: steps, resume: false, mode, admm: mode === 'admm' ? { ratio: 0.5, rho: 1, admmSteps: steps, every: 1 } : undefined } as const;
+        train(p.net, p.qn, cfg, data, faults, { ...o, steps: 1 }, silentProgress); // warm-up
+        const r = train(p.net, p.qn, cfg, data, faults, o, silentProgress);
+        const ips = (steps * batch) / r.seconds;
+        add(`training, ${mode === 'nia' ? 'NIA (5% SAF 5:1, a map per step)' : mode === 'fault-aware' ? 'fault-aware (5% SAF 5:1)' : mode === 'admm' ? 'ADMM (ratio 0.5, Z/U every step)' : 'float (no quantization)'}, batch ${batch}: ${(steps / r.seconds).toFixed(3)} steps/s, ×${(floatIps / ips).toFixed(1)} the time per image of memxbar float32 inference`, { ips, images: steps * batch });
+      }
+    }
     for (const [name, extra] of [
       ['(a) neurosim-v1.4, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
       ['(b) lossless ADC, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.adcMode="lossless"']],

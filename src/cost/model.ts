@@ -13,7 +13,7 @@
 import { OPTION_DEFAULTS, type Config } from '../config/schema.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import { conductanceTable } from '../crossbar/device.ts';
-import type { Layout } from '../crossbar/layout.ts';
+import { prunedRowTiles, type Layout } from '../crossbar/layout.ts';
 import { isCompute, shapes, type Network } from '../nn/graph.ts';
 import { deriveDesign, type Design } from '../rtl/design.ts';
 import type { LayerActivity } from './measure.ts';
@@ -76,6 +76,11 @@ export interface LayerGeometry {
   validP: number;
   /** Followed by max pooling before the next compute layer (NeuroSim's network file, column 7). */
   pooled: boolean;
+  /**
+   * Row groups pruned to zero are not mapped (src/crossbar/layout.ts `prunedRowTiles`): the
+   * subarrays each column tile needs and the rows it keeps; null = nothing pruned.
+   */
+  pruned: { rowTiles: Int32Array; keptRows: Int32Array } | null;
 }
 
 export interface LayerCost {
@@ -184,7 +189,7 @@ export function networkGeometry(net: Network, cfg: Config): LayerGeometry[] {
     const ns: NsLayer = l.kind === 'conv' ? { ifm: x.h, inC: l.inC, k: l.kH, outC: l.outC } : { ifm: 1, inC: layout.R, k: 1, outC: layout.C };
     const validP = l.kind === 'conv' ? Math.max(1, Math.floor((x.h - l.kH) / l.strideH) + 1) * Math.max(1, Math.floor((x.w - l.kW) / l.strideW) + 1) : 1;
     const next = net.layers.slice(i + 1).find((n) => n.kind !== 'flatten');
-    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout, ns, validP, pooled: next?.kind === 'maxpool' });
+    out.push({ name: l.name, kind: l.kind, R: layout.R, C: layout.C, P, macs: layout.R * layout.C * P, inputs: x.c * x.h * x.w, outputs: o.c * o.h * o.w, layout, ns, validP, pooled: next?.kind === 'maxpool', pruned: prunedRowTiles(layout, l.weight) });
   });
   return out;
 }
@@ -267,6 +272,11 @@ export function tileCost(cfg: Config, d: Design, digital: DigitalAreas, t: TechN
   return { areaUm2: breakdown(items), adcs: d.adcs, slotsPerRead: d.colsPerAdc, vectorS, slotS, combineS, digitalAreaScale: scale };
 }
 
+/** Subarrays a layer's weights occupy: rowTiles·colTiles, fewer when row groups are pruned (LayerGeometry.pruned). */
+export function mappedTiles(g: Pick<LayerGeometry, 'layout' | 'pruned'>): number {
+  return g.pruned ? g.pruned.rowTiles.reduce((x, y) => x + y, 0) : g.layout.rowTiles * g.layout.colTiles;
+}
+
 /** The whole accelerator: per layer and for the network. */
 export function costModel({ cfg, geometry, activity, digital, neurosimSchedule = { version: '1.3', pipeline: false } }: CostInput): CostResult {
   if (geometry.length !== activity.length) throw new Error(`internal: ${geometry.length} layers but activity for ${activity.length}`);
@@ -308,7 +318,7 @@ export function costModel({ cfg, geometry, activity, digital, neurosimSchedule =
   // NeuroSim's floorplan: subarrays per layer (duplicates included) and its speed-up.
   const fp: NsFloorplan | null =
     circuits.floorplan === 'neurosim' ? neurosimFloorplan(geometry.map((g) => g.ns), cfg.tile.rows, cfg.tile.cols, Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits), neurosimSchedule.pipeline) : null;
-  const tilesOf = (i: number) => (fp ? fp.layers[i]!.subarrays : geometry[i]!.layout.rowTiles * geometry[i]!.layout.colTiles);
+  const tilesOf = (i: number) => (fp ? fp.layers[i]!.subarrays : mappedTiles(geometry[i]!));
 
   // NeuroSim's synchronous mode counts its buffer and H-tree transfers in clock cycles after computing.
   const colsPerSynapse = Math.ceil(cfg.quant.weightBits / cfg.tile.cellBits);
@@ -355,41 +365,48 @@ export function costModel({ cfg, geometry, activity, digital, neurosimSchedule =
   const layers: LayerCost[] = geometry.map((g, i) => {
     const A = activity[i]!;
     const lay = g.layout;
-    const tiles = lay.rowTiles * lay.colTiles;
+    const tiles = mappedTiles(g);
+    // Pruned row groups (g.pruned): the activity was measured on the unpruned mapping, where every
+    // subarray makes the same reads and conversions per vector; a skipped subarray makes none, and
+    // a skipped row drives no word line and adds no current (taken as uniform over the rows).
+    const tileShare = tiles / (lay.rowTiles * lay.colTiles);
+    const rowShare = g.pruned ? g.pruned.keptRows.reduce((x, y) => x + y, 0) / (g.R * lay.colTiles) : 1;
+    const conversions = A.conversions * tileShare;
+    const psumAdds = g.pruned ? g.pruned.rowTiles.reduce((x, y) => x + Math.max(y - 1, 0), 0) : lay.colTiles * (lay.rowTiles - 1);
     const P = A.vectors;
     const ops = 2 * g.macs;
     const currentMode = circuits.senseAmp === 'current';
 
     // Energy per image.
     const e: Record<string, number> = {
-      'array.read': currentMode
+      'array.read': (currentMode
         ? (d.adcKind === 'flash' ? mlsa.cW * senseS : t.sar.cW * sarS) * (vread / 0.5) * gLsb * A.currentSum
-        : arrayReadEnergyJ(A.currentSum, vread, timing.pulseS, gLsb),
-      'array.bitlines': bitlineEnergyJ(A.conversions, d.rows, vread, t),
-      'array.wordlines': wordlineEnergyJ(A.activeRowBits * lay.colTiles, d.cols, t),
-      'adc.converters': A.conversions * (currentMode && d.adcKind === 'flash' ? mlsa.aUw * 1e-6 * (2 ** d.codeBits - 1) * senseS : adcEnergyJ(d.adcKind, d.codeBits, vread, t)),
+        : arrayReadEnergyJ(A.currentSum, vread, timing.pulseS, gLsb)) * rowShare,
+      'array.bitlines': bitlineEnergyJ(conversions, d.rows, vread, t),
+      'array.wordlines': wordlineEnergyJ(A.activeRowBits * lay.colTiles * rowShare, d.cols, t),
+      'adc.converters': conversions * (currentMode && d.adcKind === 'flash' ? mlsa.aUw * 1e-6 * (2 ** d.codeBits - 1) * senseS : adcEnergyJ(d.adcKind, d.codeBits, vread, t)),
       'adc.logic':
         d.adcKind === 'sar'
-          ? A.conversions * registerEnergyJ(2 * d.codeBits, t)
-          : A.conversions * (registerEnergyJ(d.codeBits, t) + gatesEnergyJ(d.thermBits * (L.AND2 + L.INV) + d.codeBits * Math.ceil(d.thermBits / 2) * L.OR2, t)),
+          ? conversions * registerEnergyJ(2 * d.codeBits, t)
+          : conversions * (registerEnergyJ(d.codeBits, t) + gatesEnergyJ(d.thermBits * (L.AND2 + L.INV) + d.codeBits * Math.ceil(d.thermBits / 2) * L.OR2, t)),
       // One add per conversion on its ADC's adder (d.accAdders), through the read multiplexer of that ADC's registers.
       'accumulation.shiftAdd':
-        A.conversions *
+        conversions *
         (addEnergyJ(d.accBits, t) + registerEnergyJ(d.accBits, t) + muxEnergyJ(d.accBits * (d.bitIdxBits + (d.shiftProgrammable ? d.shiftBits : 0) + Math.ceil(Math.log2(d.colsPerAdc))), t)),
       'accumulation.combine':
         P * tiles * d.weightCols * d.termsPerWeight *
         (addEnergyJ(d.tBits, t) + registerEnergyJ(d.tBits, t) + muxEnergyJ(d.accBits * d.unitBits + d.tBits * d.termShiftBits + (mt ? d.termEntryBits * Math.ceil(Math.log2(d.weightCols * d.termSlots)) : 0), t)),
-      'accumulation.partialSums': P * lay.colTiles * d.weightCols * (lay.rowTiles - 1) * addEnergyJ(d.psumBits, t),
-      'accumulation.mitigationAdds': A.extraOpsPerRead * A.reads * addEnergyJ(d.tBits, t),
+      'accumulation.partialSums': P * psumAdds * d.weightCols * addEnergyJ(d.psumBits, t),
+      'accumulation.mitigationAdds': A.extraOpsPerRead * A.reads * tileShare * addEnergyJ(d.tBits, t),
       'other.rowDrivers': P * tiles * registerEnergyJ(a * d.rows * a, t),
-      'other.columnMux': (d.colsPerAdc > 1 ? A.conversions : 0) * switchEnergyJ(t),
+      'other.columnMux': (d.colsPerAdc > 1 ? conversions : 0) * switchEnergyJ(t),
       'other.control': P * tiles * (tile.vectorS / tClk) * registerEnergyJ(2 + d.colSelBits + d.bitIdxBits, t),
       'other.inputBuffers': P * tiles * registerEnergyJ(d.rows * a, t),
       'other.rowRemap': mt ? P * tiles * a * (muxEnergyJ(d.rows * Math.ceil(Math.log2(2 * d.rows)), t) + addEnergyJ(d.rows - 1, t)) : 0,
       'other.globalBuffer': P * (g.R + g.C) * a * eBufferBit,
       'other.interconnect':
         P * ((circuits.interconnect === 'low-swing' ? (g.R * a) / g.ns.k : g.R * a + g.C * d.psumBits) + g.C * a) * eChipBit +
-        P * lay.colTiles * d.weightCols * (lay.rowTiles - 1) * d.psumBits * eTileBit,
+        P * psumAdds * d.weightCols * d.psumBits * eTileBit,
       'other.activation': P * g.C * (multiplyEnergyJ(t) + addEnergyJ(a, t)),
     };
 

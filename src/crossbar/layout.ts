@@ -379,3 +379,46 @@ export function plainUnits(L: Layout): Units {
   }
   return { pos, neg, slice };
 }
+
+/**
+ * Structured pruning on the array (ADMM-NN, docs/train.md "ADMM pruning"): the unit pruned is a
+ * row group, logical row r of the outputs of column tile ct (one physical row of every subarray
+ * of that column tile). A row group whose weights are all exactly 0 is not mapped: the kept rows
+ * of each column tile are packed into as few subarrays as hold them (the input of a kept row is
+ * routed to its packed row, a table the row driver already holds for MT's row remap). Returns the
+ * subarrays (row tiles) each column tile then needs, ⌈kept rows / rows⌉ (0 when no row is kept),
+ * and the kept rows; null when no row group is all zero (the plain layout, `L.rowTiles` per column
+ * tile). `weight` is the layer's matrix [o·R + r] (float or integer).
+ */
+export function prunedRowTiles(L: Pick<Layout, 'R' | 'C' | 'rows' | 'outputsPerTile' | 'colTiles'>, weight: ArrayLike<number>): { rowTiles: Int32Array; keptRows: Int32Array } | null {
+  if (weight.length !== L.R * L.C) throw new RangeError(`weight has ${weight.length} entries, the layer ${L.R}×${L.C}`);
+  const rowTiles = new Int32Array(L.colTiles);
+  const keptRows = new Int32Array(L.colTiles);
+  let pruned = false;
+  for (let ct = 0; ct < L.colTiles; ct++) {
+    const o1 = Math.min(L.C, (ct + 1) * L.outputsPerTile);
+    let kept = 0;
+    for (let r = 0; r < L.R; r++) {
+      let any = false;
+      for (let o = ct * L.outputsPerTile; o < o1 && !any; o++) any = weight[o * L.R + r] !== 0;
+      if (any) kept++;
+    }
+    if (kept < L.R) pruned = true;
+    keptRows[ct] = kept;
+    rowTiles[ct] = Math.ceil(kept / L.rows);
+  }
+  return pruned ? { rowTiles, keptRows } : null;
+}
+
+/**
+ * The break-even pruning ratio of a layer on the array (after ADMM-NN's definition, Ren et al.,
+ * ASPLOS 2019, §5: the smallest pruning ratio of a layer that does not lose hardware performance;
+ * on a crossbar what row pruning saves is whole subarrays): the smallest fraction p of each column
+ * tile's row groups that, pruned, frees one subarray per column tile, i.e. leaves
+ * R − ⌈pR⌉ ≤ (rowTiles − 1)·rows rows: p* = (R − (rowTiles − 1)·rows) / R. Below p* the layer
+ * keeps every subarray (it saves no tile, no area, and no conversion); a layer of one row tile
+ * has p* = 1 (only pruning all its rows frees its subarrays).
+ */
+export function breakEvenPruning(L: Pick<Layout, 'R' | 'rows' | 'rowTiles'>): number {
+  return (L.R - (L.rowTiles - 1) * L.rows) / L.R;
+}

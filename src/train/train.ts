@@ -1,7 +1,8 @@
 /**
  * Fine-tuning on the crossbar (docs/train.md): fault-aware retraining for one fault map (the
- * weights learn around the stuck cells) and noise-injection training (PytorX's NIA: a fresh
- * fault map per step). SGD with momentum or Adam, seeded batch order, resumable checkpoints.
+ * weights learn around the stuck cells), noise-injection training (PytorX's NIA: a fresh
+ * fault map per step) and ADMM pruning and quantization in units of the crossbar's rows
+ * (ADMM-NN, src/train/admm.ts). SGD with momentum or Adam, seeded batch order, resumable checkpoints.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import type { QuantNetwork } from '../nn/quant.ts';
 import { writeAtomic } from '../util/output.ts';
 import type { Progress } from '../util/progress.ts';
 import { mixSeed, Rng } from '../util/rng.ts';
+import { applyGroups, keptGroups, projectStructured, pruneTargets, type AdmmOptions, type PruneTarget } from './admm.ts';
 import { forwardBackward, parameters, type StuckWeights, type TrainNumerics } from './backprop.ts';
 import { stuckWeights } from './stuck.ts';
 
@@ -29,8 +31,10 @@ export interface TrainOptions {
   checkpointEvery: number;
   /** Continue from `checkpoint` (it must exist and match this model and config). */
   resume: boolean;
-  /** 'fault-aware': the config's one fault map; 'nia': a fresh map per step at the config's rate and ratio; 'float': no quantization, no faults. */
-  mode: 'fault-aware' | 'nia' | 'float';
+  /** 'fault-aware': the config's one fault map; 'nia': a fresh map per step at the config's rate and ratio; 'float': no quantization, no faults; 'admm': ADMM pruning and quantization (with the config's fault map, none at rate 0). */
+  mode: 'fault-aware' | 'nia' | 'float' | 'admm';
+  /** mode 'admm': its options (required there, ignored otherwise). */
+  admm?: AdmmOptions;
 }
 
 export interface TrainResult {
@@ -47,11 +51,20 @@ export function checkTrainOptions(o: TrainOptions, data: Cifar10Batch): void {
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new ConfigError(`steps must be a whole number ≥ 1, got ${o.steps}`, '--steps');
   if (!Number.isInteger(o.batch) || o.batch < 1) throw new ConfigError(`batch must be a whole number ≥ 1, got ${o.batch}`, '--batch');
   if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 1) throw new ConfigError(`checkpoint interval must be a whole number ≥ 1, got ${o.checkpointEvery}`, '--checkpoint-every');
+  if (o.mode === 'admm') {
+    const a = o.admm;
+    if (!a) throw new ConfigError('mode admm needs its options (--prune-ratio)', '--mode');
+    if (!(a.ratio > 0 && a.ratio < 1)) throw new ConfigError(`pruning ratio must be a number in (0, 1), got ${a.ratio}`, '--prune-ratio');
+    if (!(a.rho > 0) || !Number.isFinite(a.rho)) throw new ConfigError(`ρ must be a number > 0, got ${a.rho}`, '--rho');
+    // More ADMM steps than --steps: the run ends inside the ADMM phase (resume it with more steps).
+    if (!Number.isInteger(a.admmSteps) || a.admmSteps < 0) throw new ConfigError(`ADMM steps must be a whole number ≥ 0, got ${a.admmSteps}`, '--admm-steps');
+    if (!Number.isInteger(a.every) || a.every < 1) throw new ConfigError(`ADMM update interval must be a whole number ≥ 1, got ${a.every}`, '--admm-every');
+  }
   if (o.batch > data.count) throw new DataError(`a batch of ${o.batch} images needs at least that many training images; the data holds ${data.count}`, data.source);
 }
 
 /** What a checkpoint must match: the starting network (geometry and weights) and the config fields training depends on. */
-export function trainKeys(net: Network, cfg: Config, o: Pick<TrainOptions, 'optimizer' | 'mode' | 'batch' | 'seed'>): { model: string; config: string } {
+export function trainKeys(net: Network, cfg: Config, o: Pick<TrainOptions, 'optimizer' | 'mode' | 'batch' | 'seed' | 'admm'>): { model: string; config: string } {
   const h = createHash('sha256');
   for (const l of net.layers) {
     const { weight, bias, ...geometry } = l as { weight?: Float32Array; bias?: Float32Array };
@@ -60,7 +73,7 @@ export function trainKeys(net: Network, cfg: Config, o: Pick<TrainOptions, 'opti
     if (bias) h.update(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength));
   }
   const config = createHash('sha256')
-    .update(JSON.stringify({ quant: cfg.quant, tile: cfg.tile, faults: cfg.faults, optimizer: o.optimizer, mode: o.mode, batch: o.batch, seed: o.seed }))
+    .update(JSON.stringify({ quant: cfg.quant, tile: cfg.tile, faults: cfg.faults, optimizer: o.optimizer, mode: o.mode, batch: o.batch, seed: o.seed, ...(o.mode === 'admm' ? { admm: o.admm } : {}) }))
     .digest('hex')
     .slice(0, 16);
   return { model: h.digest('hex').slice(0, 16), config };
@@ -75,10 +88,12 @@ interface CheckpointHeader {
   step: number;
   optimizer: TrainOptions['optimizer'];
   sizes: number[];
+  /** Sizes of the mode's own state after the optimizer's (ADMM: Z, U and the kept-group mask per pruned layer); absent = none. */
+  extra?: number[];
 }
 
 /** Read a checkpoint and check that it belongs to this model and config; throws a one-line DataError otherwise. */
-export function readCheckpoint(path: string, keys: { model: string; config: string }, sizes: number[]): { step: number; params: Float32Array[]; state: Float32Array[] } {
+export function readCheckpoint(path: string, keys: { model: string; config: string }, sizes: number[], extraSizes: number[] = []): { step: number; params: Float32Array[]; state: Float32Array[]; extra: Float32Array[] } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -97,8 +112,9 @@ export function readCheckpoint(path: string, keys: { model: string; config: stri
   if (h.model !== keys.model) throw new DataError(`checkpoint is of another model (key ${h.model}, this model ${keys.model})`, path);
   if (h.config !== keys.config) throw new DataError(`checkpoint is of another config or training mode (key ${h.config}, this run ${keys.config})`, path);
   if (JSON.stringify(h.sizes) !== JSON.stringify(sizes)) throw new DataError('checkpoint parameter shapes differ from the model', path);
+  if (JSON.stringify(h.extra ?? []) !== JSON.stringify(extraSizes)) throw new DataError('checkpoint state shapes differ from this training mode', path);
   const slots = h.optimizer === 'adam' ? 3 : 2;
-  const floats = sizes.reduce((a, b) => a + b, 0) * slots;
+  const floats = sizes.reduce((a, b) => a + b, 0) * slots + extraSizes.reduce((a, b) => a + b, 0);
   const body = bytes.subarray(4 + n);
   if (body.length !== floats * 4) throw new DataError(`checkpoint body has ${body.length} bytes, ${floats * 4} expected (truncated?)`, path);
   const all = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
@@ -106,14 +122,15 @@ export function readCheckpoint(path: string, keys: { model: string; config: stri
   const take = () => sizes.map((s) => all.slice(at, (at += s)));
   const params = take();
   const state = Array.from({ length: slots - 1 }, take).flat();
-  return { step: h.step, params, state };
+  const extra = extraSizes.map((s) => all.slice(at, (at += s)));
+  return { step: h.step, params, state, extra };
 }
 
-function writeCheckpoint(path: string, keys: { model: string; config: string }, step: number, optimizer: TrainOptions['optimizer'], params: Float32Array[], state: Float32Array[]): void {
-  const header = Buffer.from(JSON.stringify({ format: MAGIC, model: keys.model, config: keys.config, step, optimizer, sizes: params.map((p) => p.length) } satisfies CheckpointHeader));
+function writeCheckpoint(path: string, keys: { model: string; config: string }, step: number, optimizer: TrainOptions['optimizer'], params: Float32Array[], state: Float32Array[], extra: Float32Array[]): void {
+  const header = Buffer.from(JSON.stringify({ format: MAGIC, model: keys.model, config: keys.config, step, optimizer, sizes: params.map((p) => p.length), ...(extra.length ? { extra: extra.map((a) => a.length) } : {}) } satisfies CheckpointHeader));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length, 0);
-  const parts = [len, header, ...[...params, ...state].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))];
+  const parts = [len, header, ...[...params, ...state, ...extra].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))];
   writeAtomic(path, Buffer.concat(parts));
 }
 
@@ -121,16 +138,26 @@ function writeCheckpoint(path: string, keys: { model: string; config: string }, 
  * The checkpoint a run resumes from (read and checked: this model, this config), or null for a
  * fresh run; refuses to start a fresh run over an existing checkpoint. Called before any work.
  */
-export function checkResume(start: Network, cfg: Config, o: TrainOptions): { step: number; params: Float32Array[]; state: Float32Array[] } | null {
+export function checkResume(start: Network, cfg: Config, o: TrainOptions): { step: number; params: Float32Array[]; state: Float32Array[]; extra: Float32Array[] } | null {
   if (!o.resume) {
     if (o.checkpoint && existsSync(o.checkpoint)) throw new DataError('checkpoint exists: pass --resume to continue it, or another path', o.checkpoint);
     return null;
   }
   if (!o.checkpoint) throw new ConfigError('--resume needs --checkpoint FILE', '--resume');
   if (!existsSync(o.checkpoint)) throw new DataError('checkpoint to resume from does not exist', o.checkpoint);
-  const c = readCheckpoint(o.checkpoint, trainKeys(start, cfg, o), parameters(start).map((p) => p.length));
+  const c = readCheckpoint(o.checkpoint, trainKeys(start, cfg, o), parameters(start).map((p) => p.length), admmStateSizes(start, cfg, o));
   if (c.step >= o.steps) throw new ConfigError(`the checkpoint is at step ${c.step}, not below --steps ${o.steps}`, '--steps');
   return c;
+}
+
+/** The layers ADMM prunes in this run ([] unless mode 'admm'). */
+export function admmTargets(net: Network, cfg: Config, o: Pick<TrainOptions, 'mode' | 'admm'>): PruneTarget[] {
+  return o.mode === 'admm' && o.admm ? pruneTargets(networkLayerShapes(net, cfg).map((s) => s.layout), o.admm.ratio) : [];
+}
+
+/** ADMM's checkpointed state: per pruned layer Z and U (the layer's weight count each) and the kept-group mask (colTiles·R). */
+function admmStateSizes(net: Network, cfg: Config, o: TrainOptions): number[] {
+  return admmTargets(net, cfg, o).flatMap((t) => [t.R * t.C, t.R * t.C, t.colTiles * t.R]);
 }
 
 /** A deep copy of a network (its weights are trained in place). */
@@ -178,17 +205,33 @@ export function train(start: Network, qn: QuantNetwork, cfg: Config, data: Cifar
   const slots = o.optimizer === 'adam' ? 2 : 1;
   let state: Float32Array[] = Array.from({ length: slots }, () => params.map((p) => new Float32Array(p.length))).flat();
   let step = 0;
+  // ADMM (src/train/admm.ts): per pruned layer Z, U and, once hard-pruned, the kept row groups.
+  const targets = admmTargets(start, cfg, o);
+  const weightOf = (t: PruneTarget) => params[2 * t.index]!;
+  const bits = cfg.quant.weightBits;
+  let admm: { z: Float32Array; u: Float32Array; kept: Float32Array }[] = targets.map((t) => ({ z: projectStructured(weightOf(t), t, bits), u: new Float32Array(t.R * t.C), kept: new Float32Array(t.colTiles * t.R) }));
   const c = checkResume(start, cfg, o);
   if (c) {
     params.forEach((p, i) => p.set(c.params[i]!));
     state = c.state;
     step = c.step;
+    admm = targets.map((_, k) => ({ z: c.extra[3 * k]!, u: c.extra[3 * k + 1]!, kept: c.extra[3 * k + 2]! }));
   }
+  const a = o.admm;
+  const hardPrune = () =>
+    targets.forEach((t, k) => {
+      const kept = keptGroups(weightOf(t), t);
+      admm[k]!.kept.set(kept);
+      applyGroups(weightOf(t), t, kept);
+    });
+  const remask = () => targets.forEach((t, k) => applyGroups(weightOf(t), t, Uint8Array.from(admm[k]!.kept)));
+  if (a && step === 0 && a.admmSteps === 0) hardPrune();
+  const extraState = () => admm.flatMap((x) => [x.z, x.u, x.kept]);
   const numerics: TrainNumerics = o.mode === 'float'
     ? { weightBits: null, stuck: [], actScale: [], actMax: 0 }
     : {
       weightBits: cfg.quant.weightBits,
-      stuck: o.mode === 'fault-aware' && faults ? stuckOf(qn, cfg, faults) : [],
+      stuck: (o.mode === 'fault-aware' || o.mode === 'admm') && faults ? stuckOf(qn, cfg, faults) : [],
       actScale: qn.layers.map((q) => q.requant?.outputScale ?? null),
       actMax: 2 ** cfg.quant.activationBits - 1,
     };
@@ -204,6 +247,13 @@ export function train(start: Network, qn: QuantNetwork, cfg: Config, data: Cifar
     const images = idx.map((i) => preprocess(data.pixels, i, net.input));
     const labels = idx.map((i) => data.labels[i]!);
     const r = forwardBackward(net, numerics, images, labels);
+    if (a && step < a.admmSteps) {
+      // W-step: the gradient of ρ/2 ‖W − Z + U‖².
+      targets.forEach((t, k) => {
+        const w = weightOf(t), g = r.grads[2 * t.index]!, { z, u } = admm[k]!;
+        for (let i = 0; i < w.length; i++) g[i] += a.rho * (w[i]! - z[i]! + u[i]!);
+      });
+    }
     step++;
     params.forEach((p, i) => {
       const g = r.grads[i]!;
@@ -223,11 +273,23 @@ export function train(start: Network, qn: QuantNetwork, cfg: Config, data: Cifar
         }
       }
     });
+    if (a && step <= a.admmSteps && (step % a.every === 0 || step === a.admmSteps)) {
+      // Z-step (projection onto the structured, quantized set) and U-step.
+      targets.forEach((t, k) => {
+        const w = weightOf(t), x = admm[k]!;
+        const v = new Float32Array(w.length);
+        for (let i = 0; i < w.length; i++) v[i] = w[i]! + x.u[i]!;
+        x.z = projectStructured(v, t, bits);
+        for (let i = 0; i < w.length; i++) x.u[i] += w[i]! - x.z[i]!;
+      });
+    }
+    if (a && step === a.admmSteps) hardPrune();
+    else if (a && step > a.admmSteps) remask();
     if (!Number.isFinite(r.loss)) throw new DataError(`loss is ${r.loss} at step ${step}: lower --lr (the last checkpoint is kept)`, '--lr');
     history.push({ step, loss: r.loss, accuracy: r.correct / o.batch });
     progress.tick();
     if (step % 10 === 0 || step === o.steps) progress.log(`step ${step}/${o.steps}: loss ${r.loss.toFixed(4)}, batch accuracy ${((100 * r.correct) / o.batch).toFixed(1)} %`);
-    if (o.checkpoint && (step % o.checkpointEvery === 0 || step === o.steps)) writeCheckpoint(o.checkpoint, keys, step, o.optimizer, params, state);
+    if (o.checkpoint && (step % o.checkpointEvery === 0 || step === o.steps)) writeCheckpoint(o.checkpoint, keys, step, o.optimizer, params, state, extraState());
   }
   progress.stop();
   return { net, history, startStep, seconds: (performance.now() - t0) / 1000 };

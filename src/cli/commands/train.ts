@@ -14,6 +14,10 @@ interface TrainFlags extends CommonOptions {
   checkpoint?: string;
   checkpointEvery: string;
   resume?: boolean;
+  pruneRatio?: string;
+  rho: string;
+  admmSteps?: string;
+  admmEvery: string;
   out: string;
 }
 
@@ -34,7 +38,11 @@ export function register(program: Command): void {
       .option('--batch <n>', 'images per step', '32')
       .option('--lr <x>', 'learning rate', '0.0001')
       .option('--optimizer <name>', 'adam | sgd (momentum 0.9)', 'adam')
-      .option('--mode <name>', 'fault-aware (the configured fault map) | nia (a fresh fault map per step) | float', 'fault-aware')
+      .option('--mode <name>', 'fault-aware (the configured fault map) | nia (a fresh fault map per step) | admm (pruning of crossbar rows and quantization) | float', 'fault-aware')
+      .option('--prune-ratio <p>', 'admm: fraction of each column tile\'s rows pruned in the layers of ≥ 2 row tiles, 0 < p < 1')
+      .option('--rho <x>', 'admm: penalty ρ of the augmented Lagrangian', '0.1')
+      .option('--admm-steps <n>', 'admm: steps of the ADMM phase before hard pruning and masked fine-tuning (default: 2/3 of --steps)')
+      .option('--admm-every <n>', 'admm: steps between the Z and U updates', '10')
       .option('--seed <n>', 'seed of the batch order (and of NIA\'s fault maps)', '1')
       .option('--checkpoint <file>', 'checkpoint file (written every --checkpoint-every steps and at the end)')
       .option('--checkpoint-every <n>', 'steps between checkpoints', '50')
@@ -43,18 +51,24 @@ export function register(program: Command): void {
       .option('--json', 'print the result as JSON'),
     ['model', 'data', 'images', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: TrainFlags) => {
-    const [{ readCifar10, CIFAR10_PIXELS }, { existsSync }, { loadInputs, prepare }, { configuredFaults }, { networkLayerShapes }, { train, checkTrainOptions, checkResume }, { crossbarAccuracy }, { exportOnnx }, { writeAtomic }] = await Promise.all([
+    const [{ readCifar10, CIFAR10_PIXELS }, { existsSync }, { loadInputs, prepare }, { configuredFaults }, { networkLayerShapes }, { train, checkTrainOptions, checkResume }, { crossbarAccuracy }, { exportOnnx }, { writeAtomic }, { pruningSummary }] = await Promise.all([
       import('../../data/cifar10.ts'), import('node:fs'), import('../../session/prepare.ts'), import('../../session/eval.ts'), import('../../crossbar/faults.ts'),
-      import('../../train/train.ts'), import('../../train/evaluate.ts'), import('../../nn/onnx-export.ts'), import('../../util/output.ts'),
+      import('../../train/train.ts'), import('../../train/evaluate.ts'), import('../../nn/onnx-export.ts'), import('../../util/output.ts'), import('../../train/admm.ts'),
     ]);
     const cfg = await configFromOptions(o);
     const optimizer = o.optimizer;
     if (optimizer !== 'adam' && optimizer !== 'sgd') throw new ConfigError(`optimizer must be adam or sgd, got ${JSON.stringify(optimizer)}`, '--optimizer');
     const mode = o.mode;
-    if (mode !== 'fault-aware' && mode !== 'nia' && mode !== 'float') throw new ConfigError(`mode must be fault-aware, nia or float, got ${JSON.stringify(mode)}`, '--mode');
+    if (mode !== 'fault-aware' && mode !== 'nia' && mode !== 'float' && mode !== 'admm') throw new ConfigError(`mode must be fault-aware, nia, admm or float, got ${JSON.stringify(mode)}`, '--mode');
+    if (mode === 'admm' && o.pruneRatio === undefined) throw new ConfigError('mode admm needs --prune-ratio', '--prune-ratio');
+    if (mode !== 'admm' && o.pruneRatio !== undefined) throw new ConfigError('--prune-ratio is for --mode admm', '--prune-ratio');
+    const steps = number(o.steps, '--steps');
+    const admm = mode === 'admm'
+      ? { ratio: number(o.pruneRatio!, '--prune-ratio'), rho: number(o.rho, '--rho'), admmSteps: o.admmSteps === undefined ? Math.floor((2 * steps) / 3) : number(o.admmSteps, '--admm-steps'), every: number(o.admmEvery, '--admm-every') }
+      : undefined;
     const opts = {
-      steps: number(o.steps, '--steps'), batch: number(o.batch, '--batch'), lr: number(o.lr, '--lr'), optimizer, mode,
-      seed: number(o.seed, '--seed'), checkpoint: o.checkpoint ?? null, checkpointEvery: number(o.checkpointEvery, '--checkpoint-every'), resume: o.resume === true,
+      steps, batch: number(o.batch, '--batch'), lr: number(o.lr, '--lr'), optimizer, mode,
+      seed: number(o.seed, '--seed'), checkpoint: o.checkpoint ?? null, checkpointEvery: number(o.checkpointEvery, '--checkpoint-every'), resume: o.resume === true, admm,
     } as const;
     if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new ConfigError(`seed must be a whole number ≥ 0, got ${opts.seed}`, '--seed');
     if (!o.out.endsWith('.onnx')) throw new ConfigError('the output must be an .onnx file', '--out');
@@ -91,10 +105,14 @@ export function register(program: Command): void {
       imagesPerSecond: +(((opts.steps - r.startStep) * opts.batch) / r.seconds).toFixed(2), mitigation: cfg.mitigation.method,
       crossbarBefore: { top1: before.top1, correct: before.correct, images: before.images }, crossbarAfter: { top1: after.top1, correct: after.correct, images: after.images },
       finalLoss: r.history.at(-1)?.loss ?? null, out: o.out,
+      ...(admm ? { admm, pruning: pruningSummary(r.net, cfg) } : {}),
     };
     if (o.json) return out(JSON.stringify(result, null, 2));
     out(`trained ${mode} (${optimizer}, lr ${opts.lr}, batch ${opts.batch}, seed ${opts.seed}), steps ${r.startStep + 1}..${opts.steps} in ${r.seconds.toFixed(1)} s (${result.imagesPerSecond} training images/s)`);
     out(`crossbar top-1 (${cfg.mitigation.method}, ${p.test.count} test images): before ${pct(before)}, after ${pct(after)}`);
+    if (result.pruning) {
+      for (const l of result.pruning) out(`  ${l.layer}: ${l.R}×${l.C}, kept rows ${l.keptRows}/${l.R * l.colTiles}, subarrays ${l.tiles} of ${l.tilesUnpruned} (break-even pruning ratio ${l.breakEven.toFixed(3)})`);
+    }
     out(`wrote ${o.out}`);
   });
 }
