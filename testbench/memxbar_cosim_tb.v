@@ -28,9 +28,9 @@
 //   +psin=PATH      chained partial sums in (psum_in), n_vecs*WC PW-bit words in output
 //                   order (n_vecs*WC <= MAX_PSIN); the tile must be programmed to chain
 // Read noise (docs/model.md 9.3; the CXXRTL twin refuses it):
-//   +noise=PATH     n_vecs*A*NG lines of COLS NW-bit signed words, one line per read: line
-//                   (v*A + k)*NG + g is vector v, input bit k, read group g, column j at
-//                   [j*NW +: NW]. The lines of vector v are read when the tile takes it; the
+//   +noise=PATH     n_vecs*A*NG*COLS NW-bit signed words, one per line: line
+//                   ((v*A + k)*NG + g)*COLS + j is vector v, input bit k, read group g,
+//                   column j. The words of vector v are read when the tile takes it; the
 //                   array adds the line of the read in progress to its column currents. The
 //                   read is known from the tile: input bit k = u_tile.bit_idx, group g =
 //                   the driven rows' group (rows g*PR .. g*PR+PR-1); no row driven: no noise.
@@ -99,7 +99,8 @@ module memxbar_cosim_tb #(
     localparam integer NW = 32;
     reg  [COLS*NW-1:0]  noise_buf [0:A*NG-1];
     reg  [COLS*NW-1:0]  noise_now = {COLS*NW{1'b0}};
-    integer nfd = 0, nl, nr, ng, nk;
+    integer nfd = 0, nl, nj, nr, ng, nk;
+    reg  [NW-1:0]       noise_word;
     always @* begin
         ng = -1;
         for (nr = ROWS - 1; nr >= 0; nr = nr - 1) if (row_in[nr] == 1'b1) ng = nr / PR;
@@ -235,7 +236,10 @@ module memxbar_cosim_tb #(
             // The tile takes vector v on this edge: its reads use its noise lines.
             if (nfd != 0)
                 for (nl = 0; nl < A * NG; nl = nl + 1)
-                    if ($fscanf(nfd, "%h\n", noise_buf[nl]) != 1) fail("+noise: fewer lines than n_vecs*A*NG");
+                    for (nj = 0; nj < COLS; nj = nj + 1) begin
+                        if ($fscanf(nfd, "%h\n", noise_word) != 1) fail("+noise: fewer words than n_vecs*A*NG*COLS");
+                        noise_buf[nl][nj * NW +: NW] = noise_word;
+                    end
             @(negedge clk);
             act_valid = 1'b0;
         end

@@ -180,21 +180,12 @@ export function cellsHex(gen: GeneratedRtl, g: VectorSet['g']): string {
 }
 
 /**
- * The read noise, one line per read: vector v, input bit k, read group g (line
- * (v·activationBits + k)·groups + g, the tile's read order); column j's 32-bit two's
- * complement word at bits [j·32 +: 32] of the line.
+ * The read noise, one 32-bit two's complement word per line: vector v, input bit k, read group
+ * g (the tile's read order), column j at line ((v·activationBits + k)·groups + g)·cols + j.
  */
 export function noiseHex(gen: GeneratedRtl, noise: readonly Int32Array[]): string {
-  const d = gen.design;
-  const W = NOISE_WORD_BITS;
   const out: string[] = [];
-  for (const n of noise) {
-    for (let read = 0; read < d.actBits * d.groups; read++) {
-      let line = '';
-      for (let j = d.cols - 1; j >= 0; j--) line += hexWord(BigInt(n[read * d.cols + j]!), W);
-      out.push(line);
-    }
-  }
+  for (const n of noise) for (const v of n) out.push(hexWord(BigInt(v), NOISE_WORD_BITS));
   return lines(out);
 }
 
@@ -353,11 +344,10 @@ export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Recor
         ? {
             noise: {
               file: 'noise.hex',
-              words: set.noise.length * d.actBits * d.groups,
-              bits: d.cols * NOISE_WORD_BITS,
-              order: `one line per read: line (v*${d.actBits} + k)*${d.groups} + g is vector v, input bit k, read group g`,
-              port: 'memxbar_analog noise (the testbench selects the line of the read in progress): added to every column current I[j] before the conversion units',
-              fields: [{ name: 'n[j]', lsb: 0, bits: NOISE_WORD_BITS, doc: `column j at bits [j*${NOISE_WORD_BITS} +: ${NOISE_WORD_BITS}], signed, conductance LSB·Vread (docs/model.md §9.3)` }],
+              words: set.noise.length * d.actBits * d.groups * d.cols,
+              bits: NOISE_WORD_BITS,
+              order: `line ((v*${d.actBits} + k)*${d.groups} + g)*${d.cols} + j: vector v, input bit k, read group g, physical column j; conductance LSB·Vread (docs/model.md §9.3)`,
+              port: 'memxbar_analog noise (the testbench selects the words of the read in progress): added to column current I[j] before the conversion units',
               signed: true,
             },
           }
@@ -419,18 +409,9 @@ export function readVectorSet(dir: string): { manifest: VectorManifest; set: Vec
   const expected = Array.from({ length: acts.length }, (_, v) => flat.slice(v * weightCols, (v + 1) * weightCols));
   let noise: Int32Array[] | null = null;
   if (manifest.files.noise) {
-    const spec = manifest.files.noise;
-    const W = NOISE_WORD_BITS;
-    const perVector = spec.words / Math.max(1, acts.length);
-    const linesOf = readWords(dir, { ...spec, signed: false });
-    noise = Array.from({ length: acts.length }, (_, v) => {
-      const n = new Int32Array(perVector * cols);
-      for (let read = 0; read < perVector; read++) {
-        const w = linesOf[v * perVector + read]!;
-        for (let j = 0; j < cols; j++) n[read * cols + j] = Number(BigInt.asIntN(W, w >> BigInt(j * W)));
-      }
-      return n;
-    });
+    const words = readWords(dir, manifest.files.noise).map(Number);
+    const perVector = words.length / Math.max(1, acts.length);
+    noise = Array.from({ length: acts.length }, (_, v) => Int32Array.from(words.slice(v * perVector, (v + 1) * perVector)));
   }
   return { manifest, set: { g, regs, acts, expected, noise } };
 }
