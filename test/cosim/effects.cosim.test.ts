@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFor, checkCosimEffects, cosimTile } from '../../src/cosim/cosim.ts';
 import { layerInputs, layerLabel, resolveLayer, samplePatches } from '../../src/cosim/layer.ts';
 import { cxxrtl } from '../../src/cosim/simulators/cxxrtl.ts';
@@ -62,6 +62,9 @@ function makeTile() {
 }
 
 describe('co-simulation with every array effect on (conv2 tile (2, 3), faults 5 % + MT)', () => {
+  // Preparing VGG8 and programming it with every effect takes minutes on a loaded machine.
+  beforeAll(() => void effectsTile(), 900_000);
+
   it('the effects reach the vectors: off-grid conductances, cells above Gmax, non-zero read noise', () => {
     const { gen, tv } = effectsTile();
     const d = gen.design;
