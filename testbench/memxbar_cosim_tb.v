@@ -97,16 +97,21 @@ module memxbar_cosim_tb #(
 
     // Read noise of the read in progress (+noise), see the header.
     localparam integer NW = 32;
+    localparam integer KW = (A <= 2) ? 1 : $clog2(A);  // width of the tile's input-bit index
     reg  [COLS*NW-1:0]  noise_buf [0:A*NG-1];
-    reg  [COLS*NW-1:0]  noise_now = {COLS*NW{1'b0}};
-    integer nfd = 0, nl, nj, nr, ng, nk;
+    integer nfd = 0, nl, nj;
     reg  [NW-1:0]       noise_word;
-    always @* begin
-        ng = -1;
-        for (nr = ROWS - 1; nr >= 0; nr = nr - 1) if (row_in[nr] == 1'b1) ng = nr / PR;
-        nk = u_tile.bit_idx;
-        noise_now = (nfd != 0 && ng >= 0 && nk < A) ? noise_buf[nk * NG + ng] : {COLS*NW{1'b0}};
-    end
+    // Group of the driven rows (that of the lowest one; the tile drives one group at a time), -1: none.
+    function automatic integer driven_group(input [ROWS-1:0] rows);
+        integer r;
+        begin
+            driven_group = -1;
+            for (r = ROWS - 1; r >= 0; r = r - 1) if (rows[r] == 1'b1) driven_group = r / PR;
+        end
+    endfunction
+    wire integer n_group = driven_group(row_in);
+    wire integer n_read = {{(32 - KW){1'b0}}, u_tile.bit_idx} * NG + n_group;
+    wire [COLS*NW-1:0] noise_now = (nfd != 0 && n_group >= 0 && n_read < A * NG) ? noise_buf[n_read] : {COLS*NW{1'b0}};
 
     memxbar_analog #(
         .ROWS(ROWS), .COLS(COLS), .U(U), .DIFF(DIFF), .S(S), .CPA(CPA), .N_ADC(N_ADC), .CW(CW),
