@@ -17,6 +17,10 @@
 //                    only through CELLS_HEX, load_cells or set_cell, which keep the row
 //                    words up to date. An unknown (X/Z) cell or row input makes every
 //                    current unknown.
+//   read noise     : noise[j*NW +: NW] (signed, G_LSB * Vread) is added to I[j] before the
+//                    conversion units: the reference model's noise of the read in progress
+//                    (docs/model.md 9.3), selected by the testbench (memxbar_cosim_tb.v);
+//                    all zero when read noise is off.
 //   conversion unit: DIFF = 0: unit u reads column u (u < U);
 //                    DIFF = 1: unit u = j*S + s reads the pair difference
 //                    I[j*2S + s] - I[j*2S + S + s] (subtracted before the ADC).
@@ -46,9 +50,11 @@ module memxbar_analog #(
     parameter integer FLASH  = 0,
     parameter integer GW     = 13,
     parameter integer DG     = 1,
+    parameter integer NW     = 32,
     parameter         CELLS_HEX = ""
 ) (
     input  wire [ROWS-1:0]     row_in,
+    input  wire [COLS*NW-1:0]  noise,
     input  wire [QW-1:0]       col_sel,
     input  wire [MW-1:0]       adc_shift,
     input  wire [N_ADC*CW-1:0] dac_code,
@@ -137,9 +143,10 @@ module memxbar_analog #(
             end else if (DIFF != 0) begin
                 pos = (unit / S) * 2 * S + unit % S;
                 neg = pos + S;
-                iu = $signed({{(64 - LW){1'b0}}, lanes[pos * LW +: LW]}) - $signed({{(64 - LW){1'b0}}, lanes[neg * LW +: LW]});
+                iu = $signed({{(64 - LW){1'b0}}, lanes[pos * LW +: LW]}) + 64'($signed(noise[pos * NW +: NW]))
+                   - $signed({{(64 - LW){1'b0}}, lanes[neg * LW +: LW]}) - 64'($signed(noise[neg * NW +: NW]));
             end else begin
-                iu = $signed({{(64 - LW){1'b0}}, lanes[unit * LW +: LW]});
+                iu = $signed({{(64 - LW){1'b0}}, lanes[unit * LW +: LW]}) + 64'($signed(noise[unit * NW +: NW]));
             end
             if (FLASH != 0) begin
                 for (i = 1; i <= TH; i = i + 1) begin

@@ -27,6 +27,13 @@
 //                   N <= MAX_READS) and write "<addr hex> <data hex>" per read
 //   +psin=PATH      chained partial sums in (psum_in), n_vecs*WC PW-bit words in output
 //                   order (n_vecs*WC <= MAX_PSIN); the tile must be programmed to chain
+// Read noise (docs/model.md 9.3; the CXXRTL twin refuses it):
+//   +noise=PATH     n_vecs*A*NG*COLS NW-bit signed words, one per line: line
+//                   ((v*A + k)*NG + g)*COLS + j is vector v, input bit k, read group g,
+//                   column j. The words of vector v are read when the tile takes it; the
+//                   array adds the line of the read in progress to its column currents. The
+//                   read is known from the tile: input bit k = u_tile.bit_idx, group g =
+//                   the driven rows' group (rows g*PR .. g*PR+PR-1); no row driven: no noise.
 //
 // Cycle numbers are rising edges of clk since time 0 (reset is released after 3 cycles).
 // The run ends after the last word of the last vector and prints
@@ -35,6 +42,8 @@
 module memxbar_cosim_tb #(
     parameter integer ROWS  = 16,
     parameter integer COLS  = 16,
+    parameter integer PR    = 16,
+    parameter integer NG    = 1,
     parameter integer A     = 4,
     parameter integer PW    = 22,
     parameter integer WB    = 2,
@@ -86,12 +95,30 @@ module memxbar_cosim_tb #(
     wire [N_ADC-1:0]    cmp;
     wire [N_ADC*TH-1:0] therm;
 
+    // Read noise of the read in progress (+noise), see the header.
+    localparam integer NW = 32;
+    localparam integer KW = (A <= 2) ? 1 : $clog2(A);  // width of the tile's input-bit index
+    reg  [COLS*NW-1:0]  noise_buf [0:A*NG-1];
+    integer nfd = 0, nl, nj;
+    reg  [NW-1:0]       noise_word;
+    // Group of the driven rows (that of the lowest one; the tile drives one group at a time), -1: none.
+    function automatic integer driven_group(input [ROWS-1:0] rows);
+        integer r;
+        begin
+            driven_group = -1;
+            for (r = ROWS - 1; r >= 0; r = r - 1) if (rows[r] == 1'b1) driven_group = r / PR;
+        end
+    endfunction
+    wire integer n_group = driven_group(row_in);
+    wire integer n_read = {{(32 - KW){1'b0}}, u_tile.bit_idx} * NG + n_group;
+    wire [COLS*NW-1:0] noise_now = (nfd != 0 && n_group >= 0 && n_read < A * NG) ? noise_buf[n_read] : {COLS*NW{1'b0}};
+
     memxbar_analog #(
         .ROWS(ROWS), .COLS(COLS), .U(U), .DIFF(DIFF), .S(S), .CPA(CPA), .N_ADC(N_ADC), .CW(CW),
         .SIGNED(SIGNED), .QW(QW), .MW(MW),
-        .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .CELLS_HEX("")
+        .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .NW(NW), .CELLS_HEX("")
     ) u_analog (
-        .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift),
+        .row_in(row_in), .noise(noise_now), .col_sel(col_sel), .adc_shift(adc_shift),
         .dac_code(dac_code), .cmp(cmp), .therm(therm)
     );
 
@@ -126,7 +153,7 @@ module memxbar_cosim_tb #(
     reg [ROWS*A-1:0] acts [0:MAX_VECS-1];
     reg [31:0]       reads [0:MAX_READS-1];
     reg [PW-1:0]     psins [0:MAX_PSIN-1];
-    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, reads_path, reads_out_path, psin_path;
+    reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, reads_path, reads_out_path, psin_path, noise_path;
     string vcd_path;
     integer n_regs, n_vecs, n_reads, n_psin, stall, max_cycles, vcd_to, vcd_on;
     integer fd, fr, w, v, cycles, out_vec, out_words, psin_i;
@@ -173,6 +200,10 @@ module memxbar_cosim_tb #(
         if (n_psin > 0) $readmemh(psin_path, psins, 0, n_psin - 1);
         fd = $fopen(out_path, "w");
         if (fd == 0) fail("cannot open +out");
+        if ($value$plusargs("noise=%s", noise_path)) begin
+            nfd = $fopen(noise_path, "r");
+            if (nfd == 0) fail("cannot open +noise");
+        end
         repeat (3) @(negedge clk);
         rst = 1'b0;
         started = 1'b1;
@@ -207,6 +238,13 @@ module memxbar_cosim_tb #(
             act_valid = 1'b1;
             @(posedge clk);
             while (!act_ready) @(posedge clk);
+            // The tile takes vector v on this edge: its reads use its noise lines.
+            if (nfd != 0)
+                for (nl = 0; nl < A * NG; nl = nl + 1)
+                    for (nj = 0; nj < COLS; nj = nj + 1) begin
+                        if ($fscanf(nfd, "%h\n", noise_word) != 1) fail("+noise: fewer words than n_vecs*A*NG*COLS");
+                        noise_buf[nl][nj * NW +: NW] = noise_word;
+                    end
             @(negedge clk);
             act_valid = 1'b0;
         end

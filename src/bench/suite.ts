@@ -112,6 +112,7 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
         add(`training, ${mode === 'nia' ? 'NIA (5% SAF 5:1, a map per step)' : mode === 'fault-aware' ? 'fault-aware (5% SAF 5:1)' : mode === 'admm' ? 'ADMM (ratio 0.5, Z/U every step)' : 'float (no quantization)'}, batch ${batch}: ${(steps / r.seconds).toFixed(3)} steps/s, ×${(floatIps / ips).toFixed(1)} the time per image of memxbar float32 inference`, { ips, images: steps * batch });
       }
     }
+    let effectsOffIps: number | null = null;
     for (const [name, extra] of [
       ['(a) neurosim-v1.4, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"']],
       ['(b) lossless ADC, 5% SAF 5:1', ['faults.rate=0.05', 'faults.sa1Sa0Ratio="5:1"', 'tile.adcMode="lossless"']],
@@ -126,7 +127,13 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       const xb = programCrossbar(p, cfg);
       progress.log(`${label}: crossbar ${name}, fast engine`);
       const fe = fastEngine(xb);
-      add(`crossbar ${name}: fast engine`, await rate((i) => forwardInt(p.qn, inputCodes(p, i), fe), n, 10, minS));
+      const fast = await rate((i) => forwardInt(p.qn, inputCodes(p, i), fe), n, 10, minS);
+      add(`crossbar ${name}: fast engine`, fast);
+      if (name.startsWith('(a)')) effectsOffIps = fast.ips;
+      if (name.startsWith('(d)') && effectsOffIps !== null) {
+        // The price of the array effects: the same engine, same faults, same run, effects off ((a)) against on ((d)).
+        rows.push({ model: label, path: `fast engine with every array effect on ((d)) against off ((a)), same run: ×${(effectsOffIps / fast.ips).toFixed(2)} the time per image`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+      }
       if (name.startsWith('(a)')) {
         // The whole-chip estimate once the engine has run: costModel on the measured activity,
         // against the engine's own inference of the images it was measured on (same run, same machine).

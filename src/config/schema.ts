@@ -164,6 +164,7 @@ export const VariationSchema = z
     deviceToDevice: realIn(0, 10).default(0).describe('Device-to-device variation: σ of the relative error of a cell, fixed per cell: G·(1 + N(0, σ)) (NeuroSim). 0 = off.'),
     cycleToCycle: realIn(0, 10).default(0).describe('Cycle-to-cycle variation: σ of the relative error of one programming: G·(1 + N(0, σ)) (NeuroSim). 0 = off.'),
     levelModel: oneOf(VARIATION_LEVEL_MODELS).default('none').describe('Level-dependent programming error per programming: `reram-wan` (Wan et al. 2022 cubic σ(G), CrossSim RRAM_Wan), `table` (per-level mean and σ from `tableFile`, NeuroSim V1.5 style), `none`.'),
+    levelSigmaScale: realIn(0, 10).default(1).describe('Multiplies the σ of `levelModel` (reram-wan or table): a device with a smaller (or larger) cycle-to-cycle spread than the fitted one, e.g. 0.7 for the heat-dissipating memristor (assets/devices/, docs/model.md §9.2).'),
     tableFile: z.string().min(1).nullable().default(null).describe('levelModel `table`: CSV `level,meanSiemens,sigmaSiemens`, one line per level (2^tile.cellBits lines).'),
     cycle: intIn(0, 2 ** 31 - 1).default(0).describe('Programming cycle: cycle-to-cycle draws are keyed by it, device-to-device draws are not.'),
     seed: seedField('programming variation'),
@@ -228,6 +229,12 @@ export const MitigationSchema = z
   .strictObject({
     method: oneOf(MITIGATIONS).default('none').describe('none; MT from the fault statistics (mt-stats) or the map (mt-map); pytorx (digital correction); zhang (Zhang et al.\'s transformations); hosseini (fault-free bits approximate each weight). docs/mt.md'),
     activityImages: intIn(1, 10000).default(500).describe('Calibration images used to measure each row\'s input activity (MT weighs errors by it).'),
+    mt: z
+      .strictObject({
+        irDropRows: z.boolean().default(false).describe('mt-map with tile.irDrop on: the row permutation also weighs each physical row\'s IR loss (rows nearer the sense amplifiers lose less current), so the most active rows go where stuck cells plus IR loss are least (docs/mt.md "MT under IR drop"). Other methods ignore it.'),
+      })
+      .prefault({})
+      .describe('Extensions of MT that use an array effect as a lever (docs/mt.md).'),
     valueRangeParts: intIn(1, 16).default(3).describe('zhang only: value-range reduction splits every stored value evenly over this many weight columns of fewer slices, summed by the shift-add (1 = none; the fault map covers the larger array).'),
   })
   .describe('Fault mitigation.');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
-import { perCellEffects, readNoiseOn, variationOn } from '../crossbar/effects.ts';
+import { effectSeeds, readNoiseOn } from '../crossbar/effects.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import type { Crossbar } from '../crossbar/reference.ts';
 import { generateRtl, MANIFEST_FILE, type GeneratedRtl } from '../rtl/generate.ts';
@@ -27,10 +27,10 @@ import { chooseSimulator, type Simulator, type SimulatorName } from './simulator
 import type { SimBuild } from './simulators/simulator.ts';
 import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
 import { checkTileInLayout, checkTileRunnable, tileVectors, type TileVectors } from './tile.ts';
-import { layerContext, renderVectorSet, VECTORS_MANIFEST, type VectorContext } from './vectors.ts';
+import { cellWordBits, layerContext, renderVectorSet, VECTORS_MANIFEST, type VectorContext } from './vectors.ts';
 
 /** Every file a co-simulation writes into its folder (checked before the work). */
-const COSIM_FILES = [VECTORS_MANIFEST, 'cells.hex', 'regs.hex', 'acts.hex', 'expected.hex', MANIFEST_FILE, 'outputs.txt', 'failing.vcd', 'report.txt', 'report.json'];
+const COSIM_FILES = [VECTORS_MANIFEST, 'cells.hex', 'noise.hex', 'regs.hex', 'acts.hex', 'expected.hex', MANIFEST_FILE, 'outputs.txt', 'failing.vcd', 'report.txt', 'report.json'];
 
 export type { CosimResult, MismatchReport } from './result.ts';
 
@@ -62,8 +62,11 @@ export interface CosimTileRequest {
 
 const hexOf = (v: bigint, bits: number) => (v < 0n ? v + (1n << BigInt(bits)) : v).toString(16).padStart(Math.ceil(bits / 4), '0');
 
-export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress): Promise<SimBuild> {
-  return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS }, trace, onLog: (l) => progress.log(l) });
+/** Build the testbench for `gen`; `cells` (when given) sizes its cell words (cells above Gmax need wider ones). */
+export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress, cells?: TileVectors['g']): Promise<SimBuild> {
+  const cellBits = cells ? cellWordBits(gen, cells) : 0;
+  const wide = cellBits > Number(gen.manifest.analogModel.GW) ? { cellBits } : {};
+  return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS, ...wide }, trace, onLog: (l) => progress.log(l) });
 }
 
 /** What vectors.json records beyond the tile's files: the layer's ADC full scale and the layer itself. */
@@ -84,12 +87,13 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
   const progress = req.progress ?? silentProgress;
   const cells = req.cells ?? tv.g;
   const expected = req.expected ?? tv.expected;
-  const build = req.build ?? (await buildFor(simulator, gen, false, progress));
+  const build = req.build ?? (await buildFor(simulator, gen, false, progress, cells));
+  const noise = tv.noise;
   const work = mkdtempSync(join(tmpdir(), 'memxbar-cosim-run-'));
   try {
     progress.log(`${simulator.name}: ${tv.acts.length} vectors on ${req.label} tile (${tv.rt}, ${tv.ct})`);
     const t0 = performance.now();
-    const sim = await simulateSet(gen, build, { g: cells, regs: tv.regs, acts: tv.acts }, work, {
+    const sim = await simulateSet(gen, build, { g: cells, regs: tv.regs, acts: tv.acts, noise }, work, {
       ...(req.stall ? { stall: true } : {}),
       onRun: (k, n) => n > 1 && progress.log(`  run ${k + 1}/${n}`),
     });
@@ -102,7 +106,7 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
     if (req.outDir) {
       for (const [name, text] of renderVectorSet(
         gen,
-        { g: cells, regs: tv.regs, acts: tv.acts, expected },
+        { g: cells, regs: tv.regs, acts: tv.acts, expected, noise },
         { ...(req.source ?? {}), layer: req.label, layerIndex: tv.layerIndex, tile: [tv.rt, tv.ct], patches: tv.patches },
         vectorContext(gen, xb, tv, req.outSize),
       )) outFiles.set(name, text);
@@ -148,8 +152,8 @@ export async function cosimTile(req: CosimTileRequest): Promise<CosimResult> {
         progress.log(`mismatch: dumping cycles ${from}..${to} of run ${mm.run} to failing.vcd`);
         const tmpVcd = join(work, 'failing.vcd');
         try {
-          const traced = simulator.name === 'verilator' ? await buildFor(simulator, gen, true, progress) : build;
-          await simulateSet(gen, traced, { g: cells, regs: tv.regs, acts: tv.acts }, work, { vcd: { run: mm.run, path: tmpVcd, from, to }, ...(req.stall ? { stall: true } : {}) });
+          const traced = simulator.name === 'verilator' ? await buildFor(simulator, gen, true, progress, cells) : build;
+          await simulateSet(gen, traced, { g: cells, regs: tv.regs, acts: tv.acts, noise }, work, { vcd: { run: mm.run, path: tmpVcd, from, to }, ...(req.stall ? { stall: true } : {}) });
         } catch (e) {
           if (!(e instanceof ToolError)) throw e;
           progress.log(`mismatch: no VCD: ${e.message}`);
@@ -216,14 +220,13 @@ export function patchDescriber(inp: LayerInputs): (v: number) => string {
 }
 
 /**
- * The behavioural array of the testbench holds level conductances (docs/cosim.md); the array
- * effects of docs/model.md §9 (per-cell conductances, read noise) are not carried into the
- * vectors yet, so a co-simulation with one on is refused before any work.
+ * The array effects (docs/model.md §9, §10) reach the behavioural array through the vectors:
+ * per-cell conductances in cells.hex, the read noise of every read in noise.hex. Only the
+ * Verilog testbench takes noise.hex: the CXXRTL twin is refused before any work.
  */
-export function checkCosimEffects(cfg: Config): void {
-  if (perCellEffects(cfg) || readNoiseOn(cfg)) {
-    const where = readNoiseOn(cfg) ? 'device.readNoise' : cfg.device.programming.scheme !== 'reset' ? 'device.programming.scheme' : variationOn(cfg) ? 'device.variation' : 'device.drift';
-    throw new UnsupportedError('co-simulation does not yet carry the array effects (docs/model.md §9) into the testbench; turn them off for cosim', where);
+export function checkCosimEffects(cfg: Config, simulator: Simulator): void {
+  if (readNoiseOn(cfg) && simulator.name === 'cxxrtl') {
+    throw new UnsupportedError('the CXXRTL testbench does not take read noise (noise.hex); use --simulator icarus or verilator', 'device.readNoise');
   }
 }
 
@@ -232,10 +235,10 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const progress = req.progress ?? silentProgress;
   const cfg = req.cfg;
   checkEngine(cfg);
-  checkCosimEffects(cfg);
   // Refusals first: the RTL, the simulator, the inputs, the layer and tile, the output folder, before any long work.
   const gen = generateRtl({ config: cfg });
   const simulator = chooseSimulator(req.simulator);
+  checkCosimEffects(cfg, simulator);
   const inputs = req.prepared ?? loadInputs(cfg);
   const layerIndex = resolveLayer(inputs, req.layer);
   checkTileInLayout(networkLayerShapes(inputs.net, cfg)[layerIndex]!, req);
@@ -243,6 +246,8 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const p = 'qn' in inputs ? inputs : prepare(cfg, progress, inputs);
   const label = layerLabel(p, layerIndex);
   progress.log(`programming the crossbar (faults ${cfg.faults.rate} ${cfg.faults.sa1Sa0Ratio}, seed ${cfg.faults.seed}; mitigation ${cfg.mitigation.method})`);
+  const seeds = effectSeeds(cfg);
+  if (seeds) progress.log(`array effects: ${seeds}`);
   const xb = req.crossbar ?? programCrossbar(p, cfg);
   checkTileRunnable(xb, { layerIndex, rt: req.rt, ct: req.ct });
   const inp = layerInputs(p, xb, layerIndex, req.images);
@@ -250,7 +255,7 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const chosen = samplePatches(total, req.patches, req.sampleSeed);
   if (req.patches !== null && req.patches < total) progress.log(`sampled ${chosen.length} of ${total} patches (seed ${req.sampleSeed})`);
   const tv = tileVectors(gen.design, xb, { layerIndex, rt: req.rt, ct: req.ct }, inp.x, chosen);
-  const build = await buildFor(simulator, gen, false, progress);
+  const build = await buildFor(simulator, gen, false, progress, tv.g);
   const r = await cosimTile({
     gen,
     xb,

@@ -10,13 +10,13 @@
  * unit; if every unit agrees, the error is in the recombination (terms, shift-add).
  */
 import type { Crossbar } from '../crossbar/reference.ts';
-import { convertRead, readCurrents, unitCurrents } from '../crossbar/reference.ts';
+import { addReadNoise, convertRead, readCurrents, unitCurrents } from '../crossbar/reference.ts';
 import type { Design, Term } from '../rtl/design.ts';
 import type { GeneratedRtl } from '../rtl/generate.ts';
 import { programWrites } from '../rtl/tables.ts';
 import type { SimBuild } from './simulators/simulator.ts';
 import { simulateSet } from './simulate.ts';
-import { expectedWords, rowTileProduct, type TileVectors } from './tile.ts';
+import { expectedWords, rowTileProduct, tileReadNoise, type TileVectors } from './tile.ts';
 
 export interface UnitFinding {
   /** Local conversion unit of the subarray and the physical columns it reads (local). */
@@ -73,7 +73,9 @@ export async function diagnose(gen: GeneratedRtl, build: SimBuild, xb: Crossbar,
   });
   const acc = rowTileProduct(xb, tv.layerIndex, full, pieces.length, tv.rt);
   const expected = expectedWords(d, acc, L.C, pieces.length, tv.ct);
-  const sim = await simulateSet(gen, build, { g, regs: tv.regs, acts: pieces.map((p) => p.local) }, workDir);
+  // Read noise: a piece is vector v of its own set, so its reads draw the noise of patch v (docs/model.md §9.3).
+  const ref = { layerIndex: tv.layerIndex, rt: tv.rt, ct: tv.ct };
+  const sim = await simulateSet(gen, build, { g, regs: tv.regs, acts: pieces.map((p) => p.local), noise: tileReadNoise(d, xb, ref, full, pieces.length) }, workDir);
   let failing = -1;
   for (let v = 0; v < pieces.length && failing < 0; v++) {
     const w = sim.output.words[v * d.weightCols + column];
@@ -96,6 +98,8 @@ export async function diagnose(gen: GeneratedRtl, build: SimBuild, xb: Crossbar,
   // Reference numerators of read (g, k) for the piece, on the layer's units.
   const xFull = full.subarray(failing * L.R, (failing + 1) * L.R);
   const I = readCurrents(xb, tv.layerIndex, xFull, 1, tv.rt, pc.g, pc.k);
+  if (xb.noise) addReadNoise(xb, tv.layerIndex, xFull, 1, tv.rt, pc.g, pc.k, I);
+  const probeNoise = tileReadNoise(d, xb, ref, xFull, 1);
   const n = convertRead(xb, tv.layerIndex, unitCurrents(m, I, 1), 1);
   const layerUnit = new Map<string, number>();
   for (let u = 0; u < m.units.pos.length; u++) layerUnit.set(`${m.units.pos[u]}:${m.units.neg[u]}`, u);
@@ -116,7 +120,7 @@ export async function diagnose(gen: GeneratedRtl, build: SimBuild, xb: Crossbar,
       inputSum: new Array<number>(d.weightCols).fill(0),
       ...(d.shiftProgrammable && adc.mode === 'fixed' ? { adcShift: adc.m } : {}),
     });
-    const r = await simulateSet(gen, build, { g, regs, acts: [pc.local] }, workDir);
+    const r = await simulateSet(gen, build, { g, regs, acts: [pc.local], noise: probeNoise }, workDir);
     out.unitsProbed += batch.length;
     for (let j = 0; j < batch.length; j++) {
       const u = batch[j]!;

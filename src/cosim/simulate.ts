@@ -10,7 +10,8 @@ import type { RegWrite } from '../rtl/tables.ts';
 import { parseSimOutput, type OutWord } from './compare.ts';
 import type { SimBuild } from './simulators/simulator.ts';
 import type { RunFiles } from './testbench.ts';
-import { actsHex, cellsHex, regsHex, type VectorSet } from './vectors.ts';
+import { actsHex, cellsHex, cellWordBits, noiseHex, regsHex, type VectorSet } from './vectors.ts';
+import { UnsupportedError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
 
 export interface SimulatedWord extends OutWord {
@@ -36,11 +37,16 @@ export interface SimulateOptions {
 export interface CellsAndRegs {
   g: VectorSet['g'];
   regs: readonly RegWrite[];
+  /** Read noise per vector (TileVectors.noise); absent or null: none. */
+  noise?: VectorSet['noise'];
 }
 
 /** Simulate `acts` on a tile holding `cells`, in runs of at most the build's capacity. */
 export async function simulateSet(gen: GeneratedRtl, build: SimBuild, set: CellsAndRegs & { acts: VectorSet['acts'] }, workDir: string, opts: SimulateOptions = {}): Promise<SimulateResult> {
   if (set.regs.length > build.capacity.maxRegs) throw new Error(`internal: ${set.regs.length} register writes, the testbench holds ${build.capacity.maxRegs}`);
+  const gw = cellWordBits(gen, set.g);
+  if (gw > Math.max(Number(gen.manifest.analogModel.GW), build.capacity.cellBits ?? 0)) throw new Error(`internal: the cells need ${gw}-bit words, the testbench was built for fewer (buildFor with the cells)`);
+  if (set.noise && build.simulator === 'cxxrtl') throw new UnsupportedError('the CXXRTL testbench does not take read noise; use --simulator icarus or verilator', 'device.readNoise');
   const cells = join(workDir, 'cells.hex');
   const regs = join(workDir, 'regs.hex');
   writeFileSync(cells, cellsHex(gen, set.g));
@@ -60,6 +66,8 @@ export async function simulateSet(gen: GeneratedRtl, build: SimBuild, set: Cells
     const acts = join(workDir, `acts.${k}.hex`);
     const out = join(workDir, `out.${k}.txt`);
     writeFileSync(acts, actsHex(gen, set.acts.slice(first, end)));
+    const noise = set.noise ? join(workDir, `noise.${k}.hex`) : null;
+    if (noise) writeFileSync(noise, noiseHex(gen, set.noise!.slice(first, end)));
     const files: RunFiles = {
       cells,
       regs,
@@ -67,6 +75,7 @@ export async function simulateSet(gen: GeneratedRtl, build: SimBuild, set: Cells
       acts,
       nVecs: end - first,
       out,
+      ...(noise ? { noise } : {}),
       ...(opts.stall ? { stall: true } : {}),
       ...(opts.vcd ? { vcd: { path: opts.vcd.path, from: opts.vcd.from, to: opts.vcd.to } } : {}),
     };

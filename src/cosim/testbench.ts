@@ -20,6 +20,8 @@ export const INSTALL_HINT = 'apt-get install -y iverilog verilator';
 export interface TbCapacity {
   maxRegs: number;
   maxVecs: number;
+  /** Bits of a cell word when wider than the analog model's GW (cells above Gmax: cellWordBits). */
+  cellBits?: number;
 }
 
 export const DEFAULT_MAX_VECS = 4096;
@@ -41,6 +43,8 @@ export function tileTbParameters(gen: GeneratedRtl): Record<string, number> {
   return {
     ROWS: d.rows,
     COLS: d.cols,
+    PR: d.parallelRead,
+    NG: d.groups,
     A: d.actBits,
     PW: d.psumBits,
     WB: d.weightColBits,
@@ -52,7 +56,8 @@ export function tileTbParameters(gen: GeneratedRtl): Record<string, number> {
 
 /** Co-simulation testbench parameters: the tile interface and the buffer capacity. */
 export function tbParameters(gen: GeneratedRtl, cap: TbCapacity): Record<string, number> {
-  return { ...tileTbParameters(gen), MAX_REGS: cap.maxRegs, MAX_VECS: cap.maxVecs };
+  const p = tileTbParameters(gen);
+  return { ...p, GW: Math.max(p.GW!, cap.cellBits ?? 0), MAX_REGS: cap.maxRegs, MAX_VECS: cap.maxVecs };
 }
 
 /** `define`s the testbench needs (a flash tile has other ADC ports). */
@@ -76,6 +81,8 @@ export interface RunFiles {
   reads?: { path: string; n: number; out: string };
   /** Chained partial sums in (Verilog testbench only; needs MAX_PSIN >= nVecs·WC). */
   psin?: string;
+  /** Read noise, nVecs·A·NG lines of COLS 32-bit words (noise.hex; Verilog testbench only). */
+  noise?: string;
 }
 
 export function plusargs(f: RunFiles): string[] {
@@ -86,6 +93,7 @@ export function plusargs(f: RunFiles): string[] {
   if (f.vcd) a.push(`+vcd=${f.vcd.path}`, `+vcd_from=${f.vcd.from}`, `+vcd_to=${f.vcd.to}`);
   if (f.reads) a.push(`+reads=${f.reads.path}`, `+n_reads=${f.reads.n}`, `+reads_out=${f.reads.out}`);
   if (f.psin) a.push(`+psin=${f.psin}`);
+  if (f.noise) a.push(`+noise=${f.noise}`);
   return a;
 }
 

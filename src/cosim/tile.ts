@@ -15,7 +15,7 @@
  */
 import { UnsupportedError } from '../errors.ts';
 import type { Layout } from '../crossbar/layout.ts';
-import { addColumnOffsets, crossbarMatmul, type Crossbar } from '../crossbar/reference.ts';
+import { addColumnOffsets, crossbarMatmul, readNoise, type Crossbar } from '../crossbar/reference.ts';
 import type { Design } from '../rtl/design.ts';
 import { tileFromMapping, type TileContent } from '../rtl/program.ts';
 import { programWrites, type RegWrite } from '../rtl/tables.ts';
@@ -37,6 +37,8 @@ export interface TileVectors extends TileRef {
   expected: bigint[][];
   /** Patch (global vector index of LayerInputs) of each vector. */
   patches: number[];
+  /** Read noise per vector (tileReadNoise), or null when device.readNoise is off. */
+  noise: Int32Array[] | null;
 }
 
 /** The tile (rt, ct) is one of the layer's subarrays (needs only the layout: checked before any work). */
@@ -105,6 +107,38 @@ export function localActs(d: Design, x: Int32Array, R: number, rt: number, vecto
   });
 }
 
+/**
+ * The read noise the behavioural array adds to the tile's column currents (docs/model.md
+ * §9.3), as the reference model draws it for the same product (`rowTileProduct` on these
+ * vectors: vector v is patch v of the read key): for every vector v, input bit k and read
+ * group g, the noise of each of the tile's physical columns j, at
+ * [v][(k·groups + g)·cols + j], conductance LSB·Vread. Null when read noise is off.
+ * `x` holds the P vectors of R layer codes (patch-major).
+ */
+export function tileReadNoise(d: Design, xb: Crossbar, ref: TileRef, x: Int32Array, P: number): Int32Array[] | null {
+  if (!xb.noise) return null;
+  const L = xb.mappings[ref.layerIndex]!.layout;
+  const out = Array.from({ length: P }, () => new Int32Array(d.actBits * d.groups * d.cols));
+  const masked = new Int32Array(P * L.R);
+  const lo = ref.rt * L.rows;
+  const hi = Math.min(L.R, lo + L.rows);
+  for (let v = 0; v < P; v++) masked.set(x.subarray(v * L.R + lo, v * L.R + hi), v * L.R + lo);
+  for (let k = 0; k < d.actBits; k++) {
+    for (let g = 0; g < d.groups; g++) {
+      const N = readNoise(xb, ref.layerIndex, masked, P, ref.rt, g, k);
+      for (let v = 0; v < P; v++) {
+        const base = (k * d.groups + g) * d.cols;
+        for (let j = 0; j < d.cols; j++) {
+          const n = N[v * L.physCols + ref.ct * d.cols + j]!;
+          if (!Number.isSafeInteger(n) || Math.abs(n) >= 2 ** 31) throw new Error(`internal: read noise ${n} does not fit a 32-bit word`);
+          out[v]![base + j] = n;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Everything to co-simulate tile (rt, ct) of a layer on the chosen input vectors. */
 export function tileVectors(d: Design, xb: Crossbar, ref: TileRef, x: Int32Array, vectors: readonly number[], rowTileAcc?: Float64Array): TileVectors {
   checkTileRunnable(xb, ref);
@@ -114,12 +148,9 @@ export function tileVectors(d: Design, xb: Crossbar, ref: TileRef, x: Int32Array
   const content = tileFromMapping(d, m, xb.conductance[layerIndex]!, rt, ct);
   const regs = tileRegisters(d, xb, layerIndex, content);
   const P = vectors.length;
-  let acc = rowTileAcc;
-  if (!acc) {
-    const sel = new Int32Array(P * L.R);
-    vectors.forEach((v, i) => sel.set(x.subarray(v * L.R, (v + 1) * L.R), i * L.R));
-    acc = rowTileProduct(xb, layerIndex, sel, P, rt);
-  }
+  const sel = new Int32Array(P * L.R);
+  vectors.forEach((v, i) => sel.set(x.subarray(v * L.R, (v + 1) * L.R), i * L.R));
+  const acc = rowTileAcc ?? rowTileProduct(xb, layerIndex, sel, P, rt);
   return {
     ...ref,
     content,
@@ -128,5 +159,6 @@ export function tileVectors(d: Design, xb: Crossbar, ref: TileRef, x: Int32Array
     acts: localActs(d, x, L.R, rt, vectors),
     expected: expectedWords(d, acc, L.C, P, ct),
     patches: [...vectors],
+    noise: tileReadNoise(d, xb, ref, sel, P),
   };
 }

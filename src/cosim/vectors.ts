@@ -18,6 +18,7 @@ import { DataError } from '../errors.ts';
 import type { GeneratedRtl } from '../rtl/generate.ts';
 import { CSR, REG_REGIONS, type Design } from '../rtl/design.ts';
 import { csrAddress, type RegWrite } from '../rtl/tables.ts';
+import { bitsFor } from '../rtl/verilog.ts';
 
 export const VECTORS_MANIFEST = 'vectors.json';
 export const VECTOR_FORMAT = 'memxbar-cosim-vectors/2';
@@ -56,7 +57,7 @@ export interface VectorManifest {
   layer: VectorLayer | null;
   /** Where the vectors come from (layer, tile, images, patches, faults, mitigation). */
   source: Record<string, unknown>;
-  files: { cells: VectorFileSpec; regs: VectorFileSpec; acts: VectorFileSpec; expected: VectorFileSpec };
+  files: { cells: VectorFileSpec; regs: VectorFileSpec; acts: VectorFileSpec; expected: VectorFileSpec; noise?: VectorFileSpec };
   /** How a replay drives the tile. */
   protocol: string[];
 }
@@ -144,6 +145,21 @@ export interface VectorSet {
   regs: readonly RegWrite[];
   acts: readonly Int32Array[];
   expected: readonly (readonly bigint[])[];
+  /** Read noise per vector, [(k·groups + g)·cols + j] (TileVectors.noise); absent or null: none. */
+  noise?: readonly Int32Array[] | null;
+}
+
+/** Bits of one read-noise word (two's complement) in noise.hex and of the testbench's NW. */
+export const NOISE_WORD_BITS = 32;
+
+/**
+ * Bits of a cells.hex word: the generated analog model's GW, or more when a cell holds more
+ * than Gmax (programming variation can push a cell above it, docs/model.md §9.2).
+ */
+export function cellWordBits(gen: GeneratedRtl, g: VectorSet['g']): number {
+  let max = 0;
+  for (const row of g) for (const v of row) if (v > max) max = v;
+  return Math.max(Number(gen.manifest.analogModel.GW), bitsFor(max));
 }
 
 export const hexWord = (v: bigint, bits: number): string => {
@@ -156,10 +172,20 @@ const lines = (words: string[]) => (words.length ? words.join('\n') + '\n' : '')
 
 export function cellsHex(gen: GeneratedRtl, g: VectorSet['g']): string {
   const d = gen.design;
-  const bits = Number(gen.manifest.analogModel.GW);
+  const bits = cellWordBits(gen, g);
   const out: string[] = [];
   // An unknown conductance (NaN) is written as an all-x word: 4-state simulators propagate it.
   for (let r = 0; r < d.rows; r++) for (let j = 0; j < d.cols; j++) out.push(Number.isNaN(g[r]![j]!) ? 'x'.repeat(Math.ceil(bits / 4)) : hexWord(BigInt(g[r]![j]!), bits));
+  return lines(out);
+}
+
+/**
+ * The read noise, one 32-bit two's complement word per line: vector v, input bit k, read group
+ * g (the tile's read order), column j at line ((v·activationBits + k)·groups + g)·cols + j.
+ */
+export function noiseHex(gen: GeneratedRtl, noise: readonly Int32Array[]): string {
+  const out: string[] = [];
+  for (const n of noise) for (const v of n) out.push(hexWord(BigInt(v), NOISE_WORD_BITS));
   return lines(out);
 }
 
@@ -285,7 +311,7 @@ export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Recor
         words: d.rows * d.cols,
         bits: Number(am.GW),
         order: `row-major: line r*${d.cols} + j is physical cell (row r, column j) of the subarray`,
-        port: 'memxbar_analog (CELLS_HEX / load_cells): conductance in conductance LSBs, faults and non-linearity included',
+        port: 'memxbar_analog (CELLS_HEX / load_cells): conductance in conductance LSBs, faults, non-linearity and the per-cell array effects (docs/model.md §9, §10) included',
       },
       regs: {
         file: 'regs.hex',
@@ -314,6 +340,18 @@ export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Recor
         order: `vector-major, then weight column o = 0..${d.weightCols - 1} (psum_out_index); line v*${d.weightCols} + o`,
         port: 'psum_out_data (handshake psum_out_valid / psum_out_ready, psum_out_last on o = WC-1)',
       },
+      ...(set.noise
+        ? {
+            noise: {
+              file: 'noise.hex',
+              words: set.noise.length * d.actBits * d.groups * d.cols,
+              bits: NOISE_WORD_BITS,
+              order: `line ((v*${d.actBits} + k)*${d.groups} + g)*${d.cols} + j: vector v, input bit k, read group g, physical column j; conductance LSB·Vread (docs/model.md §9.3)`,
+              port: 'memxbar_analog noise (the testbench selects the words of the read in progress): added to column current I[j] before the conversion units',
+              signed: true,
+            },
+          }
+        : {}),
     },
     protocol: [
       'hold rst high for 3 clock cycles, then release it',
@@ -328,6 +366,7 @@ export function renderVectorSet(gen: GeneratedRtl, set: VectorSet, source: Recor
     ['regs.hex', regsHex(set.regs)],
     ['acts.hex', actsHex(gen, set.acts)],
     ['expected.hex', expectedHex(gen, set.expected)],
+    ...(set.noise ? [['noise.hex', noiseHex(gen, set.noise)] as [string, string]] : []),
     [VECTORS_MANIFEST, JSON.stringify(manifest, null, 2) + '\n'],
   ]);
 }
@@ -368,7 +407,13 @@ export function readVectorSet(dir: string): { manifest: VectorManifest; set: Vec
   const acts = readWords(dir, manifest.files.acts).map((w) => Int32Array.from({ length: rows }, (_, r) => Number((w >> BigInt(r * actBits)) & mask)));
   const flat = readWords(dir, manifest.files.expected);
   const expected = Array.from({ length: acts.length }, (_, v) => flat.slice(v * weightCols, (v + 1) * weightCols));
-  return { manifest, set: { g, regs, acts, expected } };
+  let noise: Int32Array[] | null = null;
+  if (manifest.files.noise) {
+    const words = readWords(dir, manifest.files.noise).map(Number);
+    const perVector = words.length / Math.max(1, acts.length);
+    noise = Array.from({ length: acts.length }, (_, v) => Int32Array.from(words.slice(v * perVector, (v + 1) * perVector)));
+  }
+  return { manifest, set: { g, regs, acts, expected, noise } };
 }
 
 /**

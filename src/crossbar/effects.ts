@@ -220,11 +220,11 @@ export function effectConductances(cfg: DeviceEffects, table: ConductanceTable, 
     }
     const target = g;
     if (v.levelModel === 'table') {
-      g = levelTable!.mean[level]! / lsbSiemens + (levelTable!.sigma[level]! / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
+      g = levelTable!.mean[level]! / lsbSiemens + ((v.levelSigmaScale * levelTable!.sigma[level]!) / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
     } else if (v.levelModel === 'reram-wan') {
       const gu = g * lsbSiemens * 1e6;
       const sigmaMicro = Math.max(((WAN.A * gu + WAN.B) * gu + WAN.C) * gu + WAN.D, 0);
-      g += (sigmaMicro * 1e-6 / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
+      g += ((v.levelSigmaScale * sigmaMicro * 1e-6) / lsbSiemens) * normalOf(continueKey(c2cKey, i, v.cycle, 1));
     }
     if (v.deviceToDevice > 0) g *= 1 + v.deviceToDevice * normalOf(continueKey(d2dKey, i));
     if (v.cycleToCycle > 0) g *= 1 + v.cycleToCycle * normalOf(continueKey(c2cKey, i, v.cycle, 0));

@@ -115,16 +115,18 @@ export function readCurrents(xb: Crossbar, layerIndex: number, x: Int32Array, P:
 }
 
 /**
- * Read noise of one read (docs/model.md §9.3): every column current I[p][j] gets
+ * Read noise of one read (docs/model.md §9.3): column current I[p][j] gets
  * floor(M/256 + sqrt(V/256)·z + 1/2), V and M the sums of the per-cell variance and mean over the
- * read's active rows, z drawn from (seed, layer, row tile, group, bit, patch, column).
+ * read's active rows, z drawn from (seed, layer, row tile, group, bit, patch, column). Returns
+ * the noise of every column of every patch, P·physCols, in conductance LSB·Vread.
  */
-export function addReadNoise(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number, g: number, k: number, I: Float64Array): void {
+export function readNoise(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number, g: number, k: number): Float64Array {
   const m = xb.mappings[layerIndex]!;
   const L = m.layout;
   const { variance, mean } = xb.noise![layerIndex]!;
   const seed = xb.cfg.device.readNoise.seed;
   const firstRow = rt * L.rows;
+  const N = new Float64Array(P * L.physCols);
   const V = new Float64Array(L.physCols);
   const M = new Float64Array(L.physCols);
   for (let p = 0; p < P; p++) {
@@ -140,8 +142,15 @@ export function addReadNoise(xb: Crossbar, layerIndex: number, x: Int32Array, P:
       }
     }
     const key = readKey(seed, layerIndex, rt, g, k, p);
-    for (let j = 0; j < L.physCols; j++) I[p * L.physCols + j] += columnNoise(V[j]!, M[j]!, key, j);
+    for (let j = 0; j < L.physCols; j++) N[p * L.physCols + j] = columnNoise(V[j]!, M[j]!, key, j);
   }
+  return N;
+}
+
+/** Add the read noise of one read (readNoise) to its column currents I. */
+export function addReadNoise(xb: Crossbar, layerIndex: number, x: Int32Array, P: number, rt: number, g: number, k: number, I: Float64Array): void {
+  const N = readNoise(xb, layerIndex, x, P, rt, g, k);
+  for (let v = 0; v < I.length; v++) I[v] += N[v]!;
 }
 
 /** Currents of the conversion units: I[pos] − I[neg] (differential pairs) or I[pos]. */

@@ -6,12 +6,14 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { FaultMap } from '../crossbar/faults.ts';
+import { conductanceTable } from '../crossbar/device.ts';
 import { buildMapping, layerLayout, plainMapping, weightParts, type LayerMapping } from '../crossbar/layout.ts';
 import type { QuantNetwork } from '../nn/quant.ts';
 import { hosseiniPlan } from './hosseini.ts';
 import type { RowActivity } from './row-activity.ts';
 import { mtMapPlan, mtStatsPlan } from './mt.ts';
 import { pytorxMapping } from './pytorx.ts';
+import { irDropRowPenalty } from './stuck.ts';
 import { zhangPlan } from './zhang.ts';
 
 /** `opts.native` false: mt-map runs its TypeScript version instead of the native kernels (the bench's baseline). */
@@ -26,8 +28,11 @@ export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMa
         return plainMapping(q, cfg);
       case 'mt-stats':
         return buildMapping(q, L, mtStatsPlan({ q, L, activity: activity()[i]!, stats }));
-      case 'mt-map':
-        return buildMapping(q, L, mtMapPlan({ q, L, activity: activity()[i]!, cells, stats }, opts));
+      case 'mt-map': {
+        // MT under IR drop (docs/mt.md): the row permutation also weighs each row's IR loss.
+        const rowPenalty = cfg.mitigation.mt.irDropRows && cfg.tile.irDrop.enabled ? irDropRowPenalty(L, conductanceTable(cfg), cfg.tile.irDrop) : undefined;
+        return buildMapping(q, L, mtMapPlan({ q, L, activity: activity()[i]!, cells, stats, ...(rowPenalty ? { rowPenalty } : {}) }, opts));
+      }
       case 'zhang':
         return buildMapping(q, L, zhangPlan({ q, L, activity: activity()[i]!, cells, stats }));
       case 'pytorx':

@@ -72,7 +72,7 @@ export function mtMapPlan(input: PlanInput, opts: { native?: boolean } = {}): Ma
   const { q, L, activity } = input;
   const cells = input.cells!;
   const plan = plainPlan(L);
-  plan.rowMap = permuteRows(L, cells, activity.meanSquare);
+  plan.rowMap = permuteRows(L, cells, activity.meanSquare, input.rowPenalty);
   // The same plan on the native kernels, across the cores (mt-native.ts), unless asked for this one.
   if (opts.native !== false && nativeMtMapAvailable(L)) {
     mtMapNative(input, plan, rowVariance(activity));

@@ -5,6 +5,9 @@
  * `eff(X) = (X & ~m) | v` (an SA1 slice reads level L−1, SA0 level 0). Also: level sums (the
  * energy proxy), the expected error under i.i.d. faults, and the row permutation.
  */
+import type { IrDropConfig } from '../config/schema.ts';
+import type { ConductanceTable } from '../crossbar/device.ts';
+import { loadFactors } from '../crossbar/irdrop.ts';
 import { referenceColumn, weightColumn, type Layout } from '../crossbar/layout.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
 import type { QuantLayer } from '../nn/quant.ts';
@@ -101,10 +104,11 @@ function rowBadness(cells: Uint8Array, L: Layout): Int32Array {
 
 /**
  * Row permutation within each row tile: logical rows in decreasing `importance` go to
- * physical rows in increasing stuck-cell count (ties by index). The row remap table.
+ * physical rows in increasing stuck-cell count plus `penalty` of their local row (ties by
+ * index). The row remap table.
  */
-export function permuteRows(L: Layout, cells: Uint8Array, importance: Float64Array): Int32Array {
-  const bad = rowBadness(cells, L);
+export function permuteRows(L: Layout, cells: Uint8Array, importance: Float64Array, penalty?: Float64Array): Int32Array {
+  const bad: ArrayLike<number> = penalty ? Float64Array.from(rowBadness(cells, L), (n, pr) => n + penalty[pr % L.rows]!) : rowBadness(cells, L);
   const rowMap = new Int32Array(L.R);
   for (let rt = 0; rt < L.rowTiles; rt++) {
     const first = rt * L.rows;
@@ -157,4 +161,27 @@ export interface PlanInput {
   /** The layer's fault map (map-aware methods only). */
   cells?: Uint8Array;
   stats: FaultStats;
+  /** IR-drop penalty of each local physical row, in stuck-cell equivalents (irDropRowPenalty); mt-map's row permutation adds it. */
+  rowPenalty?: Float64Array;
+}
+
+/**
+ * The conductance each local row of a subarray loses to IR drop, in units of one stuck cell's
+ * full-range error (Gmax − Gmin), estimated before the levels are known on a uniform array of
+ * mean conductance ḡ = (Gmax + Gmin)/2 with the first-order model (docs/model.md §10):
+ * penalty[i] = Σ_j ḡ·ρ[i][j]/(1 + ρ[i][j]) / (Gmax − Gmin). Rows nearer the sense amplifiers
+ * (larger i) cross fewer column-wire segments and lose less.
+ */
+export function irDropRowPenalty(L: Layout, table: ConductanceTable, ir: IrDropConfig): Float64Array {
+  const gMean = ((table.gMax + table.gMin) / 2) * table.lsbSiemens;
+  const net = { rows: L.rows, cols: L.cols, g: new Float64Array(L.rows * L.cols).fill(gMean), wireRowOhm: ir.wireRowOhm, wireColOhm: ir.wireColOhm, driverOhm: ir.driverOhm, senseOhm: ir.senseOhm };
+  const rho = loadFactors(net);
+  const range = (table.gMax - table.gMin) * table.lsbSiemens;
+  const out = new Float64Array(L.rows);
+  for (let i = 0; i < L.rows; i++) {
+    let lost = 0;
+    for (let j = 0; j < L.cols; j++) lost += (gMean * rho[i * L.cols + j]!) / (1 + rho[i * L.cols + j]!);
+    out[i] = lost / range;
+  }
+  return out;
 }

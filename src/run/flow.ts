@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { diffAgainstPreset } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
-import { checkCosimEffects, cosimLayerTile } from '../cosim/cosim.ts';
+import { cosimLayerTile } from '../cosim/cosim.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
@@ -59,7 +59,6 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   let cosimSkipped: string | null = opts.cosimLayers.length ? null : 'not asked for (--no-cosim)';
   let simulator: Simulator | null = null;
   if (opts.cosimLayers.length) {
-    checkCosimEffects(cfg);
     if (opts.cosimSimulator === 'auto' && !detectAll().some((d) => d.detection.available)) cosimSkipped = `no HDL simulator installed (${INSTALL_HINT})`;
     else simulator = chooseSimulator(opts.cosimSimulator);
   }

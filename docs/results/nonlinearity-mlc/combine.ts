@@ -1,5 +1,6 @@
-// Joins the three sweeps of the non-linearity study (one per (LTP, LTD) label pair) into one CSV
-// and one chart; read energy relative to the linear device's fault-free run without mitigation.
+// Joins the sweeps of the non-linearity study (one per cell width and (LTP, LTD) label pair:
+// cb<bits>-ltp<LTP>-ltd<LTD>/) into one CSV and one chart; read energy relative to the linear
+// device's fault-free run without mitigation with the same cells.
 // Run: npx tsx docs/results/nonlinearity-mlc/combine.ts docs/results/nonlinearity-mlc
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,29 +9,33 @@ import { accuracyChart, type AccuracyPoint } from '../../../src/report/plot.ts';
 const dir = process.argv[2] ?? '.';
 const pairs = [['0', '0'], ['1.75', '-1.46'], ['4', '-4']] as const;
 const rows: Record<string, string>[] = [];
-for (const [ltp, ltd] of pairs) {
-  const file = join(dir, `cb2-ltp${ltp}-ltd${ltd}`, 'sweep.csv');
-  if (!existsSync(file)) {
-    console.error(`no ${file}: that pair is left out`);
-    continue;
-  }
-  const text = readFileSync(file, 'utf8').trim().split('\n');
-  const head = text[0]!.split(',');
-  for (const line of text.slice(1)) {
-    const f = line.split(',');
-    rows.push({ ltp, ltd, ...Object.fromEntries(head.map((h, i) => [h, f[i]!])) });
+for (const [cb, ltp, ltd] of [2, 4].flatMap((cb) => pairs.map(([a, b]) => [String(cb), a, b] as const))) {
+  // `-more`: a later sweep of the same array at more fault rates.
+  for (const suffix of ['', '-more']) {
+    const file = join(dir, `cb${cb}-ltp${ltp}-ltd${ltd}${suffix}`, 'sweep.csv');
+    if (!existsSync(file)) {
+      console.error(`no ${file}: left out`);
+      continue;
+    }
+    const text = readFileSync(file, 'utf8').trim().split('\n');
+    const head = text[0]!.split(',');
+    for (const line of text.slice(1)) {
+      const f = line.split(',');
+      rows.push({ cb, ltp, ltd, ...Object.fromEntries(head.map((h, i) => [h, f[i]!])) });
+    }
   }
 }
-const base = rows.find((r) => r.ltp === '0' && r.mitigation === 'none' && Number(r.rate) === 0)!;
-const out = ['ltp,ltd,mitigation,ratio,rate_pct,images,correct,top1,read_energy_rel'];
+const baseOf = (cb: string) => rows.find((r) => r.cb === cb && r.ltp === '0' && r.mitigation === 'none' && Number(r.rate) === 0)!;
+const base = baseOf('2');
+const out = ['cell_bits,ltp,ltd,mitigation,ratio,rate_pct,images,correct,top1,read_energy_rel'];
 const points: AccuracyPoint[] = [];
 for (const r of rows) {
-  const energy = Number(r.current_sum) / Number(base.current_sum);
-  out.push([r.ltp, r.ltd, r.mitigation, r.ratio, Number(r.rate) * 100, r.images, r.correct, r.top1, energy.toFixed(4)].join(','));
+  const energy = Number(r.current_sum) / Number(baseOf(r.cb!).current_sum);
+  out.push([r.cb, r.ltp, r.ltd, r.mitigation, r.ratio, Number(r.rate) * 100, r.images, r.correct, r.top1, energy.toFixed(4)].join(','));
   const top1 = 100 * Number(r.top1);
   const ratios = Number(r.rate) === 0 ? ['5:1', '1:5'] : [r.ratio!];
-  for (const ratio of ratios) points.push({ ratePct: Number(r.rate) * 100, series: `${r.mitigation}, SA1:SA0 ${ratio}`, panel: `LTP ${r.ltp} / LTD ${r.ltd}`, mean: top1, lo: top1, hi: top1 });
+  for (const ratio of ratios) points.push({ ratePct: Number(r.rate) * 100, series: `${r.mitigation}, SA1:SA0 ${ratio}`, panel: `${r.cb}-bit cells, LTP ${r.ltp} / LTD ${r.ltd}`, mean: top1, lo: top1, hi: top1 });
 }
 writeFileSync(join(dir, 'nonlinearity.csv'), out.join('\n') + '\n');
-writeFileSync(join(dir, 'accuracy.svg'), await accuracyChart(points, `VGG8-w0.5, 2-bit cells, incremental programming, ${base.images} images, fault seed 1`));
+writeFileSync(join(dir, 'accuracy.svg'), await accuracyChart(points, `VGG8-w0.5, 2- and 4-bit cells, incremental programming, ${base.images} images, fault seed 1`));
 console.error(`wrote ${join(dir, 'nonlinearity.csv')} (${out.length - 1} rows) and accuracy.svg`);
