@@ -90,6 +90,10 @@ export interface NativeKernels {
   ): void;
   /** Max pooling of an int32 CHW tensor (src/nn/ops.ts maxPool). */
   maxPoolI32(x: Int32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, y: Int32Array): void;
+  /** The same on a float32 tensor (maxPool's comparisons: the first of equal values, NaN never taken). */
+  maxPoolF32(x: Float32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, y: Float32Array): void;
+  /** y[i] = relu && acc[i] < 0 ? 0 : acc[i] rounded to float32 (src/nn/float.ts toFloat32). */
+  accToF32(acc: Float64Array, relu: boolean, y: Float32Array): void;
   /** acc[o·P + p] += qBias[o]; then, with y, y = requantize(acc) (src/nn/quant.ts forwardInt). */
   biasRequant(acc: Float64Array, qBias: Float64Array, C: number, P: number, multiplier: number, shift: number, maxCode: number, y: Int32Array | null): void;
   prepareLayer(args: CrossbarLayerArgs): LayerPlan;

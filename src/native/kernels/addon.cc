@@ -2,7 +2,8 @@
 // inference paths. Built at install time by node-gyp for the machine it runs on
 // (-march=native). Every kernel here has a readable TypeScript twin it is tested against:
 //   gemmF32 / gemmI32          ↔ src/nn/ops.ts gemm
-//   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool
+//   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool (maxPoolF32 the float twin)
+//   accToF32                   ↔ src/nn/float.ts toFloat32
 //   biasRequant                ↔ the requantization loop of src/nn/quant.ts forwardInt
 //   prepareLayer / runLayer    ↔ src/crossbar/reference.ts crossbarMatmul (docs/model.md)
 //   mtOffsetCosts / mtOffsetMap / mtPairsMap ↔ src/mitigation/mt.ts mtMapPlan (MT-map)
@@ -185,6 +186,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmI32", Napi::Function::New(env, GemmI32));
   exports.Set("im2colI32", Napi::Function::New(env, Im2colI32));
   exports.Set("maxPoolI32", Napi::Function::New(env, MaxPoolI32));
+  exports.Set("maxPoolF32", Napi::Function::New(env, MaxPoolF32));
+  exports.Set("accToF32", Napi::Function::New(env, AccToF32));
   exports.Set("biasRequant", Napi::Function::New(env, BiasRequant));
   exports.Set("prepareLayer", Napi::Function::New(env, PrepareLayer));
   exports.Set("runLayer", Napi::Function::New(env, RunLayer));
