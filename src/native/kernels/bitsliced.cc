@@ -421,6 +421,8 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
     if (doTerms) bsTerms(p, s.lane.data(), rt, acc, P, q0 + i, -1.0);
   };
   auto sweep = m == 0 ? bsCorrSweep<0> : m == 1 ? bsCorrSweep<1> : bsCorrSweep<-1>;
+  thread_local std::vector<int64_t> offRt;
+  if (p.differential) offRt.assign(np * p.rowTiles, 0);
   for (int64_t rt = 0; rt < p.rowTiles; rt++) {
     const char* tileBase = reinterpret_cast<const char*>(p.rowVec.data() + rt * rowsV * p.nch);
     for (int64_t g = 0; g < p.G; g++) {
@@ -457,12 +459,10 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
       }
     }
     if (p.differential) {
-      // The heavy reads' constant: acc += (sum of the coefficients) * sum 2^(m+k) Lo, once per patch.
+      // The heavy reads' constant of this row tile, sum 2^(m+k) Lo per patch (added below).
       for (int64_t i = 0; i < np; i++) {
-        const int64_t add = s.offAdd[i];
+        offRt[i * p.rowTiles + rt] = s.offAdd[i];
         s.offAdd[i] = 0;
-        if (!add || ch0 != 0) continue;
-        for (int64_t o = 0; o < p.C; o++) acc[o * P + q0 + i] += static_cast<double>(p.cAll[rt * p.C + o] * add);
       }
     }
     if (p.bsFlushPerTile)
@@ -470,6 +470,20 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
   }
   if (!p.bsFlushPerTile)
     for (int64_t i = 0; i < np; i++) flush(i, 0);
+  if (p.differential && ch0 == 0) {
+    // acc += sum_rt (sum of the coefficients of (rt, o)) * constant(rt), output by output over the
+    // block's patches (consecutive in acc). Integers summed in int64, added once: the same double
+    // as adding each row tile's product (acc holds integers far below 2^53).
+    for (int64_t o = 0; o < p.C; o++) {
+      double* dst = acc + o * P + q0;
+      for (int64_t i = 0; i < np; i++) {
+        const int64_t* add = offRt.data() + i * p.rowTiles;
+        int64_t sum = 0;
+        for (int64_t rt = 0; rt < p.rowTiles; rt++) sum += p.cAll[rt * p.C + o] * add[rt];
+        if (sum) dst[i] += static_cast<double>(sum);
+      }
+    }
+  }
 }
 }  // namespace
 
