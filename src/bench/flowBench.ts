@@ -75,6 +75,8 @@ export interface ProgramTiming {
   seconds: number;
   /** The same programming with mt-map's TypeScript version (the baseline), at the first ratio only; null elsewhere. */
   typescriptSeconds: number | null;
+  /** CPU seconds (user + system, every thread) of the native programming: what a loaded machine does not inflate. */
+  cpuSeconds: number;
 }
 
 /**
@@ -91,12 +93,18 @@ export function benchProgramming(p: Prepared, rates: number[] = OPTION_DEFAULTS.
   for (const ratio of ratios) {
     for (const rate of rates) {
       const cfg: Config = { ...base, faults: { ...base.faults, rate, sa1Sa0Ratio: ratio, mapFile: null } };
+      let cpuSeconds = 0;
       const time = (native: boolean) => {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, rate, ratio, cfg.faults.seed), { native });
+        const c = process.cpuUsage(c0);
+        cpuSeconds = (c.user + c.system) / 1e6;
         return (performance.now() - t0) / 1000;
       };
-      out.push({ rate, ratio: ratio.text, seconds: time(true), typescriptSeconds: ratio === ratios[0] ? time(false) : null });
+      const seconds = time(true);
+      const native = cpuSeconds;
+      out.push({ rate, ratio: ratio.text, seconds, cpuSeconds: native, typescriptSeconds: ratio === ratios[0] ? time(false) : null });
     }
   }
   return out;

@@ -34,6 +34,13 @@ export interface BenchRow {
   images: number;
   /** Time per image relative to onnxruntime float32 on the same model (lower is better). */
   vsOnnxruntime: number | null;
+  /**
+   * CPU time (user + system, every thread of the process) per image in ms, and relative to
+   * onnxruntime's: on a machine shared with other jobs wall-clock ratios move with the load (a
+   * two-thread onnxruntime loses more to it than a path that keeps one core busy), CPU time much less.
+   */
+  cpuMsPerImage?: number;
+  cpuVsOnnxruntime?: number | null;
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -47,8 +54,9 @@ function loadOrt(): Ort | null {
 }
 
 /** Run `fn` over images until both `minImages` and `minSeconds` are reached; images/s. */
-async function rate(fn: (i: number) => unknown | Promise<unknown>, available: number, minImages: number, minSeconds: number): Promise<{ ips: number; images: number }> {
+async function rate(fn: (i: number) => unknown | Promise<unknown>, available: number, minImages: number, minSeconds: number): Promise<{ ips: number; images: number; cpuMs: number }> {
   await fn(0); // warm-up (JIT, packing, caches)
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
   while (n < minImages || performance.now() - t0 < minSeconds * 1000) {
@@ -56,7 +64,8 @@ async function rate(fn: (i: number) => unknown | Promise<unknown>, available: nu
     n++;
     if (n >= 100 * minImages) break;
   }
-  return { ips: n / ((performance.now() - t0) / 1000), images: n };
+  const c = process.cpuUsage(c0);
+  return { ips: n / ((performance.now() - t0) / 1000), images: n, cpuMs: (c.user + c.system) / 1000 / n };
 }
 
 function modelConfig(model: 'w0.5' | 'w1', extra: string[]): Config {
@@ -75,16 +84,25 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     const n = p.test.count;
     const floatImgs = Array.from({ length: n }, (_, i) => preprocess(p.test.pixels, i, p.net.input));
     let ortIps: number | null = null;
+    let ortCpu: number | null = null;
     if (ort) {
       const session = await ort.InferenceSession.create(exportOnnx(p.net));
       const r = await rate((i) => session.run({ image: new ort.Tensor('float32', floatImgs[i]!, [1, 3, 32, 32]) }), n, 20, minS);
       ortIps = r.ips;
-      rows.push({ model: label, path: 'onnxruntime float32 (baseline)', imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: 1 });
+      ortCpu = r.cpuMs;
+      rows.push({ model: label, path: 'onnxruntime float32 (baseline)', imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: 1, cpuMsPerImage: r.cpuMs, cpuVsOnnxruntime: 1 });
     } else {
       progress.log('onnxruntime-node is not installed (a dev dependency): no baseline, no ratios');
     }
-    const add = (path: string, r: { ips: number; images: number }) =>
-      rows.push({ model: label, path, imagesPerSecond: r.ips, images: r.images, vsOnnxruntime: ortIps ? ortIps / r.ips : null });
+    const add = (path: string, r: { ips: number; images: number; cpuMs?: number }) =>
+      rows.push({
+        model: label,
+        path,
+        imagesPerSecond: r.ips,
+        images: r.images,
+        vsOnnxruntime: ortIps ? ortIps / r.ips : null,
+        ...(r.cpuMs === undefined ? {} : { cpuMsPerImage: r.cpuMs, cpuVsOnnxruntime: ortCpu ? r.cpuMs / ortCpu : null }),
+      });
     progress.log(`${label}: float and integer paths`);
     const floatRate = await rate((i) => forwardFloat(p.net, floatImgs[i]!), n, 10, minS);
     add('memxbar float32', floatRate);
@@ -195,7 +213,7 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
     const p = prepare(resolveConfig({ file: RUN_DEFAULT_CONFIG }));
     for (const t of benchProgramming(p)) {
       const ts = t.typescriptSeconds === null ? '' : `; TypeScript version ${t.typescriptSeconds.toFixed(2)} s (native ${(t.typescriptSeconds / t.seconds).toFixed(1)}× faster)`;
-      rows.push({ model: 'VGG8-w0.5, memxbar run default', path: `program the crossbar, MT-map with descent, ${(t.rate * 100).toFixed(1)} % stuck ${t.ratio}: ${t.seconds.toFixed(2)} s native${ts}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+      rows.push({ model: 'VGG8-w0.5, memxbar run default', path: `program the crossbar, MT-map with descent, ${(t.rate * 100).toFixed(1)} % stuck ${t.ratio}: ${t.seconds.toFixed(2)} s native (${t.cpuSeconds.toFixed(2)} CPU s)${ts}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
   if (opts.rtl) {
@@ -210,7 +228,16 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
 }
 
 export function benchMarkdown(rows: BenchRow[], machine: string): string {
-  const lines = [`Machine: ${machine}`, '', '| model | path | images/s | time per image vs onnxruntime float32 |', '|---|---|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.model} | ${r.path} | ${Number.isNaN(r.imagesPerSecond) ? '–' : r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 3 : 1)} | ${r.vsOnnxruntime === null ? '–' : `${r.vsOnnxruntime.toFixed(2)}×`} |`);
+  const lines = [
+    `Machine: ${machine}`,
+    '',
+    '| model | path | images/s | time per image vs onnxruntime float32 | CPU ms per image (all threads) | CPU time vs onnxruntime |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const cpu = r.cpuMsPerImage === undefined ? '–' : r.cpuMsPerImage.toFixed(2);
+    const cpuVs = r.cpuVsOnnxruntime === undefined || r.cpuVsOnnxruntime === null ? '–' : `${r.cpuVsOnnxruntime.toFixed(2)}×`;
+    lines.push(`| ${r.model} | ${r.path} | ${Number.isNaN(r.imagesPerSecond) ? '–' : r.imagesPerSecond.toFixed(r.imagesPerSecond < 10 ? 3 : 1)} | ${r.vsOnnxruntime === null ? '–' : `${r.vsOnnxruntime.toFixed(2)}×`} | ${cpu} | ${cpuVs} |`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -90,6 +90,10 @@ export interface NativeKernels {
   ): void;
   /** Max pooling of an int32 CHW tensor (src/nn/ops.ts maxPool). */
   maxPoolI32(x: Int32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, y: Int32Array): void;
+  /** The same on a float32 tensor (maxPool's comparisons: the first of equal values, NaN never taken). */
+  maxPoolF32(x: Float32Array, C: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number, y: Float32Array): void;
+  /** y[i] = relu && acc[i] < 0 ? 0 : acc[i] rounded to float32 (src/nn/float.ts toFloat32). */
+  accToF32(acc: Float64Array, relu: boolean, y: Float32Array): void;
   /** acc[o·P + p] += qBias[o]; then, with y, y = requantize(acc) (src/nn/quant.ts forwardInt). */
   biasRequant(acc: Float64Array, qBias: Float64Array, C: number, P: number, multiplier: number, shift: number, maxCode: number, y: Int32Array | null): void;
   prepareLayer(args: CrossbarLayerArgs): LayerPlan;
@@ -111,6 +115,8 @@ export interface NativeKernels {
   /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
   setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };
   hardwareThreads: number;
+  /** Instruction-set extensions the build uses that this CPU lacks (comma separated; '' = none). */
+  cpuMissing: string;
   /** out[j] = read noise of column j (kernels/counter_rng.h) for the read keyed by words = (seed, layer, rt, g, k, p); for tests. */
   columnNoiseDraws(words: Uint32Array, V: Float64Array, M: Float64Array, out: Float64Array): void;
 }
@@ -124,7 +130,11 @@ export function native(): NativeKernels | null {
   if (loaded === undefined) {
     loaded = null;
     if (process.env.MEMXBAR_NO_NATIVE !== '1' && existsSync(NATIVE_PATH)) {
-      loaded = createRequire(import.meta.url)(NATIVE_PATH) as NativeKernels;
+      const k = createRequire(import.meta.url)(NATIVE_PATH) as NativeKernels;
+      // Built with -march=native for the machine that ran npm ci: on another CPU its kernels
+      // would stop with an illegal instruction, so the TypeScript kernels run instead.
+      if (k.cpuMissing) process.stderr.write(`memxbar: ${NATIVE_PATH} was built for a CPU with ${k.cpuMissing}, which this CPU lacks; using the TypeScript kernels (run \`npm run install\` on this machine)\n`);
+      else loaded = k;
     }
   }
   return loaded;

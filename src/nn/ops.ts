@@ -129,6 +129,10 @@ export function maxPool<T extends NumArray>(x: T, s: Shape, kH: number, kW: numb
     k.maxPoolI32(x, s.c, s.h, s.w, kH, kW, sH, sW, y);
     return { y, shape: { c: s.c, h: oh, w: ow } };
   }
+  if (k && x instanceof Float32Array && y instanceof Float32Array && oh > 0 && ow > 0) {
+    k.maxPoolF32(x, s.c, s.h, s.w, kH, kW, sH, sW, y);
+    return { y, shape: { c: s.c, h: oh, w: ow } };
+  }
   let o = 0;
   for (let c = 0; c < s.c; c++) {
     for (let oy = 0; oy < oh; oy++) {

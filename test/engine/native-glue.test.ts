@@ -1,7 +1,7 @@
 /**
  * The native glue of the integer path (src/native/kernels/) against its TypeScript
  * twins: im2col and max pooling (src/nn/ops.ts, whose TypeScript code runs for other array
- * types) and the bias add + requantization of forwardInt (src/nn/quant.ts requantize).
+ * types), the float path's conversion to float32 (src/nn/float.ts) and the bias add + requantization of forwardInt (src/nn/quant.ts requantize).
  */
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.ts';
@@ -53,6 +53,31 @@ describe.skipIf(!k)('native glue equals the TypeScript code', () => {
       const want = maxPool(Float64Array.from(x), s, kH, kW, kH, kW, (m) => new Float64Array(m));
       expect(got.shape).toEqual(want.shape);
       expect(Array.from(got.y)).toEqual(Array.from(want.y));
+    }
+  });
+
+  it('max pooling of float32 tensors (ties of +0 and -0, NaN, -Infinity: the TypeScript comparisons)', () => {
+    const rng = new Rng(10, 1);
+    const special = [0, -0, NaN, -Infinity, Infinity];
+    for (let t = 0; t < 100; t++) {
+      const s = { c: 1 + rng.int(4), h: 2 + rng.int(8), w: 2 + rng.int(8) };
+      const kH = 1 + rng.int(2), kW = 1 + rng.int(2);
+      const x = Float32Array.from({ length: s.c * s.h * s.w }, () => (rng.int(4) === 0 ? special[rng.int(special.length)]! : rng.normal()));
+      const got = maxPool(x, s, kH, kW, kH, kW, (m) => new Float32Array(m));
+      const want = maxPool(Float64Array.from(x), s, kH, kW, kH, kW, (m) => new Float64Array(m));
+      expect(got.shape).toEqual(want.shape);
+      // Object.is tells +0 from -0 (which of two equal values was kept).
+      got.y.forEach((v, i) => expect(Object.is(v, Math.fround(want.y[i]!))).toBe(true));
+    }
+  });
+
+  it('float accumulators to float32 with and without ReLU (rounding, -0, tiny negatives)', () => {
+    const rng = new Rng(11, 1);
+    const acc = Float64Array.from({ length: 4000 }, (_, i) => (i % 50 === 0 ? [-0, 0, -1e-300, 1e-300, 3.4028235677973366e38][i % 5]! : rng.normal() * 10 ** (rng.int(12) - 6)));
+    for (const relu of [false, true]) {
+      const got = new Float32Array(acc.length);
+      k!.accToF32(acc, relu, got);
+      acc.forEach((v, i) => expect(Object.is(got[i], Math.fround(relu && v < 0 ? 0 : v))).toBe(true));
     }
   });
 

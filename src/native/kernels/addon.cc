@@ -2,7 +2,8 @@
 // inference paths. Built at install time by node-gyp for the machine it runs on
 // (-march=native). Every kernel here has a readable TypeScript twin it is tested against:
 //   gemmF32 / gemmI32          ↔ src/nn/ops.ts gemm
-//   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool
+//   im2colI32 / maxPoolI32     ↔ src/nn/ops.ts im2col / maxPool (maxPoolF32 the float twin)
+//   accToF32                   ↔ src/nn/float.ts toFloat32
 //   biasRequant                ↔ the requantization loop of src/nn/quant.ts forwardInt
 //   prepareLayer / runLayer    ↔ src/crossbar/reference.ts crossbarMatmul (docs/model.md)
 //   mtOffsetCosts / mtOffsetMap / mtPairsMap ↔ src/mitigation/mt.ts mtMapPlan (MT-map)
@@ -180,11 +181,82 @@ Napi::Value TileMoments(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The instruction-set extensions this build was compiled for (binding.gyp: -march=native on the
+// machine that ran npm ci) that the CPU loading it lacks, comma separated; empty when it can run
+// here. A build shared between machines (a cluster's shared home) would otherwise die with
+// SIGILL in the first kernel on an older node; src/native/addon.ts then refuses the addon.
+std::string missingCpuFeatures() {
+  std::string miss;
+  __builtin_cpu_init();
+  auto need = [&](int has, const char* name) {
+    if (has) return;
+    if (!miss.empty()) miss += ", ";
+    miss += name;
+  };
+#define MX_NEED(name) need(__builtin_cpu_supports(name), name);
+#if defined(__AVX__)
+  MX_NEED("avx")
+#endif
+#if defined(__AVX2__)
+  MX_NEED("avx2")
+#endif
+#if defined(__FMA__)
+  MX_NEED("fma")
+#endif
+#if defined(__BMI2__)
+  MX_NEED("bmi2")
+#endif
+#if defined(__POPCNT__)
+  MX_NEED("popcnt")
+#endif
+#if defined(__AVX512F__)
+  MX_NEED("avx512f")
+#endif
+#if defined(__AVX512BW__)
+  MX_NEED("avx512bw")
+#endif
+#if defined(__AVX512CD__)
+  MX_NEED("avx512cd")
+#endif
+#if defined(__AVX512DQ__)
+  MX_NEED("avx512dq")
+#endif
+#if defined(__AVX512VL__)
+  MX_NEED("avx512vl")
+#endif
+#if defined(__AVX512VNNI__)
+  MX_NEED("avx512vnni")
+#endif
+#if defined(__AVX512VPOPCNTDQ__)
+  MX_NEED("avx512vpopcntdq")
+#endif
+#if defined(__AVX512BITALG__)
+  MX_NEED("avx512bitalg")
+#endif
+#if defined(__AVX512VBMI__)
+  MX_NEED("avx512vbmi")
+#endif
+#if defined(__AVX512VBMI2__)
+  MX_NEED("avx512vbmi2")
+#endif
+#if defined(__GFNI__)
+  MX_NEED("gfni")
+#endif
+#if defined(__VPCLMULQDQ__)
+  MX_NEED("vpclmulqdq")
+#endif
+#undef MX_NEED
+  return miss;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("cpuMissing", Napi::String::New(env, missingCpuFeatures()));
   exports.Set("gemmF32", Napi::Function::New(env, GemmF32));
   exports.Set("gemmI32", Napi::Function::New(env, GemmI32));
   exports.Set("im2colI32", Napi::Function::New(env, Im2colI32));
   exports.Set("maxPoolI32", Napi::Function::New(env, MaxPoolI32));
+  exports.Set("maxPoolF32", Napi::Function::New(env, MaxPoolF32));
+  exports.Set("accToF32", Napi::Function::New(env, AccToF32));
   exports.Set("biasRequant", Napi::Function::New(env, BiasRequant));
   exports.Set("prepareLayer", Napi::Function::New(env, PrepareLayer));
   exports.Set("runLayer", Napi::Function::New(env, RunLayer));

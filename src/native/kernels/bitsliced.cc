@@ -408,6 +408,12 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
     if (p.identityRows) bsPatchBits(p, x + (q0 + i) * R, s, i);
     s.bound[i] = 0;
   }
+  thread_local std::vector<int64_t> offRt;
+  if (p.differential) offRt.assign(np * p.rowTiles, 0);
+  // The terms' sums of the block, [output][patch]: added to acc once at the end, the block's
+  // patches consecutive (instead of a stride of P doubles per flush).
+  thread_local std::vector<double> tsum;
+  if (doTerms) tsum.assign(p.C * np, 0.0);
   auto flush = [&](int64_t i, int64_t rt) {
     const int64_t bound = s.bound[i];
     s.bound[i] = 0;
@@ -418,7 +424,7 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
       int32_t* lane = doTerms ? s.lane.data() + ch * LANES : laneOut + (p.bsFlushPerTile ? rt : 0) * p.nch * LANES + ch * LANES;
       bsTranspose(reinterpret_cast<const V*>(Ai + ch * p.NA), top, lane);
     }
-    if (doTerms) bsTerms(p, s.lane.data(), rt, acc, P, q0 + i, -1.0);
+    if (doTerms) bsTerms(p, s.lane.data(), rt, tsum.data(), np, i, -1.0);
   };
   auto sweep = m == 0 ? bsCorrSweep<0> : m == 1 ? bsCorrSweep<1> : bsCorrSweep<-1>;
   for (int64_t rt = 0; rt < p.rowTiles; rt++) {
@@ -457,12 +463,10 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
       }
     }
     if (p.differential) {
-      // The heavy reads' constant: acc += (sum of the coefficients) * sum 2^(m+k) Lo, once per patch.
+      // The heavy reads' constant of this row tile, sum 2^(m+k) Lo per patch (added below).
       for (int64_t i = 0; i < np; i++) {
-        const int64_t add = s.offAdd[i];
+        offRt[i * p.rowTiles + rt] = s.offAdd[i];
         s.offAdd[i] = 0;
-        if (!add || ch0 != 0) continue;
-        for (int64_t o = 0; o < p.C; o++) acc[o * P + q0 + i] += static_cast<double>(p.cAll[rt * p.C + o] * add);
       }
     }
     if (p.bsFlushPerTile)
@@ -470,6 +474,27 @@ void bsCorrBlock(const Plan& p, const int32_t* x, int64_t q0, int64_t np, int64_
   }
   if (!p.bsFlushPerTile)
     for (int64_t i = 0; i < np; i++) flush(i, 0);
+  // acc += the terms' sums and, for differential units, sum_rt (sum of the coefficients of
+  // (rt, o)) * constant(rt), output by output over the block's patches (consecutive in acc).
+  // Every part is an integer and acc holds integers far below 2^53: adding the block's sums once
+  // gives the double that adding each flush's and each row tile's value gave.
+  if (doTerms)
+    for (int64_t o = 0; o < p.C; o++) {
+      double* dst = acc + o * P + q0;
+      const double* t = tsum.data() + o * np;
+      for (int64_t i = 0; i < np; i++) dst[i] += t[i];
+    }
+  if (p.differential && ch0 == 0) {
+    for (int64_t o = 0; o < p.C; o++) {
+      double* dst = acc + o * P + q0;
+      for (int64_t i = 0; i < np; i++) {
+        const int64_t* add = offRt.data() + i * p.rowTiles;
+        int64_t sum = 0;
+        for (int64_t rt = 0; rt < p.rowTiles; rt++) sum += p.cAll[rt * p.C + o] * add[rt];
+        if (sum) dst[i] += static_cast<double>(sum);
+      }
+    }
+  }
 }
 }  // namespace
 

@@ -270,6 +270,44 @@ void amxGemm(const Plan& p, const uint8_t* xb, int64_t xStride, int64_t np, int6
 #endif
 
 
+#if defined(MX_VNNI)
+// acc[o][q] += sum_rt cSE[rt][o] * sum_g sum_k 2^k Fg[n_{rt,g,k}] for one patch packed as bytes
+// (rows in logical order, zero beyond R): n_{rt,g,k} = the rows of group (rt, g) with bit k set.
+void addFTermBytes(const Plan& p, const uint8_t* xb, int64_t P, int64_t q, int64_t ob0, int64_t ob1, double* acc) {
+  const int64_t R = p.R, C = p.C, bits = p.bits;
+  int64_t Q[512];
+  std::vector<int64_t> Qbig;
+  int64_t* Qp = Q;
+  if (p.rowTiles > 512) {
+    Qbig.assign(p.rowTiles, 0);
+    Qp = Qbig.data();
+  }
+  __m512i bitv[8];
+  for (int k = 0; k < 8; k++) bitv[k] = _mm512_set1_epi8(static_cast<char>(1 << k));
+  for (int64_t rt = 0; rt < p.rowTiles; rt++) {
+    int64_t sum = 0;
+    for (int64_t g = 0; g < p.G; g++) {
+      const int64_t r0 = rt * p.tileRows + g * p.PR;
+      const int64_t r1 = std::min(R, r0 + std::min(p.PR, p.tileRows - g * p.PR));
+      int64_t n[8] = {0};
+      for (int64_t r = r0; r < r1; r += 64) {
+        const int64_t len = std::min<int64_t>(64, r1 - r);
+        const __mmask64 lm = len >= 64 ? ~__mmask64(0) : (__mmask64(1) << len) - 1;
+        const __m512i v = _mm512_maskz_loadu_epi8(lm, xb + r);
+        for (int64_t k = 0; k < bits; k++) n[k] += __builtin_popcountll(_mm512_test_epi8_mask(v, bitv[k]));
+      }
+      for (int64_t k = 0; k < bits; k++) sum += p.Fg[n[k]] << k;
+    }
+    Qp[rt] = sum;
+  }
+  for (int64_t o = ob0 * 32; o < std::min(C, ob1 * 32); o++) {
+    int64_t s = 0;
+    for (int64_t rt = 0; rt < p.rowTiles; rt++) s += p.cSE[rt * C + o] * Qp[rt];
+    acc[o * P + q] += static_cast<double>(s);
+  }
+}
+#endif
+
 // Patches [pb, pe) of the GEMM path, output blocks [ob0, ob1) (32 outputs each).
 // With rowCnt, adds per row the number of reads it is active in (popcount of its input).
 void gemmPatches(const Plan& p, const int32_t* x, int64_t P, int64_t pb, int64_t pe, int64_t ob0, int64_t ob1, double* acc, int64_t* rowCnt, bool corr) {
@@ -291,7 +329,15 @@ void gemmPatches(const Plan& p, const int32_t* x, int64_t P, int64_t pb, int64_t
     }
   }
   (void)packs;
-  if (corr && p.anyC) {
+#if defined(MX_VNNI)
+  // The F term from the packed bytes (kind 1 with the plain row map): per read group, the
+  // active rows of input bit k are the bytes with bit k set, counted 64 rows at a time
+  // (vptestmb + popcnt) instead of bit by bit (the same n_k, so the same integers).
+  const bool fBytes = corr && p.anyC && p.gemmKind == 1 && p.identityRows && p.bits <= 8;
+#else
+  const bool fBytes = false;
+#endif
+  if (corr && p.anyC && !fBytes) {
     // sum_rt cSE[rt][o] * sum_g sum_k 2^k F[n_{rt,g,k}]
     std::vector<int64_t> Q(p.rowTiles);
     for (int64_t q = pb; q < pe; q++) {
@@ -360,6 +406,7 @@ void gemmPatches(const Plan& p, const int32_t* x, int64_t P, int64_t pb, int64_t
           }
         }
         std::memset(dst + R * (per == 4 ? 1 : 2), 0, xStride - R * (per == 4 ? 1 : 2));
+        if (fBytes) addFTermBytes(p, dst, P, q0 + i, ob0, ob1, acc);
       }
 #if defined(MX_AMX)
       if (p.gemmKind == 3) {
@@ -374,8 +421,19 @@ void gemmPatches(const Plan& p, const int32_t* x, int64_t P, int64_t pb, int64_t
         if (p.gemmKind == 1) gemmTileN<1>(static_cast<int>(np), xbuf.data(), xStride, W0, W1, p.kq, res);
         else gemmTileN<2>(static_cast<int>(np), xbuf.data(), xStride, W0, W1, p.kq, res);
         const int64_t oEnd = std::min<int64_t>(32, C - ob * 32);
-        for (int64_t i = 0; i < np; i++)
-          for (int64_t l = 0; l < oEnd; l++) acc[(ob * 32 + l) * P + q0 + i] += static_cast<double>(res[i * 32 + l]);
+        if (np == 8) {
+          // 8 patches of one output are 8 consecutive doubles of acc: gather them from res
+          // (stride 32) and add them with one vector instead of 8 strided scalar adds.
+          const __m256i idx = _mm256_setr_epi32(0, 32, 64, 96, 128, 160, 192, 224);
+          for (int64_t l = 0; l < oEnd; l++) {
+            double* dst = acc + (ob * 32 + l) * P + q0;
+            const __m512d v = _mm512_cvtepi32_pd(_mm256_i32gather_epi32(res + l, idx, 4));
+            _mm512_storeu_pd(dst, _mm512_add_pd(_mm512_loadu_pd(dst), v));
+          }
+        } else {
+          for (int64_t i = 0; i < np; i++)
+            for (int64_t l = 0; l < oEnd; l++) acc[(ob * 32 + l) * P + q0 + i] += static_cast<double>(res[i * 32 + l]);
+        }
       }
       if (p.gemmKind == 1) {
         // Weights outside s8, the part beyond the clamp: sparse.

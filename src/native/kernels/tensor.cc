@@ -177,6 +177,45 @@ Napi::Value MaxPoolI32(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPoolF32(x, C, H, W, kH, kW, sH, sW, y): the float twin, as ops.ts maxPool compares
+// (m = -Infinity; m = v where v > m: the first of equal values, NaN never taken).
+Napi::Value MaxPoolF32(const Napi::CallbackInfo& info) {
+  const float* x = data<float>(info[0]);
+  const int64_t C = info[1].As<Napi::Number>().Int64Value(), H = info[2].As<Napi::Number>().Int64Value(), Wd = info[3].As<Napi::Number>().Int64Value();
+  const int64_t kH = info[4].As<Napi::Number>().Int64Value(), kW = info[5].As<Napi::Number>().Int64Value();
+  const int64_t sH = info[6].As<Napi::Number>().Int64Value(), sW = info[7].As<Napi::Number>().Int64Value();
+  float* y = data<float>(info[8]);
+  const int64_t oh = (H - kH) / sH + 1, ow = (Wd - kW) / sW + 1;
+  int64_t o = 0;
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t oy = 0; oy < oh; oy++)
+      for (int64_t ox = 0; ox < ow; ox++) {
+        float m = -INFINITY;
+        for (int64_t ky = 0; ky < kH; ky++) {
+          const float* row = x + (c * H + oy * sH + ky) * Wd + ox * sW;
+          for (int64_t kx = 0; kx < kW; kx++)
+            if (row[kx] > m) m = row[kx];
+        }
+        y[o++] = m;
+      }
+  return info.Env().Undefined();
+}
+
+// accToF32(acc, relu, y): y[i] = relu && acc[i] < 0 ? 0 : float(acc[i]) (float.ts toFloat32:
+// the comparison on the double, then the store rounds to float32 to nearest even).
+Napi::Value AccToF32(const Napi::CallbackInfo& info) {
+  const Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  const double* acc = data<double>(info[0]);
+  const bool relu = info[1].As<Napi::Boolean>().Value();
+  float* y = data<float>(info[2]);
+  const int64_t n = static_cast<int64_t>(a.ElementLength());
+  for (int64_t i = 0; i < n; i++) {
+    const double v = acc[i];
+    y[i] = relu && v < 0 ? 0.0f : static_cast<float>(v);
+  }
+  return info.Env().Undefined();
+}
+
 // The requantization of forwardInt in doubles, operation by operation as JavaScript does it:
 // v = floor((a*mul + half) / div), clamped to [0, maxCode]. The vector code uses the same IEEE
 // operations (explicit-rounding intrinsics, so nothing is fused into a multiply-add); div is a

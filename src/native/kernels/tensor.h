@@ -13,6 +13,9 @@ Napi::Value GemmI32(const Napi::CallbackInfo& info);
 Napi::Value Im2colI32(const Napi::CallbackInfo& info);
 // maxPoolI32(...): max pooling of an int32 CHW tensor.
 Napi::Value MaxPoolI32(const Napi::CallbackInfo& info);
+// maxPoolF32(...): the same on a float32 tensor; accToF32(acc, relu, y): float.ts toFloat32.
+Napi::Value MaxPoolF32(const Napi::CallbackInfo& info);
+Napi::Value AccToF32(const Napi::CallbackInfo& info);
 // biasRequant(acc, qBias, C, P, multiplier, shift, maxCode, y|null): bias, then requantization.
 Napi::Value BiasRequant(const Napi::CallbackInfo& info);
 
