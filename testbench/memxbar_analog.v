@@ -29,6 +29,14 @@
 //             yields the largest code whose level is <= rdiv(Iu, step).
 //     flash : therm[a*TH + i - 1] = comparator of level(i), i = 1 .. TH = 2^CW - 1.
 //
+//   write path     : on a rising clk with wr_en = 1, cell (wr_row, wr_col) takes the conductance
+//                    of level wr_level (levels table, load_levels), unless the cell is stuck
+//                    (load_stuck: 0 ok, 1 SA0, 2 SA1): a stuck cell keeps GMIN (SA0) or GMAX
+//                    (SA1) whatever is written, as in the reference model. A write outside
+//                    the array is ignored.
+//   test mode      : test_mode = 1: ADC a converts physical column c = test_sel*N_ADC + a
+//                    single-ended (a current of 0 if c >= COLS), whatever the scheme.
+//
 // Parameters come from the generated manifest.json ("analogModel").
 module memxbar_analog #(
     parameter integer ROWS   = 16,
@@ -46,8 +54,21 @@ module memxbar_analog #(
     parameter integer FLASH  = 0,
     parameter integer GW     = 13,
     parameter integer DG     = 1,
+    parameter integer RB     = 4,
+    parameter integer CB     = 4,
+    parameter integer LB     = 1,
+    parameter integer TSW    = 1,
+    parameter integer GMAX   = 1,
+    parameter integer GMIN   = 0,
     parameter         CELLS_HEX = ""
 ) (
+    input  wire                clk,
+    input  wire                wr_en,
+    input  wire [RB-1:0]       wr_row,
+    input  wire [CB-1:0]       wr_col,
+    input  wire [LB-1:0]       wr_level,
+    input  wire                test_mode,
+    input  wire [TSW-1:0]      test_sel,
     input  wire [ROWS-1:0]     row_in,
     input  wire [QW-1:0]       col_sel,
     input  wire [MW-1:0]       adc_shift,
@@ -100,6 +121,31 @@ module memxbar_analog #(
         end
     endtask
 
+    // Write path: level table and stuck cells.
+    localparam [GW-1:0] GMIN_G = GMIN;
+    localparam [GW-1:0] GMAX_G = GMAX;
+    reg [GW-1:0] lvl [0:(1 << LB) - 1];
+    reg [1:0] stuck [0:ROWS*COLS-1];
+    integer si;
+    initial for (si = 0; si < ROWS*COLS; si = si + 1) stuck[si] = 2'd0;
+
+    task load_levels;
+        input [8*1024-1:0] path;
+        $readmemh(path, lvl);
+    endtask
+
+    task load_stuck;
+        input [8*1024-1:0] path;
+        $readmemh(path, stuck);
+    endtask
+
+    always @(posedge clk) begin
+        if (wr_en === 1'b1 && {{(32 - RB){1'b0}}, wr_row} < ROWS && {{(32 - CB){1'b0}}, wr_col} < COLS)
+            set_cell({{(32 - RB){1'b0}}, wr_row}, {{(32 - CB){1'b0}}, wr_col},
+                     stuck[wr_row * COLS + wr_col] == 2'd1 ? GMIN_G :
+                     stuck[wr_row * COLS + wr_col] == 2'd2 ? GMAX_G : lvl[wr_level]);
+    end
+
     // Column currents (lanes) with the rows in `rows` driven. `ver` is the cells' version,
     // an argument so that the currents are recomputed when the cells change.
     function automatic [COLS*LW-1:0] sum_rows(input [ROWS-1:0] rows, input integer ver);
@@ -132,7 +178,10 @@ module memxbar_analog #(
         level = 64'sd0;
         for (a = 0; a < N_ADC; a = a + 1) begin
             unit = a * CPA + {{(32 - QW){1'b0}}, col_sel};
-            if (unit >= U) begin
+            if (test_mode === 1'b1) begin
+                pos = {{(32 - TSW){1'b0}}, test_sel} * N_ADC + a;
+                iu = (pos >= COLS) ? 64'sd0 : $signed({{(64 - LW){1'b0}}, lanes[pos * LW +: LW]});
+            end else if (unit >= U) begin
                 iu = 64'sd0;
             end else if (DIFF != 0) begin
                 pos = (unit / S) * 2 * S + unit % S;
