@@ -183,6 +183,7 @@ module memxbar_cosim_tb #(
     integer fd, fr, w, v, cycles, out_vec, out_words, psin_i;
     reg [15:0] lfsr = 16'hace1;
     reg reg_rdata_done;
+    integer fault_addr;
     reg started = 1'b0;
 
     task fail;
@@ -274,7 +275,9 @@ module memxbar_cosim_tb #(
             if (fr == 0) fail("cannot open +faults_out");
             for (w = 0; w < ROWS * COLS; w = w + 1) begin
                 reg_re = 1'b1;
-                reg_addr = (3 << (RAW - 2)) | (((w / COLS) << CB) | (w % COLS));
+                fault_addr = (3 << (RAW - 2)) | (((w / COLS) << CB) | (w % COLS));
+                reg_addr = fault_addr[RAW-1:0];
+                if (fault_addr[31:RAW] != 0) fail("fault address overflow");
                 @(negedge clk);
                 reg_re = 1'b0;
                 $fwrite(fr, "%h\n", reg_rdata[1:0]);
