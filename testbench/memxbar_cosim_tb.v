@@ -176,7 +176,10 @@ module memxbar_cosim_tb #(
     reg [31:0]       reads [0:MAX_READS-1];
     reg [PW-1:0]     psins [0:MAX_PSIN-1];
     reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, reads_path, reads_out_path, psin_path;
-    reg [8*1024-1:0] levels_path, stuck_path, faults_out_path, cells_out_path;
+    reg [8*1024-1:0] faults_out_path, cells_out_path;
+`ifdef MEMXBAR_WRITE
+    reg [8*1024-1:0] levels_path, stuck_path;
+`endif
     integer bist, faults_out, cells_out, bist_polls;
     string vcd_path;
     integer n_regs, n_vecs, n_reads, n_psin, stall, max_cycles, vcd_to, vcd_on;
