@@ -19,6 +19,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { checkCosimEffects, cosimLayerTile } from '../cosim/cosim.ts';
 import { cosimBistMt } from '../cosim/bistMt.ts';
+import { bistTestCost, bistTestCostText } from '../cost/bist.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
@@ -169,7 +170,8 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
         const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
         try {
           const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
-          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: b.text };
+          const test = bistTestCostText(bistTestCost(loopCfg, generateRtl({ config: loopCfg, options: { writePath: true, bist: true } }).design));
+          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n` };
           progress.log(`   ${b.text.split('\n')[0]}`);
         } catch (e) {
           if (!isUserError(e)) throw e;
