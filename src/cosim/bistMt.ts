@@ -64,6 +64,8 @@ export interface BistMtResult {
   /** First word that differs from the reference model, or null. */
   mismatch: string | null;
   seconds: number;
+  /** Simulator seconds of the BIST run and of the programming + inference run. */
+  simSeconds: { bist: number; program: number };
   text: string;
 }
 
@@ -152,7 +154,7 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
     const wp = writePathFiles(gen, stuck, work);
     // 4. Inference from the array the BIST left, with the chip's true stuck cells.
     progress.log(`${simulator.name}: ${writes.length} cell writes, ${tv.regs.length} table writes, ${tv.acts.length} vectors`);
-    await build.run({ cells: bist.cellsAfterPath, regs: regsPath, nRegs: regs.length, acts: actsPath, nVecs: tv.acts.length, out: outPath, levels: wp.levels, stuck: wp.stuck });
+    const run2 = await build.run({ cells: bist.cellsAfterPath, regs: regsPath, nRegs: regs.length, acts: actsPath, nVecs: tv.acts.length, out: outPath, levels: wp.levels, stuck: wp.stuck });
     const output = parseSimOutput(readFileSync(outPath, 'utf8'), d);
     const mm = firstMismatch(d, output, tv.expected);
     const mismatch = mm ? `vector ${mm.vector}, weight column ${mm.column}: expected ${mm.expected}, got ${mm.gotValue ?? mm.got ?? 'nothing'}` : null;
@@ -173,6 +175,7 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
       words: tv.acts.length * d.weightCols,
       mismatch,
       seconds: (Date.now() - t0) / 1000,
+      simSeconds: { bist: bist.seconds, program: run2.seconds },
       text: '',
     };
     result.text = bistMtText(result);
@@ -188,6 +191,7 @@ export function bistMtText(r: BistMtResult): string {
     `  BIST: ${r.stuck.sa0} SA0 + ${r.stuck.sa1} SA1 of ${r.tile.rows * r.tile.cols} cells; fault bitmap ${r.mapMismatches === 0 ? 'equals the reference map' : `differs in ${r.mapMismatches} entries`}; ${r.bistCycles} cycles (model ${r.bistCyclesModel})`,
     `  programming: ${r.cellWrites} cell writes through CELL_WRITE, then the MT tables`,
     `  inference: ${r.vectors} vectors, ${r.words} words ${r.mismatch ? `— first mismatch: ${r.mismatch}` : 'equal to the reference model'}`,
+    `  time: ${r.seconds.toFixed(1)} s (simulator: BIST ${r.simSeconds.bist.toFixed(1)} s, programming and inference ${r.simSeconds.program.toFixed(1)} s)`,
   ];
   return lines.join('\n') + '\n';
 }
