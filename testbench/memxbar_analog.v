@@ -32,8 +32,8 @@
 //   write path     : on a rising clk with wr_en = 1, cell (wr_row, wr_col) takes the conductance
 //                    of level wr_level (levels table, load_levels), unless the cell is stuck
 //                    (load_stuck: 0 ok, 1 SA0, 2 SA1): a stuck cell keeps GMIN (SA0) or GMAX
-//                    (SA1) whatever is written, as in the reference model. A write outside
-//                    the array is ignored.
+//                    (SA1) whatever is written, as in the reference model. wr_all = 1 writes
+//                    every cell of row wr_row. A write outside the array is ignored.
 //   test mode      : test_mode = 1: ADC a converts physical column c = test_sel*N_ADC + a
 //                    single-ended (a current of 0 if c >= COLS), whatever the scheme.
 //
@@ -67,6 +67,7 @@ module memxbar_analog #(
     input  wire [RB-1:0]       wr_row,
     input  wire [CB-1:0]       wr_col,
     input  wire [LB-1:0]       wr_level,
+    input  wire                wr_all,
     input  wire                test_mode,
     input  wire [TSW-1:0]      test_sel,
     input  wire [ROWS-1:0]     row_in,
@@ -146,11 +147,14 @@ module memxbar_analog #(
     // A write lands at the clock edge through set_cell (which keeps the row words current):
     // the cells change in zero time, as through load_cells (hence the lint waivers on
     // set_cell and `version`, a simulation model's choice, not hardware).
+    integer wj;
     always @(posedge clk) begin
-        if (wr_en === 1'b1 && {{(32 - RB){1'b0}}, wr_row} < ROWS && {{(32 - CB){1'b0}}, wr_col} < COLS)
-            set_cell({{(32 - RB){1'b0}}, wr_row}, {{(32 - CB){1'b0}}, wr_col},
-                     stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + {{(32 - CB){1'b0}}, wr_col}] == 2'd1 ? GMIN_G :
-                     stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + {{(32 - CB){1'b0}}, wr_col}] == 2'd2 ? GMAX_G : lvl[wr_level]);
+        if (wr_en === 1'b1 && {{(32 - RB){1'b0}}, wr_row} < ROWS)
+            for (wj = 0; wj < COLS; wj = wj + 1)
+                if (wr_all === 1'b1 || wj == {{(32 - CB){1'b0}}, wr_col})
+                    set_cell({{(32 - RB){1'b0}}, wr_row}, wj,
+                             stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + wj] == 2'd1 ? GMIN_G :
+                             stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + wj] == 2'd2 ? GMAX_G : lvl[wr_level]);
     end
 
     // Column currents (lanes) with the rows in `rows` driven. `ver` is the cells' version,

@@ -106,11 +106,13 @@ module memxbar_cosim_tb #(
     wire [RB-1:0]       wr_row;
     wire [CB-1:0]       wr_col;
     wire [LB-1:0]       wr_level;
+    wire                wr_all;
 `else
     wire                wr_en = 1'b0;
     wire [RB-1:0]       wr_row = {RB{1'b0}};
     wire [CB-1:0]       wr_col = {CB{1'b0}};
     wire [LB-1:0]       wr_level = {LB{1'b0}};
+    wire                wr_all = 1'b0;
 `endif
 `ifdef MEMXBAR_BIST
     wire                test_mode;
@@ -126,7 +128,7 @@ module memxbar_cosim_tb #(
         .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .RB(RB), .CB(CB), .LB(LB), .TSW(TSW),
         .GMAX(GMAX), .GMIN(GMIN), .CELLS_HEX("")
     ) u_analog (
-        .clk(clk), .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level),
+        .clk(clk), .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
         .test_mode(test_mode), .test_sel(test_sel),
         .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift),
         .dac_code(dac_code), .cmp(cmp), .therm(therm)
@@ -144,7 +146,7 @@ module memxbar_cosim_tb #(
         .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
 `ifdef MEMXBAR_WRITE
-        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level),
+        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
 `endif
 `ifdef MEMXBAR_BIST
         .test_mode(test_mode), .test_sel(test_sel),
@@ -162,7 +164,7 @@ module memxbar_cosim_tb #(
         .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
 `ifdef MEMXBAR_WRITE
-        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level),
+        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
 `endif
 `ifdef MEMXBAR_BIST
         .test_mode(test_mode), .test_sel(test_sel),

@@ -15,6 +15,8 @@ export interface BistCounts {
   cycles: number;
   /** Cell writes through the write drivers: M0, M1 and M2 write every cell once. */
   cellWrites: number;
+  /** Write pulses: one per row and element (a row is written at once, wr_all). */
+  rowWrites: number;
   /** ADC conversions: 2 reads of every row (M1, M2), testSlots conversions each, on every ADC. */
   conversions: number;
   /** Fault-bitmap writes: every cell in M1, the SA0 cells in M2 (at most every cell). */
@@ -23,9 +25,9 @@ export interface BistCounts {
 }
 
 /**
- * MATS+ row by row: M0 writes R·C cells; M1 and M2 read each row in T = ceil(C / adcs) test
- * slots (1 start cycle + the conversion's cycles + one fault-bitmap cycle per ADC) and
- * write its C cells.
+ * MATS+ row by row: M0 writes the R rows (one cycle each, every column driver at once); M1
+ * and M2 read each row in T = ceil(C / adcs) test slots (1 start cycle + the conversion's
+ * cycles + one fault-bitmap cycle per ADC) and write it (one cycle).
  */
 export function bistCounts(d: Design): BistCounts {
   const R = d.rows;
@@ -33,8 +35,9 @@ export function bistCounts(d: Design): BistCounts {
   const T = d.testSlots;
   const slot = 1 + rtlConversionCycles(d.adcKind, d.codeBits) + d.adcs;
   return {
-    cycles: R * C + 2 * R * (T * slot + C),
+    cycles: R + 2 * R * (T * slot + 1),
     cellWrites: 3 * R * C,
+    rowWrites: 3 * R,
     conversions: 2 * R * T * d.adcs,
     storeWritesMax: 2 * R * C,
     storeWritesMin: R * C,

@@ -36,7 +36,7 @@ describe('memxbar gen', () => {
     const cfg = goldenConfigPath('t16-offset-1b');
     const r = await runCommand([registerGen], ['gen', '--config', cfg, '--bist', '--out', out]);
     expect(r.error).toBeInstanceOf(UnsupportedError);
-    expect(r.error!.message).toMatch(/needs the write path/);
+    expect(String((r.error as Error).message)).toMatch(/needs the write path/);
     expect(existsSync(out)).toBe(false);
     const ok = await runCommand([registerGen], ['gen', '--config', cfg, '--write-path', '--bist', '--out', out]);
     expect(ok.error).toBeNull();

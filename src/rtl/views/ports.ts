@@ -46,6 +46,7 @@ export function tilePorts(d: Design): Port[] {
     ports.push(p('wr_row', 'output', d.rowBits, 'physical row of the cell written'));
     ports.push(p('wr_col', 'output', d.colBits, 'physical column of the cell written'));
     ports.push(p('wr_level', 'output', d.cellBits, `conductance level written: 0 = Gmin .. ${2 ** d.cellBits - 1} = Gmax`));
+    ports.push(p('wr_all', 'output', 1, 'with wr_en: write every cell of row wr_row (all column drivers), wr_col ignored'));
   }
   if (d.bist) {
     ports.push(p('test_mode', 'output', 1, 'array test read: every column single-ended, ADC a converts column test_sel*adcs + a'));
