@@ -33,6 +33,14 @@
 //             yields the largest code whose level is <= rdiv(Iu, step).
 //     flash : therm[a*TH + i - 1] = comparator of level(i), i = 1 .. TH = 2^CW - 1.
 //
+//   write path     : on a rising clk with wr_en = 1, cell (wr_row, wr_col) takes the conductance
+//                    of level wr_level (levels table, load_levels), unless the cell is stuck
+//                    (load_stuck: 0 ok, 1 SA0, 2 SA1): a stuck cell keeps GMIN (SA0) or GMAX
+//                    (SA1) whatever is written, as in the reference model. wr_all = 1 writes
+//                    every cell of row wr_row. A write outside the array is ignored.
+//   test mode      : test_mode = 1: ADC a converts physical column c = test_sel*N_ADC + a
+//                    single-ended (a current of 0 if c >= COLS), whatever the scheme.
+//
 // Parameters come from the generated manifest.json ("analogModel").
 module memxbar_analog #(
     parameter integer ROWS   = 16,
@@ -51,8 +59,22 @@ module memxbar_analog #(
     parameter integer GW     = 13,
     parameter integer DG     = 1,
     parameter integer NW     = 32,
+    parameter integer RB     = 4,
+    parameter integer CB     = 4,
+    parameter integer LB     = 1,
+    parameter integer TSW    = 1,
+    parameter integer GMAX   = 1,
+    parameter integer GMIN   = 0,
     parameter         CELLS_HEX = ""
 ) (
+    input  wire                clk,
+    input  wire                wr_en,
+    input  wire [RB-1:0]       wr_row,
+    input  wire [CB-1:0]       wr_col,
+    input  wire [LB-1:0]       wr_level,
+    input  wire                wr_all,
+    input  wire                test_mode,
+    input  wire [TSW-1:0]      test_sel,
     input  wire [ROWS-1:0]     row_in,
     input  wire [COLS*NW-1:0]  noise,
     input  wire [QW-1:0]       col_sel,
@@ -65,7 +87,9 @@ module memxbar_analog #(
     localparam integer LW = GW + $clog2(ROWS + 1);
     reg [GW-1:0] g [0:ROWS*COLS-1];
     reg [COLS*LW-1:0] row_word [0:ROWS-1];
+    /* verilator lint_off SYNCASYNCNET */
     integer version = 0;
+    /* verilator lint_on SYNCASYNCNET */
 
     // Rebuild the row words from g (after any change of g).
     integer pr, pj;
@@ -95,6 +119,7 @@ module memxbar_analog #(
     endtask
 
     // Program one cell.
+    /* verilator lint_off BLKSEQ */
     task set_cell;
         input integer r;
         input integer j;
@@ -105,6 +130,38 @@ module memxbar_analog #(
             version = version + 1;
         end
     endtask
+    /* verilator lint_on BLKSEQ */
+
+    // Write path: level table and stuck cells.
+    localparam [GW-1:0] GMIN_G = GMIN[GW-1:0];
+    localparam [GW-1:0] GMAX_G = GMAX[GW-1:0];
+    reg [GW-1:0] lvl [0:(1 << LB) - 1];
+    reg [1:0] stuck [0:ROWS*COLS-1];
+    integer si;
+    initial for (si = 0; si < ROWS*COLS; si = si + 1) stuck[si] = 2'd0;
+
+    task load_levels;
+        input [8*1024-1:0] path;
+        $readmemh(path, lvl);
+    endtask
+
+    task load_stuck;
+        input [8*1024-1:0] path;
+        $readmemh(path, stuck);
+    endtask
+
+    // A write lands at the clock edge through set_cell (which keeps the row words current):
+    // the cells change in zero time, as through load_cells (hence the lint waivers on
+    // set_cell and `version`, a simulation model's choice, not hardware).
+    integer wj;
+    always @(posedge clk) begin
+        if (wr_en === 1'b1 && {{(32 - RB){1'b0}}, wr_row} < ROWS)
+            for (wj = 0; wj < COLS; wj = wj + 1)
+                if (wr_all === 1'b1 || wj == {{(32 - CB){1'b0}}, wr_col})
+                    set_cell({{(32 - RB){1'b0}}, wr_row}, wj,
+                             stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + wj] == 2'd1 ? GMIN_G :
+                             stuck[{{(32 - RB){1'b0}}, wr_row} * COLS + wj] == 2'd2 ? GMAX_G : lvl[wr_level]);
+    end
 
     // Column currents (lanes) with the rows in `rows` driven. `ver` is the cells' version,
     // an argument so that the currents are recomputed when the cells change.
@@ -138,7 +195,10 @@ module memxbar_analog #(
         level = 64'sd0;
         for (a = 0; a < N_ADC; a = a + 1) begin
             unit = a * CPA + {{(32 - QW){1'b0}}, col_sel};
-            if (unit >= U) begin
+            if (test_mode === 1'b1) begin
+                pos = {{(32 - TSW){1'b0}}, test_sel} * N_ADC + a;
+                iu = (pos >= COLS) ? 64'sd0 : $signed({{(64 - LW){1'b0}}, lanes[pos * LW +: LW]});
+            end else if (unit >= U) begin
                 iu = 64'sd0;
             end else if (DIFF != 0) begin
                 pos = (unit / S) * 2 * S + unit % S;

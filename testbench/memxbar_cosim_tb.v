@@ -35,6 +35,16 @@
 //                   read is known from the tile: input bit k = u_tile.bit_idx, group g =
 //                   the driven rows' group (rows g*PR .. g*PR+PR-1); no row driven: no noise.
 //
+// With the write path (define MEMXBAR_WRITE; MEMXBAR_BIST adds the march test):
+//   +levels=PATH    2^LB conductance words: the level table of the write drivers
+//   +stuck=PATH     ROWS*COLS fault codes (0 ok, 1 SA0, 2 SA1), row-major: cells the
+//                   writes cannot change (memxbar_analog.v)
+//   +bist=1         after the register writes, start the BIST (CSR BIST_CTRL), wait for
+//                   its end and print "memxbar_cosim_tb: BIST <cycles> cycles" (BIST_CYCLES)
+//   +faults_out=PATH  then read the fault bitmap over the register interface, one code
+//                   per cell per line, row-major
+//   +cells_out=PATH then write the array's conductances (the state the next run starts from)
+//
 // Cycle numbers are rising edges of clk since time 0 (reset is released after 3 cycles).
 // The run ends after the last word of the last vector and prints
 // "memxbar_cosim_tb: DONE <vectors> vectors, <words> words, <cycles> cycles".
@@ -62,6 +72,12 @@ module memxbar_cosim_tb #(
     parameter integer FLASH = 0,
     parameter integer GW    = 13,
     parameter integer DG    = 1,
+    parameter integer RB    = 4,
+    parameter integer CB    = 4,
+    parameter integer LB    = 1,
+    parameter integer TSW   = 1,
+    parameter integer GMAX  = 1,
+    parameter integer GMIN  = 0,
     parameter integer MAX_REGS = 1024,
     parameter integer MAX_VECS = 4096,
     parameter integer MAX_READS = 1,
@@ -94,6 +110,26 @@ module memxbar_cosim_tb #(
     wire [N_ADC*CW-1:0] dac_code;
     wire [N_ADC-1:0]    cmp;
     wire [N_ADC*TH-1:0] therm;
+`ifdef MEMXBAR_WRITE
+    wire                wr_en;
+    wire [RB-1:0]       wr_row;
+    wire [CB-1:0]       wr_col;
+    wire [LB-1:0]       wr_level;
+    wire                wr_all;
+`else
+    wire                wr_en = 1'b0;
+    wire [RB-1:0]       wr_row = {RB{1'b0}};
+    wire [CB-1:0]       wr_col = {CB{1'b0}};
+    wire [LB-1:0]       wr_level = {LB{1'b0}};
+    wire                wr_all = 1'b0;
+`endif
+`ifdef MEMXBAR_BIST
+    wire                test_mode;
+    wire [TSW-1:0]      test_sel;
+`else
+    wire                test_mode = 1'b0;
+    wire [TSW-1:0]      test_sel = {TSW{1'b0}};
+`endif
 
     // Read noise of the read in progress (+noise), see the header.
     localparam integer NW = 32;
@@ -116,8 +152,11 @@ module memxbar_cosim_tb #(
     memxbar_analog #(
         .ROWS(ROWS), .COLS(COLS), .U(U), .DIFF(DIFF), .S(S), .CPA(CPA), .N_ADC(N_ADC), .CW(CW),
         .SIGNED(SIGNED), .QW(QW), .MW(MW),
-        .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .NW(NW), .CELLS_HEX("")
+        .TH(TH), .FLASH(FLASH), .GW(GW), .DG(DG), .NW(NW), .RB(RB), .CB(CB), .LB(LB), .TSW(TSW),
+        .GMAX(GMAX), .GMIN(GMIN), .CELLS_HEX("")
     ) u_analog (
+        .clk(clk), .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
+        .test_mode(test_mode), .test_sel(test_sel),
         .row_in(row_in), .noise(noise_now), .col_sel(col_sel), .adc_shift(adc_shift),
         .dac_code(dac_code), .cmp(cmp), .therm(therm)
     );
@@ -133,6 +172,12 @@ module memxbar_cosim_tb #(
         .psum_in_valid(psum_in_valid), .psum_in_ready(psum_in_ready), .psum_in_data(psum_in_data),
         .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
+`ifdef MEMXBAR_WRITE
+        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
+`endif
+`ifdef MEMXBAR_BIST
+        .test_mode(test_mode), .test_sel(test_sel),
+`endif
         .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift), .therm(therm)
     );
 `else
@@ -145,6 +190,12 @@ module memxbar_cosim_tb #(
         .psum_in_valid(psum_in_valid), .psum_in_ready(psum_in_ready), .psum_in_data(psum_in_data),
         .reg_we(reg_we), .reg_re(reg_re), .reg_addr(reg_addr), .reg_wdata(reg_wdata),
         .reg_rdata(reg_rdata), .reg_rvalid(reg_rvalid),
+`ifdef MEMXBAR_WRITE
+        .wr_en(wr_en), .wr_row(wr_row), .wr_col(wr_col), .wr_level(wr_level), .wr_all(wr_all),
+`endif
+`ifdef MEMXBAR_BIST
+        .test_mode(test_mode), .test_sel(test_sel),
+`endif
         .row_in(row_in), .col_sel(col_sel), .adc_shift(adc_shift), .dac_code(dac_code), .cmp(cmp)
     );
 `endif
@@ -154,10 +205,17 @@ module memxbar_cosim_tb #(
     reg [31:0]       reads [0:MAX_READS-1];
     reg [PW-1:0]     psins [0:MAX_PSIN-1];
     reg [8*1024-1:0] cells_path, regs_path, acts_path, out_path, reads_path, reads_out_path, psin_path, noise_path;
+    reg [8*1024-1:0] faults_out_path, cells_out_path;
+`ifdef MEMXBAR_WRITE
+    reg [8*1024-1:0] levels_path, stuck_path;
+`endif
+    integer bist, faults_out, cells_out, bist_polls;
     string vcd_path;
     integer n_regs, n_vecs, n_reads, n_psin, stall, max_cycles, vcd_to, vcd_on;
     integer fd, fr, w, v, cycles, out_vec, out_words, psin_i;
     reg [15:0] lfsr = 16'hace1;
+    reg reg_rdata_done;
+    integer fault_addr;
     reg started = 1'b0;
 
     task fail;
@@ -189,11 +247,21 @@ module memxbar_cosim_tb #(
         vcd_on = $test$plusargs("vcd=");
         if (!$value$plusargs("vcd_to=%d", vcd_to)) vcd_to = max_cycles;
         if (n_regs < 0 || n_regs > MAX_REGS) fail("+n_regs outside 0..MAX_REGS");
-        if (n_vecs < (n_reads > 0 ? 0 : 1) || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
+        if (!$value$plusargs("bist=%d", bist)) bist = 0;
+        faults_out = $value$plusargs("faults_out=%s", faults_out_path);
+        cells_out = $value$plusargs("cells_out=%s", cells_out_path);
+        if (n_vecs < (n_reads > 0 || bist != 0 || faults_out != 0 ? 0 : 1) || n_vecs > MAX_VECS) fail("+n_vecs outside 1..MAX_VECS");
         if (n_reads < 0 || n_reads > MAX_READS) fail("+n_reads outside 0..MAX_READS");
         if (n_psin > MAX_PSIN) fail("+psin: n_vecs*WC words exceed MAX_PSIN");
         if (WC < 1) fail("WC (weight columns) must be at least 1");
         u_analog.load_cells(cells_path);
+`ifdef MEMXBAR_WRITE
+        if (!$value$plusargs("levels=%s", levels_path)) fail("missing +levels=PATH (write path)");
+        u_analog.load_levels(levels_path);
+        if ($value$plusargs("stuck=%s", stuck_path)) u_analog.load_stuck(stuck_path);
+`else
+        if (bist != 0 || faults_out != 0) fail("+bist / +faults_out need a tile with the write path and BIST");
+`endif
         if (n_regs > 0) $readmemh(regs_path, regs, 0, n_regs - 1);
         if (n_vecs > 0) $readmemh(acts_path, acts, 0, n_vecs - 1);
         if (n_reads > 0) $readmemh(reads_path, reads, 0, n_reads - 1);
@@ -215,6 +283,44 @@ module memxbar_cosim_tb #(
         end
         @(negedge clk);
         reg_we = 1'b0;
+        if (bist != 0) begin
+            // CSR BIST_CTRL (offset 9) bit 0 starts the march test; poll its done bit.
+            reg_we = 1'b1;
+            reg_addr = 9;
+            reg_wdata = 32'd1;
+            @(negedge clk);
+            reg_we = 1'b0;
+            bist_polls = 0;
+            reg_rdata_done = 1'b0;
+            while (!reg_rdata_done) begin
+                reg_re = 1'b1;
+                reg_addr = 9;
+                @(negedge clk);
+                reg_re = 1'b0;
+                reg_rdata_done = reg_rdata[1] && !reg_rdata[0];
+                bist_polls = bist_polls + 1;
+            end
+            reg_re = 1'b1;
+            reg_addr = 10;  // BIST_CYCLES
+            @(negedge clk);
+            reg_re = 1'b0;
+            $display("memxbar_cosim_tb: BIST %0d cycles", reg_rdata);
+        end
+        if (faults_out != 0) begin
+            fr = $fopen(faults_out_path, "w");
+            if (fr == 0) fail("cannot open +faults_out");
+            for (w = 0; w < ROWS * COLS; w = w + 1) begin
+                reg_re = 1'b1;
+                fault_addr = (3 << (RAW - 2)) | (((w / COLS) << CB) | (w % COLS));
+                reg_addr = fault_addr[RAW-1:0];
+                if (fault_addr[31:RAW] != 0) fail("fault address overflow");
+                @(negedge clk);
+                reg_re = 1'b0;
+                $fwrite(fr, "%h\n", reg_rdata[1:0]);
+            end
+            $fclose(fr);
+        end
+        if (cells_out != 0) $writememh(cells_out_path, u_analog.g);
         if (n_reads > 0) begin
             fr = $fopen(reads_out_path, "w");
             if (fr == 0) fail("cannot open +reads_out");
@@ -229,7 +335,7 @@ module memxbar_cosim_tb #(
             $fclose(fr);
         end
         if (n_vecs == 0) begin
-            $display("memxbar_cosim_tb: DONE 0 vectors, %0d reads", n_reads);
+            $display("memxbar_cosim_tb: DONE 0 vectors, %0d reads", n_reads + (faults_out != 0 ? ROWS * COLS : 0));
             $fclose(fd);
             $finish;
         end

@@ -312,6 +312,8 @@ export const ConfigSchema = z
 export const RtlOptionsSchema = z.strictObject({
   mt: z.boolean().default(true).describe('Build the Mapping Transformation hardware (row remap, programmable terms, fault bitmap).'),
   maxChainTiles: intIn(1, 1 << 20).default(64).describe('Partial sums of at most this many subarrays are chained (accumulated) without overflow.'),
+  writePath: z.boolean().optional().describe('Build the cell write path (CSR CELL_WRITE → row/column write driver ports); absent = off.'),
+  bist: z.boolean().optional().describe('Build the on-chip march test (BIST) that writes the fault map; needs `writePath` and `mt`; absent = off.'),
 });
 
 const SIMULATOR_CHOICES = ['auto', 'icarus', 'verilator', 'cxxrtl'] as const;

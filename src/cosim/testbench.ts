@@ -51,6 +51,8 @@ export function tileTbParameters(gen: GeneratedRtl): Record<string, number> {
     WC: d.weightCols,
     RAW: d.regAddrBits,
     ...Object.fromEntries(fromModel.map((k) => [k, Number(am[k])])),
+    // The write path's array ports (memxbar_analog.v): only a tile with the write path has them.
+    ...(d.writePath ? { RB: d.rowBits, CB: d.colBits, LB: d.cellBits, TSW: d.testSelBits, GMAX: d.gMax, GMIN: d.gMin } : {}),
   };
 }
 
@@ -62,7 +64,8 @@ export function tbParameters(gen: GeneratedRtl, cap: TbCapacity): Record<string,
 
 /** `define`s the testbench needs (a flash tile has other ADC ports). */
 export function tbDefines(gen: GeneratedRtl): string[] {
-  return gen.design.adcKind === 'flash' ? ['MEMXBAR_FLASH'] : [];
+  const d = gen.design;
+  return [...(d.adcKind === 'flash' ? ['MEMXBAR_FLASH'] : []), ...(d.writePath ? ['MEMXBAR_WRITE'] : []), ...(d.bist ? ['MEMXBAR_BIST'] : [])];
 }
 
 /** Files of one run (paths), as the testbench's plusargs name them. */
@@ -83,6 +86,12 @@ export interface RunFiles {
   psin?: string;
   /** Read noise, nVecs·A·NG lines of COLS 32-bit words (noise.hex; Verilog testbench only). */
   noise?: string;
+  /** Write path (Verilog testbench only): level table, stuck cells, BIST, fault map and array state out. */
+  levels?: string;
+  stuck?: string;
+  bist?: boolean;
+  faultsOut?: string;
+  cellsOut?: string;
 }
 
 export function plusargs(f: RunFiles): string[] {
@@ -94,6 +103,11 @@ export function plusargs(f: RunFiles): string[] {
   if (f.reads) a.push(`+reads=${f.reads.path}`, `+n_reads=${f.reads.n}`, `+reads_out=${f.reads.out}`);
   if (f.psin) a.push(`+psin=${f.psin}`);
   if (f.noise) a.push(`+noise=${f.noise}`);
+  if (f.levels) a.push(`+levels=${f.levels}`);
+  if (f.stuck) a.push(`+stuck=${f.stuck}`);
+  if (f.bist) a.push('+bist=1');
+  if (f.faultsOut) a.push(`+faults_out=${f.faultsOut}`);
+  if (f.cellsOut) a.push(`+cells_out=${f.cellsOut}`);
   return a;
 }
 

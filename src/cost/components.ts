@@ -2,6 +2,7 @@
  * The cost model's component formulas (docs/cost.md §2–§6), one small pure function each,
  * in SI units (m², J, s, F). Each is pinned by a hand-computed case in test/cost/components.test.ts.
  */
+import { rtlConversionCycles } from '../rtl/bist.ts';
 import { libertyCells } from '../synth/liberty.ts';
 import { k } from './constants.ts';
 import { cellFeatureM, minGateAreaM2, minGateCapF, techNode, type TechNode } from './tech.ts';
@@ -92,7 +93,7 @@ export function adcEnergyJ(kind: AdcKind, bits: number, readVoltageV: number, t:
 
 /** Clock cycles of one conversion in the RTL (docs/rtl.md): SAR code bits + 1 (`done`), flash 1. */
 export function conversionCycles(kind: AdcKind, codeBits: number): number {
-  return kind === 'sar' ? codeBits + 1 : 1;
+  return rtlConversionCycles(kind, codeBits);
 }
 
 // --------------------------------------------------------------------- analog switches

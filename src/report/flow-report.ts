@@ -74,6 +74,10 @@ export interface FlowReport {
   cosim: CosimVerdict[];
   /** Why there is no co-simulation (null when it ran). */
   cosimSkipped: string | null;
+  /** The BIST → fault map → MT-map → write path → inference loop on one tile (memxbar cosim --flow bist-mt). */
+  bistMt?: { layer: string; ok: boolean; simulator: string; seconds: number; text: string } | null;
+  /** Why the loop did not run (null when it ran). */
+  bistMtSkipped?: string | null;
   cost: CostReport;
   /** MT's regulation of energy and latency, priced from the sweep's measured points (no extra engine runs). */
   mtRegulation: RegulationPoint[];

@@ -111,6 +111,9 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
       `<p class="note">Each tile: the generated RTL with the behavioural array, on ${r.options.cosimPatches} sampled patches of one real image (seed 1), ${r.options.cosimFaultRate * 100} % stuck cells and ${esc(r.options.cosimMitigation)}, every output word compared with the reference model. Vectors are simulator-neutral (hex + <code>vectors.json</code>: docs/cosim.md).</p>` +
       r.cosim.filter((v) => !v.ok).map((v) => `<details open><summary>${esc(v.label)}</summary><pre>${esc(v.text)}</pre></details>`).join('')
     : `<p>Not run: ${esc(r.cosimSkipped ?? '')}.</p>`;
+  const loopHtml = r.bistMt
+    ? `<p>BIST → fault map → MT-map → write path → inference (${esc(r.bistMt.layer)}, ${esc(r.bistMt.simulator)}): ${r.bistMt.ok ? '<span class="ok">MATCH</span>' : '<span class="bad">MISMATCH</span>'}</p><pre>${esc(r.bistMt.text)}</pre>`
+    : r.bistMtSkipped !== undefined ? `<p>BIST → MT-map loop not run: ${esc(r.bistMtSkipped ?? '')}.</p>` : '';
 
   const steps = table(['step', 'seconds'], r.steps.map((s) => [esc(s.step), s.seconds.toFixed(1)]), [false, true]);
 
@@ -149,6 +152,7 @@ ${charts.tornado ? figure(charts.tornado, 'What moves energy, latency and area p
 
 <h2 id="cosim">Co-simulation: RTL against the reference model</h2>
 ${cosimHtml}
+${loopHtml}
 
 <h2 id="time">Time</h2>
 ${steps}

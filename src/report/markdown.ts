@@ -44,6 +44,8 @@ export function flowMarkdown(r: FlowReport): string {
     L.push('| layer | tile | verdict | simulator | vectors | words | files |', '|---|---|---|---|---:|---:|---|');
     for (const v of r.cosim) L.push(`| ${v.label} | (${v.tile.join(', ')}) | ${v.error ? `not run: ${v.error}` : v.ok ? 'MATCH' : 'MISMATCH'} | ${v.simulator} | ${v.vectors} | ${v.words} | ${v.files.map((x) => `\`${x}\``).join(', ')} |`);
   }
+  if (r.bistMt) L.push('', `BIST → fault map → MT-map → write path → inference (${r.bistMt.layer}, tile (0, 0), ${r.bistMt.simulator}, ${r.bistMt.seconds.toFixed(1)} s):`, '', '```', r.bistMt.text.trimEnd(), '```');
+  else if (r.bistMtSkipped !== undefined) L.push('', `BIST → MT-map loop not run: ${r.bistMtSkipped}.`);
   L.push('', '## Time per step', '', '| step | seconds |', '|---|---:|');
   for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} |`);
   L.push('');

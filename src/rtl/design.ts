@@ -152,10 +152,36 @@ export interface Design {
   readonly regAddrBits: number;
   /** Human-readable statement of the overflow argument, for docs and the manifest. */
   readonly boundProof: readonly string[];
+  // Write path and march test (docs/rtl.md "Write path and BIST")
+  /** The tile has the cell write path (CSR CELL_WRITE, wr_* ports to the array's write drivers). */
+  readonly writePath: boolean;
+  /** The tile has the march-test controller (memxbar_bist), which writes the fault bitmap. */
+  readonly bist: boolean;
+  /** Test-mode reads per row: ADC a converts physical column test_sel·adcs + a, single-ended. */
+  readonly testSlots: number;
+  readonly testSelBits: number;
+  /** ADC range m of a test read (the smallest m whose codes of Gmin and Gmax differ). */
+  readonly testShift: number;
+  /** Raw ADC codes (offset binary when signed) of one cell at Gmin and at Gmax; a read code above the first is "high". */
+  readonly testCodeLow: number;
+  readonly testCodeHigh: number;
+}
+
+/**
+ * The test read of one cell (one driven row, one column single-ended, docs/rtl.md): the raw
+ * code the ADC gives for a current `g` with step ΔG·2^m. The comparators fire for every level
+ * c ≤ rdiv(g, step), up to the top level of the code (2^CW − 1, or 2^(CW−1) − 1 when signed).
+ */
+export function testReadCode(g: number, dG: number, m: number, codeBits: number, signedCodes: boolean): number {
+  const top = signedCodes ? 2 ** (codeBits - 1) - 1 : 2 ** codeBits - 1;
+  const level = Math.min(Number(rdivBig(BigInt(g), BigInt(dG) << BigInt(m))), top);
+  return level + (signedCodes ? 2 ** (codeBits - 1) : 0);
 }
 
 export const REG_REGIONS = { csr: 0, rowmap: 1, terms: 2, faults: 3 } as const;
-export const CSR = { CTRL: 0, STATUS: 1, ADC_SHIFT: 2, CONFIG_ID: 3, ROWS: 4, COLS: 5, WEIGHT_COLS: 6, FEATURES: 7 } as const;
+export const CSR = { CTRL: 0, STATUS: 1, ADC_SHIFT: 2, CONFIG_ID: 3, ROWS: 4, COLS: 5, WEIGHT_COLS: 6, FEATURES: 7, CELL_WRITE: 8, BIST_CTRL: 9, BIST_CYCLES: 10 } as const;
+/** CELL_WRITE data: {level[31:24], row, col} with the cell's address in the fault bitmap's layout {row[rowBits], col[colBits]}. */
+export const CELL_WRITE_LEVEL_LSB = 24;
 /** Fault-bitmap codes: the reference model's own cell codes (src/crossbar/faults.ts). */
 export const FAULT_CODE = { ok: 0, sa0: SA0, sa1: SA1 } as const;
 
@@ -314,7 +340,8 @@ export function deriveDesign(cfg: RtlConfig, options: RtlOptions = OPTION_DEFAUL
   const weightColBits = indexBits(weightCols);
   const termIndexBits = indexBits(termSlots);
   const termEntryBits = unitBits + termShiftBits + 2;
-  const regOffsetBits = Math.max(3, rowBits, weightColBits + termIndexBits, rowBits + colBits);
+  // At least 4: the CSRs of the write path and the BIST sit at offsets 8..10.
+  const regOffsetBits = Math.max(options.writePath ? 4 : 3, rowBits, weightColBits + termIndexBits, rowBits + colBits);
   const regAddrBits = regOffsetBits + 2;
 
   const nText = adcMode === 'lossless' ? `rdiv(rowsInGroup·Gmax, ΔG)` : `${maxCode}·2^${shiftMax}`;
@@ -325,7 +352,32 @@ export function deriveDesign(cfg: RtlConfig, options: RtlOptions = OPTION_DEFAUL
     `|psum| ≤ ${options.maxChainTiles} chained subarrays · ${tMax} = ${psumMax} → ${psumBits} bits`,
   ];
 
+  // Write path and BIST.
+  const writePath = options.writePath === true;
+  const bist = options.bist === true;
+  if (bist && !writePath) throw new UnsupportedError('the BIST writes and reads the cells: it needs the write path (rtl option writePath, gen --write-path)', 'bist');
+  if (bist && !options.mt) throw new UnsupportedError('the BIST writes the fault bitmap, which only the MT build has (drop --no-mt)', 'bist');
+  if (writePath && rowBits + colBits > CELL_WRITE_LEVEL_LSB) throw new UnsupportedError(`the write path addresses a cell in ${CELL_WRITE_LEVEL_LSB} bits; ${rows}x${cols} needs ${rowBits + colBits}`, 'tile');
+  const testSlots = ceilDiv(cols, adcs);
+  let testShift = -1;
+  for (let m = 0; m < 2 ** shiftBits; m++) {
+    const lo = testReadCode(table.levelG[0]!, dG, m, codeBits, signedCodes);
+    if (lo < testReadCode(table.levelG[table.levels - 1]!, dG, m, codeBits, signedCodes) && lo === testReadCode(gMin, dG, m, codeBits, signedCodes) && testReadCode(gMax, dG, m, codeBits, signedCodes) > lo) {
+      testShift = m;
+      break;
+    }
+  }
+  if (bist && testShift < 0) throw new UnsupportedError(`no ADC range m in 0..${2 ** shiftBits - 1} gives one cell at Gmin (${gMin}) and at Gmax (${gMax}) different codes: the BIST cannot tell them apart`, 'tile.adcBits');
+  const testM = Math.max(0, testShift);
+
   return {
+    writePath,
+    bist,
+    testSlots,
+    testSelBits: indexBits(testSlots),
+    testShift: testM,
+    testCodeLow: testReadCode(gMin, dG, testM, codeBits, signedCodes),
+    testCodeHigh: testReadCode(gMax, dG, testM, codeBits, signedCodes),
     options: { ...options },
     rows,
     cols,

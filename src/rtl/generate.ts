@@ -70,7 +70,21 @@ function designParameters(d: Design): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) {
     if (k === 'defaultTerms' || k === 'options' || k === 'units') continue;
+    // A tile without the write path records what it recorded before these existed.
+    if (!d.writePath && WRITE_PATH_KEYS.has(k)) continue;
     out[k] = typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map((x) => (typeof x === 'bigint' ? x.toString() : x)) : v;
+  }
+  return out;
+}
+
+const WRITE_PATH_KEYS = new Set(['writePath', 'bist', 'testSlots', 'testSelBits', 'testShift', 'testCodeLow', 'testCodeHigh']);
+
+/** The CSRs a design has: the write path's and the BIST's only when built. */
+export function csrOffsets(d: Design): Partial<Record<keyof typeof CSR, number>> {
+  const out: Partial<Record<keyof typeof CSR, number>> = {};
+  for (const [k, v] of Object.entries(CSR) as [keyof typeof CSR, number][]) {
+    if ((k === 'CELL_WRITE' && !d.writePath) || ((k === 'BIST_CTRL' || k === 'BIST_CYCLES') && !d.bist)) continue;
+    out[k] = v;
   }
   return out;
 }
@@ -82,7 +96,7 @@ function registerMap(d: Design): Record<string, unknown> {
     offsetBits: d.regOffsetBits,
     dataBits: 32,
     regions: REG_REGIONS,
-    csr: CSR,
+    csr: csrOffsets(d),
     features: featuresWord(d),
     tableDataBits: tableDataBits(d),
     termEntry: { bits: d.termEntryBits, ...f },
@@ -112,6 +126,7 @@ function analogModel(d: Design): Record<string, number | string> {
     DG: d.dG,
     GMAX: d.gMax,
     GMIN: d.gMin,
+    ...(d.writePath ? { LB: d.cellBits, TSW: d.testSelBits } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Design } from './design.ts';
 import { buildFlashEncView, buildSarCtrlView } from './views/adc.ts';
+import { buildBistView } from './views/bist.ts';
 import { buildCtrlView } from './views/ctrl.ts';
 import { buildFaultBitmapView, buildMtTablesView } from './views/mtTables.ts';
 import { buildRowDriverView } from './views/rowDriver.ts';
@@ -33,6 +34,7 @@ export function modulesOf(d: Design): ModuleSpec[] {
     list.push({ name: 'memxbar_mt_tables', role: 'MT row remap and term tables', build: buildMtTablesView });
     list.push({ name: 'memxbar_fault_bitmap', role: 'per-cell SA0/SA1 fault bitmap', build: buildFaultBitmapView });
   }
+  if (d.bist) list.push({ name: 'memxbar_bist', role: 'march-test BIST (MATS+): writes the fault bitmap', build: buildBistView });
   list.push({ name: TOP_MODULE, role: 'tile top: registers, streams, instances', build: buildTileView });
   return list;
 }

@@ -18,6 +18,8 @@ import { diffAgainstPreset } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { cosimLayerTile } from '../cosim/cosim.ts';
+import { cosimBistMt } from '../cosim/bistMt.ts';
+import { bistTestCost, bistTestCostText } from '../cost/bist.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
@@ -156,6 +158,28 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       });
     }
 
+    // The test-and-repair loop on one tile: the last co-simulated layer (the default's fc2), a few patches.
+    let bistMt: FlowReport['bistMt'] = null;
+    let bistMtSkipped: string | null = simulator ? null : cosimSkipped;
+    const loopSim = simulator?.name === 'cxxrtl' ? detectAll().find((x) => x.simulator.name !== 'cxxrtl' && x.detection.available)?.simulator ?? null : simulator;
+    if (simulator && !loopSim) bistMtSkipped = 'the loop runs on Icarus or Verilator, neither is installed';
+    const loopLayer = opts.cosimLayers[opts.cosimLayers.length - 1];
+    if (loopSim && loopLayer) {
+      await step(`BIST → MT-map → write path → inference: ${loopLayer} (${loopSim.name})`, async () => {
+        const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
+        try {
+          const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
+          const test = bistTestCostText(bistTestCost(loopCfg, generateRtl({ config: loopCfg, options: { writePath: true, bist: true } }).design));
+          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n` };
+          progress.log(`   ${b.text.split('\n')[0]}`);
+        } catch (e) {
+          if (!isUserError(e)) throw e;
+          bistMtSkipped = e.message;
+          progress.log(`   not run: ${e.message}`);
+        }
+      });
+    }
+
     const cost = await step('energy, latency, area', () =>
       runCost(p, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
     );
@@ -179,6 +203,8 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       synthSkipped,
       cosim,
       cosimSkipped,
+      bistMt,
+      bistMtSkipped,
       cost,
       mtRegulation,
       steps,

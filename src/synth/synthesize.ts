@@ -93,6 +93,11 @@ export interface SynthReport {
     overheadExcludingBitmapUm2: number;
     byModule: { module: string; withMtUm2: number; withoutMtUm2: number; deltaUm2: number }[];
   };
+  /**
+   * A tile built with the write path and the BIST (gen --write-path --bist): the same tile
+   * without them synthesized too. `withMtUm2` above is then the tile with MT, store, write path and BIST.
+   */
+  bist?: { withBistUm2: number; withoutBistUm2: number; bistModuleUm2: number };
   warnings: number;
   runtimeMs: number;
   /** Per flow, the time Yosys reports, s (wall-clock under WebAssembly; the original run's when reused from the cache). */
@@ -157,7 +162,9 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
   const top = manifest.top;
   const filesMatchManifest = manifest.files.every((f) => !f.name.endsWith('.v') || (files[f.name] !== undefined && sha256(files[f.name]!) === f.sha256));
 
-  const other = generateFromManifest(manifest, { mt: !manifest.options.mt });
+  // The comparison variant: the other MT setting, without the write path and the BIST (they need MT).
+  const hasTest = manifest.options.writePath === true || manifest.options.bist === true;
+  const other = generateFromManifest(manifest, { mt: !manifest.options.mt, ...(hasTest ? { writePath: false, bist: false } : {}) });
   const otherVerilog = verilogOf(other.files);
 
   // The fault bitmap: exact, or estimated from a reference of exactBits bits.
@@ -188,14 +195,19 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     const refText = renderTemplate(FAULT_BITMAP, faultBitmapView(2 ** refRowBits, 2 ** refColBits, refRowBits, refColBits));
     refAsic = timed({ label: `ASIC flow, reference ${FAULT_BITMAP} (${refEntries} x 2 bits)`, run: (o) => runAsic(FAULT_BITMAP, { [refFile]: refText }, [], o) }, progress);
   }
+  // With the BIST: the same MT tile without the write path and the BIST (its area beside the MT price).
+  const plain = hasTest && manifest.options.mt ? generateFromManifest(manifest, { writePath: false, bist: false }) : null;
+  const plainAsic = plain ? timed({ label: `ASIC flow, ${top} (MT on, no write path or BIST)`, run: (o) => runAsic(top, verilogOf(plain.files), blackboxFor(plain.manifest), o, macroFor(plain.manifest)) }, progress) : null;
   jobs.push(mainAsic, otherAsic, ice);
   if (refAsic) jobs.push(refAsic);
+  if (plainAsic) jobs.push(plainAsic);
   // Settle all before reporting the first failure, so no worker outlives the call.
   const settled = await Promise.allSettled(jobs);
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   const [mainRes, otherRes, iceRes] = (settled as PromiseFulfilledResult<unknown>[]).map((s) => s.value) as [AsicResult, AsicResult, Ice40Result | null];
   const refRes = refAsic ? ((settled[3] as PromiseFulfilledResult<AsicResult>).value as AsicResult) : null;
+  const plainRes = plainAsic ? ((settled[settled.length - 1] as PromiseFulfilledResult<AsicResult>).value as AsicResult) : null;
 
   const bitmapEstimate = (): ModuleReport | null => {
     if (!refRes) return null;
@@ -243,7 +255,9 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     m.ice40 = c ? { luts: c.luts, flipFlops: c.flipFlops, brams: c.brams, carries: c.carries } : null;
   }
   const alt = summarize(otherRes, other.manifest);
-  const withMt = main.mt ? main : alt;
+  const plainSummary = plainRes && plain ? summarize(plainRes, plain.manifest) : null;
+  // The MT price is of the tile without the write path and the BIST (they are priced apart).
+  const withMt = plainSummary ?? (main.mt ? main : alt);
   const withoutMt = main.mt ? alt : main;
   const names = [...new Set([...withMt.modules.map((m) => m.module), ...withoutMt.modules.map((m) => m.module)])];
   const areaOf = (v: VariantSummary, n: string) => v.modules.find((m) => m.module === n)?.areaUm2 ?? 0;
@@ -264,6 +278,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
       overheadExcludingBitmapUm2: round3(withMt.areaUm2 - withoutMt.areaUm2 - areaOf(withMt, FAULT_BITMAP)),
       byModule: names.map((n) => ({ module: n, withMtUm2: areaOf(withMt, n), withoutMtUm2: areaOf(withoutMt, n), deltaUm2: round3(areaOf(withMt, n) - areaOf(withoutMt, n)) })),
     },
+    ...(plainSummary ? { bist: { withBistUm2: main.areaUm2, withoutBistUm2: plainSummary.areaUm2, bistModuleUm2: areaOf(main, 'memxbar_bist') } } : {}),
     warnings: mainRes.warnings.length + otherRes.warnings.length + (iceRes?.warnings.length ?? 0) + (refRes?.warnings.length ?? 0),
     runtimeMs: Date.now() - t0,
     flowYosysS: Object.fromEntries(
@@ -339,9 +354,15 @@ export function reportMarkdown(r: SynthReport): string {
   L.push(`| without MT | ${fmt(o.withoutMtUm2)} | 1.00 |`);
   L.push(`| with MT, without the on-chip fault store | ${fmt(o.withoutMtUm2 + o.overheadExcludingBitmapUm2)} | ${((o.withoutMtUm2 + o.overheadExcludingBitmapUm2) / o.withoutMtUm2).toFixed(2)} |`);
   L.push(`| with MT and the fault store (${storeKind}) | ${fmt(o.withMtUm2)} | ${(o.withMtUm2 / o.withoutMtUm2).toFixed(2)} |`);
+  const b = r.bist;
+  if (b) {
+    L.push(`| with MT, the fault store, the write path and the march test (BIST) | ${fmt(b.withBistUm2)} | ${(b.withBistUm2 / o.withoutMtUm2).toFixed(2)} |`);
+    L.push('', `This tile was built with the write path and the BIST: the MT rows above are the same tile without them (${fmt(b.withoutBistUm2)} µm²); ` +
+      `the BIST controller is ${fmt(b.bistModuleUm2)} µm², the write path and test multiplexers ${fmt(b.withBistUm2 - b.withoutBistUm2 - b.bistModuleUm2)} µm². Test time and energy: docs/rtl.md "Test time and energy" and the run report.`);
+  }
   L.push(
     '',
-    `The fault store is ${fmt(store)} µm². No on-chip fault test (BIST) is built yet, so none is counted. ` +
+    `The fault store is ${fmt(store)} µm². ${b ? '' : 'No on-chip fault test (BIST) was built (gen --write-path --bist adds it), so none is counted. '}` +
       'For comparison, Zhang et al. report 9.23× area and 8.19× power for their transformations (their hardware against their own baseline, not this tile).',
   );
   L.push('', '| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');

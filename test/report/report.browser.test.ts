@@ -44,6 +44,9 @@ describe('memxbar run', () => {
     expect(r.configDiff['tile.rows']).toEqual({ preset: 128, value: 16 });
     expect(r.sweep.result.points.map((p) => `${p.mitigation}|${p.rate}|${p.ratio}`)).toEqual(['none|0|5:1', 'none|0.1|5:1', 'none|0.1|1:5', 'mt-map|0|5:1', 'mt-map|0.1|5:1', 'mt-map|0.1|1:5']);
     expect(r.cosim.map((v) => [v.layer, v.ok, v.error])).toEqual([['conv1', true, null], ['fc2', true, null]]);
+    // The BIST → MT-map → write path → inference loop on the last co-simulated layer.
+    expect(r.bistMt?.ok, r.bistMtSkipped ?? '').toBe(true);
+    expect(r.bistMt?.layer).toBe('fc2');
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
     expect(r.cost.digital.source).toBe('synthesis');

@@ -31,6 +31,19 @@ describe('memxbar gen', () => {
     expect(c.error).toBeInstanceOf(RtlDriftError);
   });
 
+  it('--bist without --write-path is refused (UnsupportedError: one line, exit 2), nothing written; with it, the BIST module is generated', async () => {
+    const out = join(tempDir('cli'), 'rtl-bist');
+    const cfg = goldenConfigPath('t16-offset-1b');
+    const r = await runCommand([registerGen], ['gen', '--config', cfg, '--bist', '--out', out]);
+    expect(r.error).toBeInstanceOf(UnsupportedError);
+    expect(String((r.error as Error).message)).toMatch(/needs the write path/);
+    expect(existsSync(out)).toBe(false);
+    const ok = await runCommand([registerGen], ['gen', '--config', cfg, '--write-path', '--bist', '--out', out]);
+    expect(ok.error).toBeNull();
+    expect(ok.stdout).toMatch(/wrote 9 files .*write path, BIST/);
+    expect(readdirSync(out)).toContain('memxbar_bist.v');
+  });
+
   it('--check fails on drift, naming the first differing file and line', async () => {
     const dir = tempDir('drift');
     for (const f of readdirSync(goldenRtlDir('t16-offset-1b'))) writeFileSync(join(dir, f), readFileSync(join(goldenRtlDir('t16-offset-1b'), f)));

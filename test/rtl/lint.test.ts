@@ -11,7 +11,7 @@ import { generateRtl, type GeneratedRtl } from '../../src/rtl/generate.ts';
 import { runYosys } from '../../src/synth/yosys.ts';
 import { EXTRA, GOLDEN_NAMES, extraConfig, goldenConfig } from './configs.ts';
 import { icarusCompile, materialize, requireTool, run, TESTBENCH_DIR, verilatorLint, verilogFiles } from './tools.ts';
-import { regCapacity, TB_FILES, TB_TOP, tbParameters } from '../../src/cosim/testbench.ts';
+import { regCapacity, TB_FILES, TB_TOP, tbDefines, tbParameters } from '../../src/cosim/testbench.ts';
 
 const configs: [string, Config][] = [
   ...GOLDEN_NAMES.map((n) => [n, goldenConfig(n)] as [string, Config]),
@@ -26,11 +26,11 @@ function tbParams(gen: GeneratedRtl): string[] {
 
 describe('generated RTL is accepted by Verilator, Icarus and Yosys', () => {
   for (const [name, config] of configs) {
-    for (const mt of [true, false]) {
-      it(`${name}, MT ${mt ? 'on' : 'off'}`, async () => {
+    for (const [mt, bist] of [[true, false], [false, false], [true, true]] as const) {
+      it(`${name}, MT ${mt ? 'on' : 'off'}${bist ? ', write path and BIST' : ''}`, async () => {
         requireTool('verilator');
         requireTool('iverilog');
-        const gen = generateRtl({ config, options: { mt } });
+        const gen = generateRtl({ config, options: { mt, ...(bist ? { writePath: true, bist: true } : {}) } });
         const dir = materialize(gen, 'lint');
         for (const m of gen.manifest.modules) {
           const r = verilatorLint(dir, m.name);
@@ -45,7 +45,7 @@ describe('generated RTL is accepted by Verilator, Icarus and Yosys', () => {
         expect(y.warnings).toEqual([]);
 
         // The testbench with this tile's parameters.
-        const flash = gen.design.adcKind === 'flash' ? ['+define+MEMXBAR_FLASH'] : [];
+        const flash = tbDefines(gen).map((x) => `+define+${x}`);
         const tb = run('verilator', [
           '--lint-only', '-Wall', '--timing', '--top-module', TB_TOP, ...tbParams(gen), ...flash, '-y', dir,
           ...TB_FILES.map((f) => join(TESTBENCH_DIR, f)),

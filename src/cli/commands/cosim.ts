@@ -23,6 +23,7 @@ interface CosimOptions extends CommonOptions {
   out: string;
   stall?: boolean;
   listSimulators?: boolean;
+  flow: string;
 }
 
 function intOption(v: string | undefined, what: string, min: number, max = 2 ** 31 - 1): number | null {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
       .addOption(new Option('--simulator <name>', 'HDL simulator').choices(['auto', ...SIMULATOR_NAMES]).default('auto'))
       .option('--out <dir>', 'write the vectors, outputs, report and (on a mismatch) failing.vcd here', 'cosim-out')
       .option('--stall', 'random back-pressure on the partial-sum output')
+      .addOption(new Option('--flow <name>', 'tile: the programmed tile on real vectors; bist-mt: BIST → fault map → MT-map → write path → inference (docs/cosim.md)').choices(['tile', 'bist-mt']).default('tile'))
       .option('--list-simulators', 'list the simulators and whether they are installed, then exit'),
   ).action(async (o: CosimOptions) => {
     if (o.listSimulators) {
@@ -57,9 +59,20 @@ export function register(program: Command): void {
     // Co-simulation runs few images: 1 unless --images says otherwise.
     o.images ??= '1';
     const cfg = await configFromOptions(o);
-    const { cosimLayerTile } = await import('../../cosim/cosim.ts');
     const patches = intOption(o.patches, '--patches', 1, DEFAULT_MAX_VECS);
     const sampleSeed = intOption(o.sampleSeed, '--sample-seed', 0)!;
+    if (o.flow === 'bist-mt') {
+      const { cosimBistMt } = await import('../../cosim/bistMt.ts');
+      const b = await cosimBistMt({
+        cfg, layer: o.layer, rt: tile[0]!, ct: tile[1]!, images: cfg.experiment.images, patches, sampleSeed,
+        simulator: o.simulator as SimulatorName | 'auto', progress: progressFor(o),
+      });
+      if (o.json) out(JSON.stringify({ ...b, text: undefined }, null, 2));
+      else process.stdout.write(b.text);
+      if (!b.ok) throw new CosimMismatchError(`bist-mt loop failed in ${b.label} tile (${b.tile.rt}, ${b.tile.ct}): ${b.mismatch ?? `${b.mapMismatches} fault-map entries differ, BIST ${b.bistCycles} cycles (model ${b.bistCyclesModel})`}`);
+      return;
+    }
+    const { cosimLayerTile } = await import('../../cosim/cosim.ts');
     const r = await cosimLayerTile({
       cfg,
       layer: o.layer,

@@ -12,6 +12,8 @@ interface GenOptions extends CommonOptions {
   check?: string;
   mt: boolean;
   maxChainTiles: string;
+  writePath?: boolean;
+  bist?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,6 +24,8 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory', 'rtl-out')
     .option('--check <dir>', 'regenerate in memory and compare with <dir>; fail on the first difference (nothing is written)')
     .option('--no-mt', 'build without the Mapping Transformation hardware (identity row map, hard-wired terms, no fault bitmap)')
+    .option('--write-path', 'build the cell write path (CSR CELL_WRITE → wr_* ports to the array\'s write drivers)')
+    .option('--bist', 'build the march-test BIST that writes the fault bitmap (needs --write-path)')
     .option('--max-chain-tiles <n>', 'size partial sums for chaining this many subarrays without overflow', String(OPTION_DEFAULTS.rtl.maxChainTiles))
     .action(async (opts: GenOptions) => {
       const { RtlDriftError, checkRtl, generateRtl, writeRtl } = await import('../../rtl/generate.ts');
@@ -29,8 +33,9 @@ export function register(program: Command): void {
       const maxChainTiles = Number(opts.maxChainTiles);
       if (!Number.isInteger(maxChainTiles)) throw new ConfigError(`must be an integer, got ${JSON.stringify(opts.maxChainTiles)}`, '--max-chain-tiles');
       // Everything is rendered (and a config the generator cannot build refused) before any file is touched.
-      const gen = generateRtl({ config, options: { mt: opts.mt, maxChainTiles } });
-      const what = `config ${gen.stamp.configHash}, MT ${gen.design.options.mt ? 'on' : 'off'}, ${gen.design.rows}x${gen.design.cols}`;
+      const extra = { ...(opts.writePath ? { writePath: true } : {}), ...(opts.bist ? { bist: true } : {}) };
+      const gen = generateRtl({ config, options: { mt: opts.mt, maxChainTiles, ...extra } });
+      const what = `config ${gen.stamp.configHash}, MT ${gen.design.options.mt ? 'on' : 'off'}${gen.design.writePath ? ', write path' : ''}${gen.design.bist ? ', BIST' : ''}, ${gen.design.rows}x${gen.design.cols}`;
       if (opts.check) {
         const r = checkRtl(opts.check, gen);
         if (!r.ok) throw new RtlDriftError(r.message, opts.check);

@@ -41,6 +41,17 @@ export function tilePorts(d: Design): Port[] {
   } else {
     ports.push(p('therm', 'input', d.adcs * d.thermBits, 'flash comparators of each ADC: bit i-1 = current >= level i'));
   }
+  if (d.writePath) {
+    ports.push(p('wr_en', 'output', 1, 'write one cell this cycle (to the array\'s row/column write drivers)'));
+    ports.push(p('wr_row', 'output', d.rowBits, 'physical row of the cell written'));
+    ports.push(p('wr_col', 'output', d.colBits, 'physical column of the cell written'));
+    ports.push(p('wr_level', 'output', d.cellBits, `conductance level written: 0 = Gmin .. ${2 ** d.cellBits - 1} = Gmax`));
+    ports.push(p('wr_all', 'output', 1, 'with wr_en: write every cell of row wr_row (all column drivers), wr_col ignored'));
+  }
+  if (d.bist) {
+    ports.push(p('test_mode', 'output', 1, 'array test read: every column single-ended, ADC a converts column test_sel*adcs + a'));
+    ports.push(p('test_sel', 'output', d.testSelBits, `test column multiplexer select (0..${d.testSlots - 1})`));
+  }
   return ports;
 }
 

@@ -83,7 +83,7 @@ function portLines(d: Design): { line: string }[] {
   return ports.map((p, i) => ({ line: `${decls[i]!.padEnd(width)}  // ${p.doc}` }));
 }
 
-export function buildTileView(d: Design, configHash: string): TileView {
+export function buildTileView(d: Design, configHash: string): TileView & Record<string, unknown> {
   const ow = d.regOffsetBits;
   const off = (n: number) => lit(ow, n);
   const dw = tableDataBits(d);
@@ -144,5 +144,20 @@ export function buildTileView(d: Design, configHash: string): TileView {
     cols32: lit(32, d.cols),
     weightCols32: lit(32, d.weightCols),
     features32: hexLit(32, featuresWord(d)),
+    writePath: d.writePath,
+    bist: d.bist,
+    testShiftLit: lit(d.shiftBits, d.testShift),
+    levelHi: 24 + d.cellBits - 1,
+    levelMsb: d.cellBits - 1,
+    levelZero: lit(d.cellBits, 0),
+    rowBitsMsb: d.rowBits - 1,
+    colBitsMsb: d.colBits - 1,
+    colBits: d.colBits,
+    rowBitsZero: lit(d.rowBits, 0),
+    colBitsZero: lit(d.colBits, 0),
+    cellAddrMsb: d.rowBits + d.colBits - 1,
+    offCellWrite: d.writePath ? off(CSR.CELL_WRITE) : '',
+    offBistCtrl: d.bist ? off(CSR.BIST_CTRL) : '',
+    offBistCycles: d.bist ? off(CSR.BIST_CYCLES) : '',
   };
 }
