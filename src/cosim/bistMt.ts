@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { conductanceTable } from '../crossbar/device.ts';
+import { driftOn, readNoiseOn, variationOn } from '../crossbar/effects.ts';
 import { countFaults, networkLayerShapes, type FaultMap } from '../crossbar/faults.ts';
 import { UnsupportedError } from '../errors.ts';
 import { bistCounts } from '../rtl/bist.ts';
@@ -26,7 +27,6 @@ import { checkEngine, configuredFaults, programCrossbarWithFaults } from '../ses
 import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkBistBuild, runBist, writePathFiles } from './bist.ts';
-import { checkCosimEffects } from './cosim.ts';
 import { firstMismatch, parseSimOutput } from './compare.ts';
 import { layerInputs, layerLabel, resolveLayer, samplePatches } from './layer.ts';
 import { chooseSimulator, type SimulatorName } from './simulators/index.ts';
@@ -83,12 +83,27 @@ function tileRegion(f: FaultMap[number], rows: number, cols: number, rt: number,
   return out;
 }
 
+/**
+ * The loop programs the array through the write path's level table, so the cells hold the
+ * table's ideal levels: the array effects that change a programmed cell or a read (docs/model.md
+ * §9, §10) cannot reach it that way and are refused before any work.
+ */
+function checkBistLoopEffects(cfg: Config): void {
+  const d = cfg.device;
+  const where = d.programming.scheme !== 'reset' ? 'device.programming.scheme'
+    : variationOn(cfg) ? 'device.variation' : driftOn(cfg) ? 'device.drift'
+    : readNoiseOn(cfg) ? 'device.readNoise' : cfg.tile.irDrop.enabled ? 'tile.irDrop' : null;
+  if (where !== null) {
+    throw new UnsupportedError('the bist-mt loop writes ideal levels through the write path and does not carry the array effects; turn them off for this flow', where);
+  }
+}
+
 export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
   const progress = req.progress ?? silentProgress;
   // The loop computes MT-map from the BIST's map, whatever mitigation the config names.
   const cfg: Config = { ...req.cfg, mitigation: { ...req.cfg.mitigation, method: 'mt-map' } };
   checkEngine(cfg);
-  checkCosimEffects(cfg);
+  checkBistLoopEffects(cfg);
   const gen = generateRtl({ config: cfg, options: { writePath: true, bist: true } });
   const d = gen.design;
   const simulator = chooseSimulator(req.simulator);
