@@ -12,6 +12,42 @@ const MEMLIB_FILE = 'memxbar_sram.memlib';
 const MEMLIB_MAP_FILE = 'memxbar_sram_map.v';
 const MACRO_BB_FILE = 'memxbar_sram_bb.v';
 const MACRO_LIB_FILE = 'memxbar_sram.lib';
+const SHIFTX_MAP_FILE = 'memxbar_shiftx_bmux.v';
+
+/**
+ * A techmap rule for Yosys's `$shiftx` cell with a one-bit result (`x[i]` with a variable `i`,
+ * e.g. the row driver's remap `lsb_pad[row_src[...]]`): it becomes a `$bmux`, a binary tree of
+ * 2^S - 1 two-input multiplexers on the select bits, the same function (an index past the end of
+ * `x` selects an undefined bit in both). Yosys's generic rule builds a barrel shifter as wide as
+ * `x` (S stages of |x| multiplexers, most removed again by `opt` afterwards), which is where the
+ * MT row driver spent most of its synthesis time. Any other `$shiftx` keeps the generic rule.
+ */
+export const SHIFTX_BMUX_MAP = `(* techmap_celltype = "$shiftx" *)
+module _memxbar_shiftx_bmux (A, B, Y);
+  parameter A_SIGNED = 0;
+  parameter B_SIGNED = 0;
+  parameter A_WIDTH = 1;
+  parameter B_WIDTH = 1;
+  parameter Y_WIDTH = 1;
+  input [A_WIDTH-1:0] A;
+  input [B_WIDTH-1:0] B;
+  output [Y_WIDTH-1:0] Y;
+  wire _TECHMAP_FAIL_ = Y_WIDTH != 1 || B_SIGNED || B_WIDTH > 12 || A_WIDTH > (1 << B_WIDTH);
+  wire [(1 << B_WIDTH)-1:0] padded = {{((1 << B_WIDTH) - A_WIDTH){1'bx}}, A};
+  \\$bmux #(.WIDTH(1), .S_WIDTH(B_WIDTH)) _TECHMAP_REPLACE_ (.A(padded), .S(B), .Y(Y));
+endmodule
+`;
+
+/**
+ * The ASIC flow's recipe. `default`: the one memxbar uses (a one-bit `$shiftx` as a mux tree,
+ * see SHIFTX_BMUX_MAP). `baseline`: the script before that change, kept so that `npm run bench`
+ * can time both in the same run (the same areas within ABC's small structural differences).
+ */
+export type AsicRecipe = 'default' | 'baseline';
+
+export interface AsicRunOptions extends RunOptions {
+  recipe?: AsicRecipe;
+}
 
 export interface AsicModuleStats {
   module: string;
@@ -82,10 +118,9 @@ function readVerilog(files: string[]): string {
  * memories are mapped onto it (`memory_libmap` + techmap to its blackbox cell) between the
  * coarse and fine steps of `synth`, and `stat` reads its area from its own Liberty file.
  */
-export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = [], macro: SramMacro | null = null): string[] {
-  const synth = macro
-    ? [`synth -top ${top} -run :fine`, `memory_libmap -lib ${MEMLIB_FILE}`, `techmap -map ${MEMLIB_MAP_FILE}`, `synth -top ${top} -run fine:`]
-    : [`synth -top ${top}`];
+export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = [], macro: SramMacro | null = null, recipe: AsicRecipe = 'default'): string[] {
+  const between = [...(macro ? [`memory_libmap -lib ${MEMLIB_FILE}`, `techmap -map ${MEMLIB_MAP_FILE}`] : []), ...(recipe === 'default' ? [`techmap -map ${SHIFTX_MAP_FILE}`] : [])];
+  const synth = between.length ? [`synth -top ${top} -run :fine`, ...between, `synth -top ${top} -run fine:`] : [`synth -top ${top}`];
   return [
     readVerilog(macro ? [...verilogFiles, MACRO_BB_FILE] : verilogFiles),
     `hierarchy -check -top ${top}`,
@@ -103,15 +138,17 @@ export function asicScript(top: string, verilogFiles: string[], blackbox: string
   ];
 }
 
-export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: RunOptions = {}, macro: SramMacro | null = null): Promise<AsicResult> {
+export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: AsicRunOptions = {}, macro: SramMacro | null = null): Promise<AsicResult> {
+  const recipe = opts.recipe ?? 'default';
   const files: Record<string, string> = { ...verilog, [LIB_FILE]: libertyText() };
+  if (recipe === 'default') files[SHIFTX_MAP_FILE] = SHIFTX_BMUX_MAP;
   if (macro) {
     files[MEMLIB_FILE] = memlibText(macro);
     files[MEMLIB_MAP_FILE] = memlibMapVerilog(macro);
     files[MACRO_BB_FILE] = macroBlackboxVerilog(macro);
     files[MACRO_LIB_FILE] = macroLibertyText(macro);
   }
-  const r = await runYosys(asicScript(top, Object.keys(verilog), blackbox, macro), files, opts);
+  const r = await runYosys(asicScript(top, Object.keys(verilog), blackbox, macro, recipe), files, opts);
   const lib = JSON.parse(r.files['liberty.json']!) as StatJson;
   const cmos = JSON.parse(r.files['cmos.json']!) as StatJson;
   const moduleNames = new Set(Object.keys(lib.modules).map(unescape));

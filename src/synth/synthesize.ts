@@ -130,6 +130,16 @@ export async function synthesizeGenerated(gen: GeneratedRtl, opts: SynthOptions 
   return synthesize(gen.manifest, verilogOf(gen.files), opts);
 }
 
+/**
+ * The SRAM macro the ASIC flows map a manifest's fault store onto (null: no fault store, or
+ * `faultStore: 'flipflops'`). Throws the one-line refusals (unknown library, store too large).
+ */
+export function faultStoreMacro(manifest: Manifest, opts: Pick<SynthOptions, 'faultStore' | 'memoryLibrary'> = {}): SramMacro | null {
+  if ((opts.faultStore ?? 'sram') !== 'sram' || !manifest.modules.some((m) => m.name === FAULT_BITMAP)) return null;
+  const p = manifest.parameters as { rowBits: number; colBits: number };
+  return sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), 2 ** (p.rowBits + p.colBits), 2, FAULT_BITMAP);
+}
+
 interface Job<T> {
   label: string;
   run: (opts: RunOptions) => Promise<T>;
