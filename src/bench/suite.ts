@@ -95,14 +95,19 @@ export function synthFlowRows(timings: SynthFlowTiming[]): BenchRow[] {
   return rows;
 }
 
-export async function runBench(progress: Progress, opts: { referenceImages: number; quick: boolean; rtl: boolean; synthOnly?: boolean }): Promise<{ rows: BenchRow[]; machine: string }> {
+export async function runBench(
+  progress: Progress,
+  opts: { referenceImages: number; quick: boolean; rtl: boolean; synthOnly?: boolean },
+): Promise<{ rows: BenchRow[]; machine: string; synthFlows?: SynthFlowTiming[] }> {
   const ort = loadOrt();
   const rows: BenchRow[] = [];
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
+  let synthFlows: SynthFlowTiming[] | undefined;
   if (opts.rtl || opts.synthOnly) {
     progress.log("RTL: the ASIC synthesis flows of memxbar run's tile, each alone, baseline and default recipe");
-    rows.push(...synthFlowRows(await benchSynthFlows({ onProgress: (l) => progress.log(`   ${l}`) })));
-    if (opts.synthOnly) return { rows, machine };
+    synthFlows = await benchSynthFlows({ onProgress: (l) => progress.log(`   ${l}`) });
+    rows.push(...synthFlowRows(synthFlows));
+    if (opts.synthOnly) return { rows, machine, synthFlows };
   }
   const minS = opts.quick ? 1 : 4;
   for (const model of ['w0.5', 'w1'] as const) {
@@ -211,7 +216,7 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       rows.push({ model: `memxbar run (default config), ${t.simulator}, ${t.cache}`, path: `whole flow: ${t.seconds.toFixed(0)} s (${(t.seconds / 60).toFixed(1)} min)${t.cosimOk ? '' : ', co-simulation did NOT match'}; ${steps}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
-  return { rows, machine };
+  return { rows, machine, synthFlows };
 }
 
 export function benchMarkdown(rows: BenchRow[], machine: string): string {

@@ -17,9 +17,9 @@ export function register(program: Command): void {
     .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; synthOnly?: boolean; out: string; quiet?: boolean }) => {
       checkOutDir(o.out, BENCH_FILES);
       const { benchMarkdown, runBench } = await import('../../bench/suite.ts');
-      const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl, synthOnly: !!o.synthOnly });
+      const { rows, machine, synthFlows } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl, synthOnly: !!o.synthOnly });
       const md = benchMarkdown(rows, machine);
-      writeOutputs(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md }, { command: 'bench' });
+      writeOutputs(o.out, { 'bench.json': JSON.stringify({ machine, rows, ...(synthFlows ? { synthFlows } : {}) }, null, 1), 'bench.md': md }, { command: 'bench' });
       out(md);
     });
 }
