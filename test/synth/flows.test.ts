@@ -58,3 +58,16 @@ endmodule
     expect(Math.abs(d.totalAreaUm2 - b.totalAreaUm2) / b.totalAreaUm2).toBeLessThan(0.02);
   });
 });
+
+describe('bench rows of the synthesis flows', () => {
+  it('give per flow the CPU ratio baseline / default and the area change, and the sum over flows', async () => {
+    const { synthFlowRows } = await import('../../src/bench/suite.ts');
+    const t = (flow: string, recipe: 'baseline' | 'default', cpuS: number, areaUm2: number) => ({ flow, recipe, cpuS, yosysS: 0, areaUm2, transistors: 0, modules: [] });
+    const rows = synthFlowRows([t('ASIC flow, MT on', 'baseline', 60, 1000), t('ASIC flow, MT on', 'default', 30, 990), t('ASIC flow, MT off', 'baseline', 20, 500), t('ASIC flow, MT off', 'default', 10, 500)]);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.path).toContain('ASIC flow, MT on: 30.0 s CPU (baseline recipe 60.0 s, ×2.00 less)');
+    expect(rows[0]!.path).toContain('-1.00 %');
+    expect(rows[1]!.path).toContain('0.00 %');
+    expect(rows[2]!.path).toContain('40.0 s CPU (baseline recipe 80.0 s, ×2.00 less)');
+  });
+});
