@@ -57,6 +57,8 @@ export interface AsicModuleStats {
   cellsByType: Record<string, number>;
   /** Transistor estimate of the module's own cells (`stat -tech cmos`). */
   transistors: number;
+  /** How many times the design instantiates it (1 for the top); the numbers above are one instance's. */
+  instances: number;
 }
 
 export interface AsicResult {
@@ -83,8 +85,10 @@ export interface Ice40Counts {
 }
 
 export interface Ice40Result extends Ice40Counts {
-  /** Per module, its own cells (hierarchy kept). */
+  /** Per module, its own cells (hierarchy kept), one instance's. */
   modules: Record<string, Ice40Counts>;
+  /** Instances of each module in the design. */
+  instances: Record<string, number>;
   warnings: string[];
   cached: boolean;
   yosysS: number;
@@ -102,6 +106,25 @@ interface StatJson {
 }
 
 const unescape = (name: string) => name.replace(/^\\/, '');
+
+/**
+ * Instances of each module in the design under `top` (hierarchy kept: a module synthesized once is
+ * counted once per instance), from the submodule cells each module's `stat` lists.
+ */
+export function instanceCounts(stat: StatJson, top: string): Record<string, number> {
+  const children = new Map<string, [string, number][]>();
+  const names = new Set(Object.keys(stat.modules).map(unescape));
+  for (const [raw, s] of Object.entries(stat.modules)) {
+    children.set(unescape(raw), Object.entries(s.num_cells_by_type ?? {}).map(([t, n]) => [unescape(t), n] as [string, number]).filter(([t]) => names.has(t)));
+  }
+  const count: Record<string, number> = Object.fromEntries([...names].map((n) => [n, 0]));
+  const visit = (m: string, times: number) => {
+    count[m] = (count[m] ?? 0) + times;
+    for (const [c, n] of children.get(m) ?? []) visit(c, times * n);
+  };
+  visit(top, 1);
+  return count;
+}
 
 /** "1234+" → 1234 (the "+" marks cells Yosys has no transistor count for, e.g. submodule instances). */
 function transistorCount(s: string | undefined): number {
@@ -152,16 +175,18 @@ export async function runAsic(top: string, verilog: Record<string, string>, blac
   const lib = JSON.parse(r.files['liberty.json']!) as StatJson;
   const cmos = JSON.parse(r.files['cmos.json']!) as StatJson;
   const moduleNames = new Set(Object.keys(lib.modules).map(unescape));
+  const instances = instanceCounts(lib, top);
   const modules: AsicModuleStats[] = [];
   for (const [raw, s] of Object.entries(lib.modules)) {
     const name = unescape(raw);
-    const byType = Object.fromEntries(Object.entries(s.num_cells_by_type ?? {}).filter(([t]) => !moduleNames.has(t) && !blackbox.includes(t)));
+    const byType = Object.fromEntries(Object.entries(s.num_cells_by_type ?? {}).filter(([t]) => !moduleNames.has(unescape(t)) && !blackbox.includes(t)));
     modules.push({
       module: name,
       areaUm2: s.area ?? 0,
       cells: Object.values(byType).reduce((a, b) => a + b, 0),
       cellsByType: byType,
       transistors: transistorCount(cmos.modules[raw]?.estimated_num_transistors),
+      instances: instances[name] ?? 0,
     });
   }
   const blackboxes = Object.fromEntries(Object.entries(lib.design.num_cells_by_type ?? {}).filter(([t]) => blackbox.includes(t)));
@@ -183,7 +208,7 @@ export function ice40Script(top: string, verilogFiles: string[]): string[] {
 }
 
 function ice40Counts(byTypeRaw: Record<string, number>, moduleNames: Set<string>): Ice40Counts {
-  const byType = Object.fromEntries(Object.entries(byTypeRaw).filter(([t]) => !t.startsWith('$') && !moduleNames.has(t)));
+  const byType = Object.fromEntries(Object.entries(byTypeRaw).filter(([t]) => !t.startsWith('$') && !moduleNames.has(unescape(t))));
   const count = (pred: (t: string) => boolean) => Object.entries(byType).reduce((a, [t, n]) => a + (pred(t) ? n : 0), 0);
   return {
     luts: count((t) => t === 'SB_LUT4'),
@@ -199,5 +224,5 @@ export async function runIce40(top: string, verilog: Record<string, string>, opt
   const stat = JSON.parse(r.files['ice40.json']!) as StatJson;
   const names = new Set(Object.keys(stat.modules).map(unescape));
   const modules = Object.fromEntries(Object.entries(stat.modules).map(([raw, s]) => [unescape(raw), ice40Counts(s.num_cells_by_type ?? {}, names)]));
-  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, warnings: r.warnings, cached: r.cached === true, yosysS: yosysSecondsOf(r.log) };
+  return { ...ice40Counts(stat.design.num_cells_by_type ?? {}, names), modules, instances: instanceCounts(stat, top), warnings: r.warnings, cached: r.cached === true, yosysS: yosysSecondsOf(r.log) };
 }
