@@ -94,13 +94,13 @@ export interface Ice40Result extends Ice40Counts {
   yosysS: number;
 }
 
-interface StatModule {
+export interface StatModule {
   num_cells: number;
   area?: number;
   num_cells_by_type?: Record<string, number>;
   estimated_num_transistors?: string;
 }
-interface StatJson {
+export interface StatJson {
   modules: Record<string, StatModule>;
   design: StatModule;
 }

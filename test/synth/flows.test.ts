@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asicScript, runAsic, SHIFTX_BMUX_MAP } from '../../src/synth/flows.ts';
+import { asicScript, instanceCounts, runAsic, SHIFTX_BMUX_MAP } from '../../src/synth/flows.ts';
 import { runYosys } from '../../src/synth/yosys.ts';
 
 // x[i] with a variable index: a one-bit $shiftx. 20 bits and a 5-bit index, so indices 20..31
@@ -69,5 +69,20 @@ describe('bench rows of the synthesis flows', () => {
     expect(rows[0]!.path).toContain('-1.00 %');
     expect(rows[1]!.path).toContain('0.00 %');
     expect(rows[2]!.path).toContain('40.0 s CPU (baseline recipe 80.0 s, ×2.00 less)');
+  });
+});
+
+describe('module instances (hierarchy kept)', () => {
+  it('counts a leaf once per instance along every path; a module outside the top counts 0', () => {
+    const stat = {
+      design: { num_cells: 0 },
+      modules: {
+        '\\top': { num_cells: 3, num_cells_by_type: { mid: 2, leaf: 1, AND2_X1: 5 } },
+        '\\mid': { num_cells: 4, num_cells_by_type: { '\\leaf': 3, INV_X1: 1 } },
+        '\\leaf': { num_cells: 1, num_cells_by_type: { MUX2_X1: 1 } },
+        '\\unused': { num_cells: 1, num_cells_by_type: { leaf: 4 } },
+      },
+    };
+    expect(instanceCounts(stat, 'top')).toEqual({ top: 1, mid: 2, leaf: 7, unused: 0 });
   });
 });
