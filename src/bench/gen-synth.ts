@@ -50,7 +50,8 @@ export interface SynthFlowTiming {
   yosysS: number;
   areaUm2: number;
   transistors: number;
-  modules: { module: string; areaUm2: number; cells: number }[];
+  /** Per module, all its instances (area and cells of one instance × `instances`). */
+  modules: { module: string; instances: number; areaUm2: number; cells: number }[];
 }
 
 /**
@@ -80,7 +81,7 @@ export async function benchSynthFlows(opts: { onProgress?: (line: string) => voi
         yosysS: r.yosysS,
         areaUm2: r.totalAreaUm2,
         transistors: r.totalTransistors,
-        modules: r.modules.map((m) => ({ module: m.module, areaUm2: m.areaUm2, cells: m.cells })),
+        modules: r.modules.map((m) => ({ module: m.module, instances: m.instances, areaUm2: m.instances * m.areaUm2, cells: m.instances * m.cells })),
       });
     }
   }
