@@ -23,7 +23,7 @@ import { silentProgress, type Progress } from '../util/progress.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import { train } from '../train/train.ts';
 import { RUN_DEFAULT_CONFIG } from '../run/flow.ts';
-import { benchGenSynth } from './gen-synth.ts';
+import { benchGenSynth, benchSynthFlows, type SynthFlowTiming } from './gen-synth.ts';
 import { BENCH_REPEATS, benchCosimLayer } from './cosim-layer.ts';
 import { benchDefaultRun, benchProgramming } from './flowBench.ts';
 
@@ -73,9 +73,53 @@ function modelConfig(model: 'w0.5' | 'w1', extra: string[]): Config {
   return resolveConfig({ preset: 'neurosim-v1.4', overrides: [...base, 'experiment.images=50', ...extra].map(parseOverride) });
 }
 
-export async function runBench(progress: Progress, opts: { referenceImages: number; quick: boolean; rtl: boolean }): Promise<{ rows: BenchRow[]; machine: string }> {
+/**
+ * The rows of the synthesis flows of `memxbar run`'s tile: per flow, the CPU time of memxbar's
+ * recipe against the baseline recipe measured in the same run (ratio baseline / default), and
+ * the tile area of both (they differ only by ABC's structural choices).
+ */
+export function synthFlowRows(timings: SynthFlowTiming[]): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const flow of [...new Set(timings.map((t) => t.flow))]) {
+    const base = timings.find((t) => t.flow === flow && t.recipe === 'baseline');
+    const cur = timings.find((t) => t.flow === flow && t.recipe === 'default');
+    if (!base || !cur) continue;
+    const area = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+    rows.push({
+      model: 'memxbar run tile (default config)',
+      path:
+        `Yosys ${flow}: ${cur.cpuS.toFixed(1)} s CPU (baseline recipe ${base.cpuS.toFixed(1)} s, ×${(base.cpuS / cur.cpuS).toFixed(2)} less); ` +
+        `tile area ${area(cur.areaUm2)} µm² (baseline ${area(base.areaUm2)} µm², ${(((cur.areaUm2 - base.areaUm2) / base.areaUm2) * 100).toFixed(2)} %)`,
+      imagesPerSecond: NaN,
+      images: 0,
+      vsOnnxruntime: null,
+    });
+  }
+  const sum = (r: string) => timings.filter((t) => t.recipe === r).reduce((a, t) => a + t.cpuS, 0);
+  rows.push({
+    model: 'memxbar run tile (default config)',
+    path: `Yosys, all ASIC flows of memxbar run: ${sum('default').toFixed(1)} s CPU (baseline recipe ${sum('baseline').toFixed(1)} s, ×${(sum('baseline') / sum('default')).toFixed(2)} less)`,
+    imagesPerSecond: NaN,
+    images: 0,
+    vsOnnxruntime: null,
+  });
+  return rows;
+}
+
+export async function runBench(
+  progress: Progress,
+  opts: { referenceImages: number; quick: boolean; rtl: boolean; synthOnly?: boolean },
+): Promise<{ rows: BenchRow[]; machine: string; synthFlows?: SynthFlowTiming[] }> {
   const ort = loadOrt();
   const rows: BenchRow[] = [];
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
+  let synthFlows: SynthFlowTiming[] | undefined;
+  if (opts.rtl || opts.synthOnly) {
+    progress.log("RTL: the ASIC synthesis flows of memxbar run's tile, each alone, baseline and default recipe");
+    synthFlows = await benchSynthFlows({ onProgress: (l) => progress.log(`   ${l}`) });
+    rows.push(...synthFlowRows(synthFlows));
+    if (opts.synthOnly) return { rows, machine, synthFlows };
+  }
   const minS = opts.quick ? 1 : 4;
   for (const model of ['w0.5', 'w1'] as const) {
     const label = model === 'w0.5' ? 'VGG8-w0.5 (trained)' : 'VGG8 full width (random weights)';
@@ -223,8 +267,7 @@ export async function runBench(progress: Progress, opts: { referenceImages: numb
       rows.push({ model: `memxbar run (default config), ${t.simulator}, ${t.cache}`, path: `whole flow: ${t.seconds.toFixed(0)} s (${(t.seconds / 60).toFixed(1)} min)${t.cosimOk ? '' : ', co-simulation did NOT match'}; ${steps}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
-  return { rows, machine };
+  return { rows, machine, synthFlows };
 }
 
 export function benchMarkdown(rows: BenchRow[], machine: string): string {

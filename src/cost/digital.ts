@@ -38,6 +38,7 @@ const CATEGORY: Record<string, CostCategory> = {
   memxbar_shift_add: 'accumulation',
   memxbar_ctrl: 'other',
   memxbar_row_driver: 'other',
+  memxbar_row_remap: 'other',
   memxbar_mt_tables: 'other',
   memxbar_fault_bitmap: 'other',
   memxbar_tile: 'other',

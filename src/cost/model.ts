@@ -223,6 +223,7 @@ const MODULE_ITEM: Record<string, string> = {
   memxbar_flash_enc: 'adc.logic',
   memxbar_shift_add: 'accumulation.shiftAdd',
   memxbar_row_driver: 'other.rowDrivers',
+  memxbar_row_remap: 'other.rowDrivers',
   memxbar_ctrl: 'other.control',
   memxbar_tile: 'other.control',
   memxbar_mt_tables: 'other.mtTables',

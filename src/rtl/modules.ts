@@ -7,7 +7,7 @@ import { buildFlashEncView, buildSarCtrlView } from './views/adc.ts';
 import { buildBistView } from './views/bist.ts';
 import { buildCtrlView } from './views/ctrl.ts';
 import { buildFaultBitmapView, buildMtTablesView } from './views/mtTables.ts';
-import { buildRowDriverView } from './views/rowDriver.ts';
+import { buildRowDriverView, buildRowRemapView } from './views/rowDriver.ts';
 import { buildShiftAddView } from './views/shiftAdd.ts';
 import { buildTileView } from './views/tile.ts';
 
@@ -24,6 +24,7 @@ export interface ModuleSpec {
 export function modulesOf(d: Design): ModuleSpec[] {
   const list: ModuleSpec[] = [
     { name: 'memxbar_ctrl', role: 'control FSM (load, read loop, combine)', build: buildCtrlView },
+    ...(d.options.mt ? [{ name: 'memxbar_row_remap', role: `one physical row's remap multiplexer (${d.rows} instances in the row driver)`, build: buildRowRemapView }] : []),
     { name: 'memxbar_row_driver', role: 'input serializer and row driver with row remap', build: buildRowDriverView },
     d.adcKind === 'sar'
       ? { name: 'memxbar_sar_ctrl', role: 'SAR ADC controllers', build: buildSarCtrlView }

@@ -46,6 +46,8 @@ export interface ModuleReport {
   areaUm2: number;
   cells: number;
   transistors: number;
+  /** Instances in the tile; area, cells, transistors and iCE40 counts are of all of them. */
+  instances: number;
   /** How the ASIC numbers were obtained when not by synthesizing the module itself. */
   estimate: string | null;
   /** The SRAM macro inside the module (its area is part of `areaUm2`; transistors: 6T cells only). */
@@ -135,6 +137,16 @@ export async function synthesizeGenerated(gen: GeneratedRtl, opts: SynthOptions 
   return synthesize(gen.manifest, verilogOf(gen.files), opts);
 }
 
+/**
+ * The SRAM macro the ASIC flows map a manifest's fault store onto (null: no fault store, or
+ * `faultStore: 'flipflops'`). Throws the one-line refusals (unknown library, store too large).
+ */
+export function faultStoreMacro(manifest: Manifest, opts: Pick<SynthOptions, 'faultStore' | 'memoryLibrary'> = {}): SramMacro | null {
+  if ((opts.faultStore ?? 'sram') !== 'sram' || !manifest.modules.some((m) => m.name === FAULT_BITMAP)) return null;
+  const p = manifest.parameters as { rowBits: number; colBits: number };
+  return sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), 2 ** (p.rowBits + p.colBits), 2, FAULT_BITMAP);
+}
+
 interface Job<T> {
   label: string;
   run: (opts: RunOptions) => Promise<T>;
@@ -215,6 +227,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     const scale = bitmapEntries / refEntries;
     return {
       module: FAULT_BITMAP,
+      instances: 1,
       role: '',
       areaUm2: round3(ref.areaUm2 * scale),
       cells: Math.round(ref.cells * scale),
@@ -231,8 +244,9 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
       const s = res.modules.find((x) => x.module === mod.name);
       if (s) {
         const mac = mod.name === FAULT_BITMAP ? macroFor(m) : null;
-        const transistors = s.transistors + (mac?.transistors ?? 0);
-        modules.push({ module: mod.name, role: mod.role, areaUm2: round3(s.areaUm2), cells: s.cells, transistors, estimate: null, macro: mac, ice40: null });
+        const k = s.instances;
+        const transistors = k * s.transistors + (mac?.transistors ?? 0);
+        modules.push({ module: mod.name, role: mod.role, instances: k, areaUm2: round3(k * s.areaUm2), cells: k * s.cells, transistors, estimate: null, macro: mac, ice40: null });
       } else if (mod.name === FAULT_BITMAP) {
         const est = bitmapEstimate();
         if (est) modules.push({ ...est, role: roles.get(FAULT_BITMAP) ?? '' });
@@ -252,7 +266,8 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
   const main = summarize(mainRes, manifest);
   for (const m of main.modules) {
     const c = iceRes?.modules[m.module];
-    m.ice40 = c ? { luts: c.luts, flipFlops: c.flipFlops, brams: c.brams, carries: c.carries } : null;
+    const k = iceRes?.instances[m.module] ?? 1;
+    m.ice40 = c ? { luts: k * c.luts, flipFlops: k * c.flipFlops, brams: k * c.brams, carries: k * c.carries } : null;
   }
   const alt = summarize(otherRes, other.manifest);
   const plainSummary = plainRes && plain ? summarize(plainRes, plain.manifest) : null;
@@ -313,7 +328,7 @@ export function reportMarkdown(r: SynthReport): string {
   L.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const m of r.modules) {
     const ice = m.ice40 ? `${int(m.ice40.luts)} | ${int(m.ice40.flipFlops)} | ${int(m.ice40.brams)}` : '– | – | –';
-    L.push(`| \`${m.module}\`${m.estimate ? ' *' : ''}${m.macro ? ' †' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
+    L.push(`| \`${m.module}\`${m.instances > 1 ? ` ×${m.instances}` : ''}${m.estimate ? ' *' : ''}${m.macro ? ' †' : ''} | ${m.role} | ${fmt(m.areaUm2)} | ${int(m.cells)} | ${int(m.transistors)} | ${ice} |`);
   }
   L.push(
     `| **tile total** | | **${fmt(r.tile.areaUm2)}** | **${int(r.tile.cells)}** | **${int(r.tile.transistors)}** | ${r.ice40 ? `**${int(r.ice40.luts)}** | **${int(r.ice40.flipFlops)}** | **${int(r.ice40.brams)}**` : '– | – | –'} |`,
@@ -333,7 +348,7 @@ export function reportMarkdown(r: SynthReport): string {
     );
   }
   L.push('');
-  L.push('Per-module figures are the module\'s own cells (hierarchy kept); area = `synth; dfflibmap; abc -liberty; stat -liberty`; transistors = `synth; async2sync; dffunmap; stat -tech cmos`.');
+  L.push('Per-module figures are the module\'s own cells (hierarchy kept) times its instances (`×n`: synthesized once, counted n times); area = `synth; dfflibmap; abc -liberty; stat -liberty`; transistors = `synth; async2sync; dffunmap; stat -tech cmos`.');
   if (r.ice40) {
     L.push('', '## iCE40 tile total (`synth_ice40 -noflatten`)', '');
     L.push('| LUT4 | flip-flops | BRAM (SB_RAM40_4K) | carry |');

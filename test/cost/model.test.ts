@@ -45,6 +45,18 @@ describe('tile timing (docs/rtl.md FSM)', () => {
     expect(tc.slotS).toBeCloseTo(7e-9, 15);
     expect(tc.vectorS).toBeCloseTo(8 * 8 * 7e-9 + 281e-9, 15); // 729 ns
   });
+  it("the row remap modules' synthesized area goes to the row drivers, not to an item of its own", () => {
+    const digital = { source: 'synthesis' as const, file: 'r.json', note: '', modules: [
+      { module: 'memxbar_row_driver', category: 'other' as const, withMtUm2: 100, withoutMtUm2: 80 },
+      { module: 'memxbar_row_remap', category: 'other' as const, withMtUm2: 300, withoutMtUm2: 0 },
+    ] };
+    const d = tileDesign(nsCfg, true);
+    const t = techNode(45);
+    const none = tileCost(nsCfg, d, { ...digital, modules: [] }, t, true).areaUm2.items['other.rowDrivers']!;
+    const tc = tileCost(nsCfg, d, digital, t, true);
+    expect(tc.areaUm2.items['other.rowDrivers']! - none).toBeCloseTo(400 * tc.digitalAreaScale, 6);
+    expect(Object.keys(tc.areaUm2.items).some((k) => k.includes('remap'))).toBe(false);
+  });
   it('the MT build has one more term slot per weight column', () => {
     const tc = tileCost(nsCfg, tileDesign(nsCfg, true), estimateDigitalAreas(nsCfg), techNode(22), true);
     expect(tc.combineS).toBeCloseTo((31 * 10 + 2) * 1e-9, 15);

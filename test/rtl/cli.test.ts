@@ -14,7 +14,7 @@ describe('memxbar gen', () => {
     const cfg = goldenConfigPath('t16-diff-2b');
     const r = await runCommand([registerGen], ['gen', '--config', cfg, '--out', out]);
     expect(r.error).toBeNull();
-    expect(r.stdout).toMatch(/wrote 8 files to .*rtl-out/);
+    expect(r.stdout).toMatch(/wrote 9 files to .*rtl-out/);
     expect(readdirSync(out)).toContain('manifest.json');
     const c = await runCommand([registerGen], ['gen', '--config', cfg, '--check', out]);
     expect(c.error).toBeNull();
@@ -26,7 +26,7 @@ describe('memxbar gen', () => {
     const r = await runCommand([registerGen], ['gen', '-c', goldenConfigPath('t16-diff-2b'), '-q', '--out', out]);
     expect(r.error).toBeNull();
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(r.stdout).toMatch(/wrote 8 files to .*rtl-q/);
+    expect(r.stdout).toMatch(/wrote 9 files to .*rtl-q/);
     const c = await runCommand([registerGen], ['gen', '-c', goldenConfigPath('t16-diff-2b'), '-s', 'tile.adcBits=5', '--check', out]);
     expect(c.error).toBeInstanceOf(RtlDriftError);
   });

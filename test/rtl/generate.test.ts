@@ -45,6 +45,7 @@ describe('generateRtl', () => {
     expect(m.top).toBe('memxbar_tile');
     expect(m.modules.map((x) => x.name)).toEqual([
       'memxbar_ctrl',
+      'memxbar_row_remap',
       'memxbar_row_driver',
       'memxbar_sar_ctrl',
       'memxbar_shift_add',

@@ -11,14 +11,15 @@ export function register(program: Command): void {
     .option('--reference-images <n>', 'images for the (slow) reference model', '1')
     .option('--quick', 'shorter timing windows')
     .option('--no-rtl', 'skip RTL generation and synthesis (minutes)')
+    .option('--synth-only', "only the synthesis flows of memxbar run's tile (CPU time against the baseline recipe)")
     .option('--out <dir>', 'where to write bench.json and bench.md', 'runs/bench')
     .option('-q, --quiet', 'no progress output')
-    .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; out: string; quiet?: boolean }) => {
+    .action(async (o: { referenceImages: string; quick?: boolean; rtl: boolean; synthOnly?: boolean; out: string; quiet?: boolean }) => {
       checkOutDir(o.out, BENCH_FILES);
       const { benchMarkdown, runBench } = await import('../../bench/suite.ts');
-      const { rows, machine } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl });
+      const { rows, machine, synthFlows } = await runBench(progressFor(o), { referenceImages: Number(o.referenceImages), quick: !!o.quick, rtl: o.rtl, synthOnly: !!o.synthOnly });
       const md = benchMarkdown(rows, machine);
-      writeOutputs(o.out, { 'bench.json': JSON.stringify({ machine, rows }, null, 1), 'bench.md': md }, { command: 'bench' });
+      writeOutputs(o.out, { 'bench.json': JSON.stringify({ machine, rows, ...(synthFlows ? { synthFlows } : {}) }, null, 1), 'bench.md': md }, { command: 'bench' });
       out(md);
     });
 }

@@ -13,9 +13,6 @@ export interface RowDriverView {
   srcMsb: number;
   rowMsb: number;
   rowSrcBits: number;
-  padMsb: number;
-  /** lsb zero-extended to 2^rowSrcBits entries, so any table value indexes a defined bit. */
-  lsbPad: string;
   /** Mask that clears the top bit of every code after a right shift. */
   shiftMask: string;
   rowsZero: string;
@@ -34,7 +31,6 @@ export function buildRowDriverView(d: Design): RowDriverView {
   const a = d.actBits;
   let mask = 0n;
   for (let r = 0; r < d.rows; r++) mask |= ((1n << BigInt(a - 1)) - 1n) << BigInt(r * a);
-  const padRows = 1 << d.rowSrcBits;
   const onesBits = bitsFor(d.rows);
   const groupMasks = d.groupRows.map((n, g) => {
     const m = ((1n << BigInt(n)) - 1n) << BigInt(g * d.parallelRead);
@@ -51,8 +47,6 @@ export function buildRowDriverView(d: Design): RowDriverView {
     srcMsb: d.rows * d.rowSrcBits - 1,
     rowMsb: d.rows - 1,
     rowSrcBits: d.rowSrcBits,
-    padMsb: padRows - 1,
-    lsbPad: zeroExt('lsb', d.rows, padRows),
     shiftMask: hexLit(d.rows * a, mask),
     rowsZero: lit(d.rows, 0),
     groupMasks,
@@ -64,4 +58,19 @@ export function buildRowDriverView(d: Design): RowDriverView {
     lsbExt: zeroExt('lsb[i]', 1, onesBits),
     onesExt: zeroExt('ones', onesBits, d.xsumBits),
   };
+}
+
+/** View of templates/memxbar_row_remap.v.hbs (one physical row's remap multiplexer, MT only). */
+export interface RowRemapView {
+  rows: number;
+  rowMsb: number;
+  selMsb: number;
+  padMsb: number;
+  /** lsb zero-extended to 2^rowSrcBits entries, so any table value indexes a defined bit. */
+  lsbPad: string;
+}
+
+export function buildRowRemapView(d: Design): RowRemapView {
+  const padRows = 1 << d.rowSrcBits;
+  return { rows: d.rows, rowMsb: d.rows - 1, selMsb: d.rowSrcBits - 1, padMsb: padRows - 1, lsbPad: zeroExt('lsb', d.rows, padRows) };
 }

@@ -38,10 +38,9 @@ module memxbar_row_driver (
         end
     endgenerate
 
-    wire [31:0] lsb_pad = {16'd0, lsb};  // a source index >= 16 selects 0
     generate
         for (r = 0; r < 16; r = r + 1) begin : g_remap
-            assign phys[r] = lsb_pad[row_src[r * 5 +: 5]];
+            memxbar_row_remap u_remap (.lsb(lsb), .sel(row_src[r * 5 +: 5]), .phys(phys[r]));
         end
     endgenerate
 
