@@ -112,7 +112,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
       r.cosim.filter((v) => !v.ok).map((v) => `<details open><summary>${esc(v.label)}</summary><pre>${esc(v.text)}</pre></details>`).join('')
     : `<p>Not run: ${esc(r.cosimSkipped ?? '')}.</p>`;
 
-  const steps = table(['step', 'seconds'], r.steps.map((s) => [esc(s.step), s.seconds.toFixed(1)]), [false, true]);
+  const steps = table(['step', 'seconds', 'CPU seconds'], r.steps.map((s) => [esc(s.step), s.seconds.toFixed(1), s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)]), [false, true, true]);
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

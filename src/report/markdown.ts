@@ -44,8 +44,8 @@ export function flowMarkdown(r: FlowReport): string {
     L.push('| layer | tile | verdict | simulator | vectors | words | files |', '|---|---|---|---|---:|---:|---|');
     for (const v of r.cosim) L.push(`| ${v.label} | (${v.tile.join(', ')}) | ${v.error ? `not run: ${v.error}` : v.ok ? 'MATCH' : 'MISMATCH'} | ${v.simulator} | ${v.vectors} | ${v.words} | ${v.files.map((x) => `\`${x}\``).join(', ')} |`);
   }
-  L.push('', '## Time per step', '', '| step | seconds |', '|---|---:|');
-  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} |`);
+  L.push('', '## Time per step', '', 'CPU: every thread of memxbar and the child processes that finished during the step; work in the background (Yosys, the co-simulation build) counts in the steps it overlaps.', '', '| step | seconds | CPU seconds |', '|---|---:|---:|');
+  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} | ${s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)} |`);
   L.push('');
   return L.join('\n');
 }

@@ -26,6 +26,7 @@ import { checkCost, regulationFromSweep, regulationSensitivity, runCost } from '
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
 import { checkOutDir, openStage } from '../util/output.ts';
+import { cpuSeconds } from '../util/cpu.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare } from '../session/prepare.ts';
@@ -76,10 +77,12 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   const steps: StepTime[] = [];
   const step = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
     const s = performance.now();
+    const c = cpuSeconds();
     progress.log(`── ${name}`);
     const r = await f();
-    steps.push({ step: name, seconds: (performance.now() - s) / 1000 });
-    progress.log(`   ${name}: ${((performance.now() - s) / 1000).toFixed(1)} s`);
+    const cpu = cpuSeconds() - c;
+    steps.push({ step: name, seconds: (performance.now() - s) / 1000, cpuSeconds: cpu });
+    progress.log(`   ${name}: ${((performance.now() - s) / 1000).toFixed(1)} s (CPU ${cpu.toFixed(1)} s)`);
     return r;
   };
   try {
