@@ -74,6 +74,18 @@ describe('CXXRTL (Yosys write_cxxrtl + g++) and Icarus on the same vectors', () 
     }
     expect(outs.get('cxxrtl false')).toBe(outs.get('icarus false'));
     expect(outs.get('cxxrtl true')).toBe(outs.get('icarus true'));
+
+    // A VCD (a mismatch's failing window) comes from the model with every inlined wire
+    // (write_cxxrtl -g4), built on demand beside the -g1 one: same words and cycles, more signals.
+    const build = await buildFor(cxxrtl, gen, false);
+    const dir = tempDir('cosim-cxxrtl-vcd');
+    const vcdPath = join(dir, 'window.vcd');
+    const res = await simulateSet(gen, build, { g, regs, acts }, dir, { vcd: { run: 0, path: vcdPath, from: 0, to: 200 } });
+    // The window stops the run at its last cycle: the words up to there are the run's first words.
+    const words = res.output.words.map((w) => `${w.vector} ${w.index} ${w.raw} ${w.cycle}`);
+    expect(outs.get('cxxrtl false')!.split('\n').slice(0, words.length)).toEqual(words);
+    const vars = readFileSync(vcdPath, 'utf8').split('\n').filter((l) => l.includes('$var'));
+    expect(vars.length).toBeGreaterThan(0);
   });
 });
 
