@@ -20,12 +20,15 @@ import type { StepTime } from '../report/flow-report.ts';
 import type { Prepared } from '../session/prepare.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { VERSION } from '../version.ts';
+import { cpuSeconds } from '../util/cpu.ts';
 
 export interface FlowTiming {
   simulator: SimulatorName;
   /** 'empty cache' (a fresh machine) or 'warm cache' (a second run). */
   cache: 'empty cache' | 'warm cache';
   seconds: number;
+  /** CPU seconds of the run (every thread, and the child processes: src/util/cpu.ts). */
+  cpuSeconds: number;
   steps: StepTime[];
   cosimOk: boolean;
 }
@@ -38,8 +41,9 @@ async function timeFlow(simulator: SimulatorName, cacheDir: string, cache: FlowT
   try {
     const cfg = resolveConfig({ file: RUN_DEFAULT_CONFIG });
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     const r = await runFlow(cfg, { ...OPTION_DEFAULTS.run, cosimSimulator: simulator, out: join(out, 'report'), seeds: [cfg.faults.seed] }, VERSION, silentProgress);
-    return { simulator, cache, seconds: (performance.now() - t0) / 1000, steps: r.steps, cosimOk: r.cosim.length > 0 && r.cosim.every((c) => c.ok) };
+    return { simulator, cache, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds() - c0, steps: r.steps, cosimOk: r.cosim.length > 0 && r.cosim.every((c) => c.ok) };
   } finally {
     if (saved === undefined) delete process.env.MEMXBAR_CACHE_DIR;
     else process.env.MEMXBAR_CACHE_DIR = saved;

@@ -263,8 +263,8 @@ export async function runBench(
   if (opts.rtl) {
     progress.log('memxbar run: the whole flow on the shipped default (the README\'s main command), per co-simulation path');
     for (const t of await benchDefaultRun(progress)) {
-      const steps = t.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join('; ');
-      rows.push({ model: `memxbar run (default config), ${t.simulator}, ${t.cache}`, path: `whole flow: ${t.seconds.toFixed(0)} s (${(t.seconds / 60).toFixed(1)} min)${t.cosimOk ? '' : ', co-simulation did NOT match'}; ${steps}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
+      const steps = t.steps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s${s.cpuSeconds === undefined ? '' : ` (CPU ${s.cpuSeconds.toFixed(1)} s)`}`).join('; ');
+      rows.push({ model: `memxbar run (default config), ${t.simulator}, ${t.cache}`, path: `whole flow: ${t.seconds.toFixed(0)} s (${(t.seconds / 60).toFixed(1)} min), CPU ${t.cpuSeconds.toFixed(0)} s${t.cosimOk ? '' : ', co-simulation did NOT match'}; ${steps}`, imagesPerSecond: NaN, images: 0, vsOnnxruntime: null });
     }
   }
   return { rows, machine, synthFlows };

@@ -208,6 +208,8 @@ export interface CosimRequest {
   /** A prepared network to reuse (tests, bench). */
   prepared?: Prepared;
   crossbar?: Crossbar;
+  /** A build of the simulator for this config's RTL, started earlier (`memxbar run` starts it before the sweep); built here if omitted. */
+  build?: SimBuild;
 }
 
 /** Describe patch v of LayerInputs: image, position. */
@@ -255,7 +257,7 @@ export async function cosimLayerTile(req: CosimRequest): Promise<CosimResult & {
   const chosen = samplePatches(total, req.patches, req.sampleSeed);
   if (req.patches !== null && req.patches < total) progress.log(`sampled ${chosen.length} of ${total} patches (seed ${req.sampleSeed})`);
   const tv = tileVectors(gen.design, xb, { layerIndex, rt: req.rt, ct: req.ct }, inp.x, chosen);
-  const build = await buildFor(simulator, gen, false, progress, tv.g);
+  const build = req.build ?? (await buildFor(simulator, gen, false, progress, tv.g));
   const r = await cosimTile({
     gen,
     xb,

@@ -68,10 +68,12 @@ export function countFaults(map: FaultMap): { cells: number; sa0: number; sa1: n
   let sa0 = 0;
   let sa1 = 0;
   for (const l of map) {
-    cells += l.cells.length;
-    for (const c of l.cells) {
-      if (c === SA0) sa0++;
-      else if (c === SA1) sa1++;
+    const c = l.cells;
+    cells += c.length;
+    for (let i = 0; i < c.length; i++) {
+      const v = c[i]!;
+      if (v === SA0) sa0++;
+      else if (v === SA1) sa1++;
     }
   }
   return { cells, sa0, sa1 };

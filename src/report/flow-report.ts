@@ -31,6 +31,8 @@ export interface FlowOptions {
 export interface StepTime {
   step: string;
   seconds: number;
+  /** CPU seconds of the whole process during the step (every thread, and the child processes that finished in it: src/util/cpu.ts). */
+  cpuSeconds?: number;
 }
 
 export interface CosimVerdict {

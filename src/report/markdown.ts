@@ -46,8 +46,8 @@ export function flowMarkdown(r: FlowReport): string {
   }
   if (r.bistMt) L.push('', `BIST → fault map → MT-map → write path → inference (${r.bistMt.layer}, tile (0, 0), ${r.bistMt.simulator}, ${r.bistMt.seconds.toFixed(1)} s):`, '', '```', r.bistMt.text.trimEnd(), '```');
   else if (r.bistMtSkipped !== undefined) L.push('', `BIST → MT-map loop not run: ${r.bistMtSkipped}.`);
-  L.push('', '## Time per step', '', '| step | seconds |', '|---|---:|');
-  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} |`);
+  L.push('', '## Time per step', '', 'CPU: every thread of memxbar and the child processes that finished during the step; work in the background (Yosys, the co-simulation build) counts in the steps it overlaps.', '', '| step | seconds | CPU seconds |', '|---|---:|---:|');
+  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} | ${s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)} |`);
   L.push('');
   return L.join('\n');
 }

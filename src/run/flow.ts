@@ -17,21 +17,26 @@ import { performance } from 'node:perf_hooks';
 import { diffAgainstPreset } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
-import { cosimLayerTile } from '../cosim/cosim.ts';
+import { buildFor, cosimLayerTile } from '../cosim/cosim.ts';
 import { cosimBistMt } from '../cosim/bistMt.ts';
 import { bistTestCost, bistTestCostText } from '../cost/bist.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
+import type { SimBuild } from '../cosim/simulators/simulator.ts';
 import { INSTALL_HINT } from '../cosim/testbench.ts';
 import { checkCost, regulationFromSweep, regulationSensitivity, runCost } from '../cost/estimate.ts';
 import { generateRtl, writeRtl } from '../rtl/generate.ts';
 import { reportMarkdown, synthesizeGenerated, type SynthReport } from '../synth/synthesize.ts';
 import { checkOutDir, openStage } from '../util/output.ts';
+import { cpuSeconds } from '../util/cpu.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { checkEngine, evalCrossbar, evalFloat, evalInt, programCrossbar } from '../session/eval.ts';
 import { loadInputs, prepare } from '../session/prepare.ts';
 import { priceMarkdown, summaryMarkdown, sweepCsv } from '../report/sweep.ts';
-import { runSweep, summarize } from '../sweep/sweep.ts';
+import { pointConfig, pointId, runSweepAsync, summarize, type KnownPoint } from '../sweep/sweep.ts';
+import { countFaults } from '../crossbar/faults.ts';
+import { perCellEffects } from '../crossbar/effects.ts';
+import { priceOf } from '../mitigation/price.ts';
 import { costFiles } from '../report/cost.ts';
 import type { CosimVerdict, FlowOptions, FlowReport, StepTime } from '../report/flow-report.ts';
 import { flowHtml } from '../report/html.ts';
@@ -74,13 +79,32 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
   const steps: StepTime[] = [];
   const step = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
     const s = performance.now();
+    const c = cpuSeconds();
     progress.log(`── ${name}`);
     const r = await f();
-    steps.push({ step: name, seconds: (performance.now() - s) / 1000 });
-    progress.log(`   ${name}: ${((performance.now() - s) / 1000).toFixed(1)} s`);
+    const cpu = cpuSeconds() - c;
+    steps.push({ step: name, seconds: (performance.now() - s) / 1000, cpuSeconds: cpu });
+    progress.log(`   ${name}: ${((performance.now() - s) / 1000).toFixed(1)} s (CPU ${cpu.toFixed(1)} s)`);
     return r;
   };
   try {
+    // The co-simulation model is built from the start, in Yosys's worker and g++ child processes,
+    // while the main thread prepares and sweeps (the sweep lets the event loop run between its
+    // points); a fresh machine's CXXRTL build then costs the run no wall time of its own.
+    const cosimCfg: Config = {
+      ...runCfg,
+      experiment: { ...runCfg.experiment, images: 1 },
+      faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null },
+      mitigation: { ...runCfg.mitigation, method: opts.cosimMitigation },
+    };
+    let cosimBuild: Promise<SimBuild | Error> | null = null;
+    // Cells varied above Gmax need wider cell words, known only from the programmed cells: that
+    // build waits for them (cosimLayerTile builds it).
+    if (simulator && !perCellEffects(cosimCfg)) {
+      checkEngine(cosimCfg);
+      progress.log(`── co-simulation model (${simulator.name}): build started in the background`);
+      cosimBuild = buildFor(simulator, generateRtl({ config: cosimCfg }), false, progress).catch((e: Error) => e);
+    }
     const p = await step('prepare: network, images, calibration', () => prepare(runCfg, progress, inputs));
 
     // ---- RTL now, synthesis in Yosys worker threads while the main thread runs the sweep.
@@ -92,10 +116,17 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       : null;
     if (synthPromise) progress.log('── synthesis started in the background (Yosys, worker threads)');
 
+    const knownPoints = new Map<string, KnownPoint>();
     const accuracy = await step('accuracy: float32, integer, crossbar', () => {
       const fl = evalFloat(p, progress);
       const it = evalInt(p, undefined, 'integer inference', progress);
       const xb = evalCrossbar(p, runCfg, progress);
+      // The sweep's plain fault-free point is this very crossbar on these images when the config asks for no faults and no mitigation.
+      const plain = { mitigation: 'none' as const, rate: 0, ratio: opts.ratios[0]!, seed: opts.seeds[0]! };
+      if (opts.mitigations.includes('none') && opts.rates.includes(0) && JSON.stringify(pointConfig(runCfg, plain)) === JSON.stringify(runCfg)) {
+        const fc = countFaults(xb.crossbar.faults);
+        knownPoints.set(pointId(plain), { correct: xb.correct, currentSum: xb.crossbar.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1, price: priceOf(xb.crossbar.mappings) });
+      }
       return {
         images: opts.images,
         float: fl.top1,
@@ -105,7 +136,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       };
     });
     const sweepResult = await step('fault sweep', () =>
-      runSweep(p, { rates: opts.rates, ratios: opts.ratios, seeds: opts.seeds, mitigations: opts.mitigations, images: opts.images }, { index: 0, count: 1 }, progress),
+      runSweepAsync(p, { rates: opts.rates, ratios: opts.ratios, seeds: opts.seeds, mitigations: opts.mitigations, images: opts.images }, { index: 0, count: 1 }, progress, knownPoints),
     );
     const summary = summarize(sweepResult);
 
@@ -126,19 +157,17 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     const cosim: CosimVerdict[] = [];
     if (simulator) {
       await step(`co-simulation: ${opts.cosimLayers.join(', ')} (${simulator.name})`, async () => {
-        const cosimCfg: Config = {
-          ...runCfg,
-          experiment: { ...runCfg.experiment, images: 1 },
-          faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null },
-          mitigation: { ...runCfg.mitigation, method: opts.cosimMitigation },
-        };
-        checkEngine(cosimCfg);
         progress.log(`   programming the crossbar for co-simulation (${opts.cosimFaultRate * 100} % stuck cells ${cosimCfg.faults.sa1Sa0Ratio}, seed ${cosimCfg.faults.seed}, ${opts.cosimMitigation})`);
         const crossbar = programCrossbar(p, cosimCfg);
+        const waited = performance.now();
+        const build = await cosimBuild!;
+        if (!(build instanceof Error)) progress.log(`   co-simulation model ready (${build.cached ? 'from the cache' : `built in ${build.buildSeconds.toFixed(1)} s beside the sweep`}; waited ${((performance.now() - waited) / 1000).toFixed(1)} s for it)`);
         for (const layer of opts.cosimLayers) {
           const dir = join(stage, 'cosim', layer);
           try {
+            if (build instanceof Error) throw build;
             const r = await cosimLayerTile({
+              build,
               cfg: cosimCfg,
               layer, rt: 0, ct: 0, images: 1, patches: opts.cosimPatches, sampleSeed: 1,
               simulator: simulator.name, outDir: dir, progress, prepared: p, crossbar,

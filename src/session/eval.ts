@@ -6,7 +6,9 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.ts';
 import { drawFaults, loadFaultMap, networkLayerShapes, type FaultMap, type LayerShape } from '../crossbar/faults.ts';
 import { mitigatedMappings } from '../mitigation/index.ts';
-import { cachedRowActivity, type RowActivity } from '../mitigation/row-activity.ts';
+import { activityKey, cachedRowActivity, type RowActivity } from '../mitigation/row-activity.ts';
+import { createHash } from 'node:crypto';
+import { readCachedJson, writeCachedJson } from '../util/cache.ts';
 import { calibrateAdcFullScale } from '../crossbar/calibrate.ts';
 import { checkDeviceEffects } from '../crossbar/effects.ts';
 import { buildCrossbar, referenceEngine, type Crossbar } from '../crossbar/reference.ts';
@@ -95,12 +97,30 @@ export function activityOf(p: Prepared, cfg: Config): RowActivity[] {
   return p.activity.rows;
 }
 
-/** The calibrated ADC full scale of each layer for `cfg` (computed once per tile/device config). */
+/** Bump when `calibrateAdcFullScale` (crossbar/calibrate.ts) computes anything differently. */
+const ADC_CALIBRATION_VERSION = 1;
+
+/**
+ * The calibrated ADC full scale of each layer for `cfg`: computed once per tile/device config
+ * and kept in memxbar's cache folder (util/cache.ts) under a key hashing everything it depends
+ * on — the quantized network and the calibration images (`activityKey`), the quantization, tile, device and
+ * engine settings — so the next command finds it instead of running the calibration images again.
+ */
 export function adcFullScale(p: Prepared, cfg: Config): number[] {
   const key = JSON.stringify([cfg.tile, cfg.device, cfg.engine]);
   let fs = p.adcFullScaleCache.get(key);
   if (!fs) {
-    fs = calibrateAdcFullScale(p.qn, cfg, p.calibration.pixels, p.imageSize, (xb) => makeEngine(xb));
+    const diskKey = createHash('sha256')
+      .update(JSON.stringify({ version: ADC_CALIBRATION_VERSION, network: activityKey(p.qn, p.calibration.pixels, p.imageSize, cfg.tile.adcCalibrationImages), quant: cfg.quant, key }))
+      .digest('hex')
+      .slice(0, 32);
+    const cached = readCachedJson<{ key: string; fullScale: number[] }>('adc-calibration', diskKey);
+    if (cached?.key === diskKey && Array.isArray(cached.fullScale) && cached.fullScale.length === p.qn.layers.length && cached.fullScale.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      fs = cached.fullScale;
+    } else {
+      fs = calibrateAdcFullScale(p.qn, cfg, p.calibration.pixels, p.imageSize, (xb) => makeEngine(xb));
+      writeCachedJson('adc-calibration', diskKey, { key: diskKey, fullScale: fs });
+    }
     p.adcFullScaleCache.set(key, fs);
   }
   return fs;

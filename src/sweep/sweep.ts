@@ -8,7 +8,7 @@ import { effectSeeds } from '../crossbar/effects.ts';
 import { createHash } from 'node:crypto';
 import { ratioProblem, saRatio, type Config, type Mitigation, type SaRatio } from '../config/schema.ts';
 import { ConfigError, DataError } from '../errors.ts';
-import { countFaults, drawFaults } from '../crossbar/faults.ts';
+import { countFaults, drawFaults, type FaultMap } from '../crossbar/faults.ts';
 import { priceOf, type Price } from '../mitigation/price.ts';
 import { silentProgress, type Progress } from '../util/progress.ts';
 import { argmax } from '../nn/ops.ts';
@@ -95,6 +95,9 @@ export function sweepPoints(spec: SweepSpec): Omit<SweepPoint, 'correct' | 'imag
   return out;
 }
 
+/** Fault maps a sweep keeps for the other mitigations at the same rate, ratio and seed (each is a byte per cell). */
+const MAX_KEPT_FAULT_MAPS = 8;
+
 export function sweepKey(cfg: Config, spec: SweepSpec): string {
   return createHash('sha256').update(JSON.stringify({ cfg: { ...cfg, faults: { ...cfg.faults, rate: 0, seed: 0, sa1Sa0Ratio: saRatio('1:1') }, mitigation: null }, spec })).digest('hex').slice(0, 16);
 }
@@ -107,6 +110,40 @@ export function sweepKey(cfg: Config, spec: SweepSpec): string {
 const PROGRAMMING_RANK: Record<Mitigation, number> = { none: 0, 'mt-stats': 1, hosseini: 2, pytorx: 3, zhang: 4, 'mt-map': 5 };
 
 export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count: 1 }, progress: Progress = silentProgress): SweepResult {
+  const steps = sweepSteps(p, spec, shard, progress, new Map());
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * `runSweep` that lets the event loop run between points (the same points, the same result):
+ * `memxbar run` builds the co-simulation model in child processes meanwhile, whose steps
+ * (Yosys's reply, starting g++, the link) need the main thread's turn.
+ */
+export async function runSweepAsync(p: Prepared, spec: SweepSpec, shard = { index: 0, count: 1 }, progress: Progress = silentProgress, known: ReadonlyMap<string, KnownPoint> = new Map()): Promise<SweepResult> {
+  const steps = sweepSteps(p, spec, shard, progress, known);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * What a point measured, when the caller has already run exactly that crossbar config on the
+ * sweep's images (`memxbar run`'s accuracy step: the plain mapping without faults), by `pointId`.
+ */
+export type KnownPoint = Pick<SweepPoint, 'correct' | 'currentSum' | 'stuckCells' | 'sa1Cells' | 'price'>;
+
+/** The config a sweep point programs (`p.cfg` with the point's faults and mitigation). */
+export function pointConfig(cfg: Config, pt: Pick<SweepPoint, 'mitigation' | 'rate' | 'ratio' | 'seed'>): Config {
+  return { ...cfg, faults: { ...cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, seed: pt.seed, mapFile: null }, mitigation: { ...cfg.mitigation, method: pt.mitigation } };
+}
+
+/** The sweep, one point per step. */
+function* sweepSteps(p: Prepared, spec: SweepSpec, shard: { index: number; count: number }, progress: Progress, known: ReadonlyMap<string, KnownPoint>): Generator<void, SweepResult, void> {
   if (spec.images > p.test.count) throw new DataError(`the sweep asks for ${spec.images} images but ${p.test.count} are loaded`, '--images');
   const all = sweepPoints(spec);
   const shardOf = sweepShards(all, spec, sweepSize(p.net, p.cfg), shard.count);
@@ -126,19 +163,40 @@ export function runSweep(p: Prepared, spec: SweepSpec, shard = { index: 0, count
   // instead of jumping up when the last, slowest points arrive. The result keeps sweepPoints' order.
   const order = mine.map((_, i) => i).sort((a, b) => mine[b]!.rate - mine[a]!.rate || PROGRAMMING_RANK[mine[b]!.mitigation] - PROGRAMMING_RANK[mine[a]!.mitigation] || a - b);
   const done: SweepPoint[] = new Array(mine.length);
+  const faultMaps = new Map<string, { rate: number; map: FaultMap; count: ReturnType<typeof countFaults> | null }>();
   for (const at of order) {
     const pt = mine[at]!;
-    const cfg: Config = { ...p.cfg, faults: { ...p.cfg.faults, rate: pt.rate, sa1Sa0Ratio: pt.ratio, seed: pt.seed, mapFile: null }, mitigation: { ...p.cfg.mitigation, method: pt.mitigation } };
-    const xb = programCrossbarWithFaults(p, cfg, (layers) => drawFaults(layers, pt.rate, pt.ratio, pt.seed));
+    const measured = known.get(pointId(pt));
+    if (measured) {
+      done[at] = { ...pt, ...measured, images: spec.images, top1: measured.correct / spec.images };
+      progress.tick(spec.images, costs[at]!.mapNs + spec.images * costs[at]!.imageNs);
+      continue;
+    }
+    const cfg = pointConfig(p.cfg, pt);
+    // One fault map per (rate, ratio, seed) and array shapes: the mitigations at a point program the same chip.
+    const xb = programCrossbarWithFaults(p, cfg, (layers) => {
+      const key = `${pt.rate}|${pt.ratio}|${pt.seed}|${layers.map((l) => `${l.layout.physRows}x${l.layout.physCols}`).join(',')}`;
+      let drawn = faultMaps.get(key);
+      if (!drawn) {
+        // Points run rate by rate (highest first): a map of another rate is not asked for again; a few maps at most are kept.
+        for (const [k, d] of faultMaps) if (d.rate !== pt.rate || faultMaps.size >= MAX_KEPT_FAULT_MAPS) faultMaps.delete(k);
+        faultMaps.set(key, (drawn = { rate: pt.rate, map: drawFaults(layers, pt.rate, pt.ratio, pt.seed), count: null }));
+      }
+      return drawn.map;
+    });
     progress.tick(0, costs[at]!.mapNs);
+    yield;
     const engine = makeEngine(xb);
     let correct = 0;
     for (let i = 0; i < spec.images; i++) {
       if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
       progress.tick(1, costs[at]!.imageNs);
+      if (i % 10 === 9) yield;
     }
-    const fc = countFaults(xb.faults);
+    const drawn = [...faultMaps.values()].find((d) => d.map === xb.faults);
+    const fc = drawn ? (drawn.count ??= countFaults(xb.faults)) : countFaults(xb.faults);
     done[at] = { ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1, price: priceOf(xb.mappings) };
+    yield;
   }
   const points = done;
   progress.stop();

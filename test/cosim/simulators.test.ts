@@ -53,16 +53,22 @@ describe('Icarus and Verilator on the same vectors', () => {
   });
 });
 
+/** The t16-offset-1b tile with programmed MT tables and six random vectors (seed 17). */
+function t16Set() {
+  const gen = generateRtl({ config: goldenConfig('t16-offset-1b') });
+  const d = gen.design;
+  const r = rng(17);
+  const g = Array.from({ length: d.rows }, () => Array.from({ length: d.cols }, () => r.int(d.gMin, d.gMax)));
+  const rowMap = r.shuffle(Array.from({ length: d.rows }, (_, i) => i));
+  const terms = d.defaultTerms.map((ts) => ts.map((t) => ({ ...t, neg: r.int(0, 1) === 1 ? !t.neg : t.neg })));
+  const regs = programWrites(d, { rowMap, terms, inputSum: d.defaultTerms.map(() => r.pick([-1, 0, 1, 2])) });
+  const acts = Array.from({ length: 6 }, () => Int32Array.from({ length: d.rows }, () => r.int(0, 2 ** d.actBits - 1)));
+  return { gen, d, g, regs, acts };
+}
+
 describe('CXXRTL (Yosys write_cxxrtl + g++) and Icarus on the same vectors', () => {
   it('t16-offset-1b with programmed MT tables (seed 17): identical words and cycles, with and without back-pressure', async () => {
-    const gen = generateRtl({ config: goldenConfig('t16-offset-1b') });
-    const d = gen.design;
-    const r = rng(17);
-    const g = Array.from({ length: d.rows }, () => Array.from({ length: d.cols }, () => r.int(d.gMin, d.gMax)));
-    const rowMap = r.shuffle(Array.from({ length: d.rows }, (_, i) => i));
-    const terms = d.defaultTerms.map((ts) => ts.map((t) => ({ ...t, neg: r.int(0, 1) === 1 ? !t.neg : t.neg })));
-    const regs = programWrites(d, { rowMap, terms, inputSum: d.defaultTerms.map(() => r.pick([-1, 0, 1, 2])) });
-    const acts = Array.from({ length: 6 }, () => Int32Array.from({ length: d.rows }, () => r.int(0, 2 ** d.actBits - 1)));
+    const { gen, d, g, regs, acts } = t16Set();
     const outs = new Map<string, string>();
     for (const sim of [icarus, cxxrtl]) {
       const build = await buildFor(sim, gen, false);
@@ -75,6 +81,22 @@ describe('CXXRTL (Yosys write_cxxrtl + g++) and Icarus on the same vectors', () 
     expect(outs.get('cxxrtl false')).toBe(outs.get('icarus false'));
     expect(outs.get('cxxrtl true')).toBe(outs.get('icarus true'));
   });
+
+  it('a VCD comes from the model with every inlined wire (write_cxxrtl -g4), built on demand: the same words', async () => {
+    const { gen, g, regs, acts } = t16Set();
+    const plain = await simulateSet(gen, await buildFor(cxxrtl, gen, false), { g, regs, acts }, tempDir('cosim-cxxrtl-plain'));
+    const outs = new Map([['cxxrtl false', plain.output.words.map((w) => `${w.vector} ${w.index} ${w.raw} ${w.cycle}`).join('\n')]]);
+    const build = await buildFor(cxxrtl, gen, false);
+    const dir = tempDir('cosim-cxxrtl-vcd');
+    const vcdPath = join(dir, 'window.vcd');
+    const res = await simulateSet(gen, build, { g, regs, acts }, dir, { vcd: { run: 0, path: vcdPath, from: 1, to: 2000 } });
+    // The window stops the run at its last cycle: the words up to there are the run's first words.
+    const words = res.output.words.map((w) => `${w.vector} ${w.index} ${w.raw} ${w.cycle}`);
+    expect(words.length).toBeGreaterThan(0);
+    expect(outs.get('cxxrtl false')!.split('\n').slice(0, words.length)).toEqual(words);
+    const vars = readFileSync(vcdPath, 'utf8').split('\n').filter((l) => l.includes('$var'));
+    expect(vars.length).toBeGreaterThan(0);
+  }, 900_000);
 });
 
 describe('detection', () => {

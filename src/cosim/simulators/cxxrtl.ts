@@ -14,10 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { ToolError } from '../../errors.ts';
 import type { GeneratedRtl } from '../../rtl/generate.ts';
 import { runYosys, yosysPackageVersion } from '../../synth/yosys.ts';
-import { plusargs, tbSources, TESTBENCH_DIR, type RunFiles, type TbCapacity } from '../testbench.ts';
+import { plusargs, tbSources, TESTBENCH_DIR, type RunFiles, type TbCapacity, type TbSources } from '../testbench.ts';
 import { checkExit, probe, runProcess } from './process.ts';
 import { checkTbLog, type Detection, type SimBuild, type Simulator } from './simulator.ts';
-import { shareRepeatedWiring } from './cxxrtlShare.ts';
+import { shareRepeatedWiring, splitCxxrtl } from './cxxrtlShare.ts';
 
 const HARNESS = 'memxbar_cosim_cxxrtl.cc';
 const RUN_TIMEOUT_MS = 6 * 3600_000;
@@ -62,53 +62,19 @@ export const cxxrtl: Simulator = {
     if (!det.available) throw new ToolError(det.detail, '', 'cxxrtl');
     const harness = readFileSync(join(TESTBENCH_DIR, HARNESS), 'utf8');
     const src = tbSources(gen, opts.capacity, 'cxxrtl', [det.detail, harness]);
-    const binary = join(src.dir, 'Vcxxrtl');
-    let buildSeconds = 0;
-    const cached = existsSync(binary);
-    if (!cached) {
-      opts.onLog?.(`cxxrtl: Yosys write_cxxrtl and g++ (${src.dir}); this takes a minute or more`);
-      const t0 = performance.now();
-      const rtl: Record<string, string> = {};
-      for (const [name, text] of gen.files) if (name.endsWith('.v')) rtl[name] = text;
-      const y = await runYosys([`read_verilog -sv ${Object.keys(rtl).join(' ')}`, `hierarchy -check -top ${gen.manifest.top}`, 'proc', 'flatten', 'opt_clean', 'write_cxxrtl -header memxbar_tile.cc'], rtl);
-      const header = y.files['memxbar_tile.h'];
-      const generated = y.files['memxbar_tile.cc'];
-      if (header === undefined || generated === undefined) throw new ToolError(`Yosys wrote no ${header === undefined ? 'memxbar_tile.h' : 'memxbar_tile.cc'}`, y.log, 'cxxrtl');
-      // The same model in fewer bytes: repeated wiring computed once per function (cxxrtlShare.ts).
-      const shared = shareRepeatedWiring(generated);
-      const tileCxx = shared.text;
-      opts.onLog?.(`cxxrtl: ${(generated.length / 1e6).toFixed(2)} MB of C++ from Yosys, ${(tileCxx.length / 1e6).toFixed(2)} MB after computing ${shared.hoisted} repeated wiring expressions once (${shared.replaced} copies)`);
-      writeFileSync(join(src.dir, 'memxbar_tile.h'), header);
-      writeFileSync(join(src.dir, 'memxbar_tile.cc'), tileCxx);
-      writeFileSync(join(src.dir, HARNESS), harness);
-      const runtime = join(src.dir, 'runtime');
-      await extractRuntime(runtime);
-      const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
-      for (const d of src.defines) defs.push(`-D${d}`);
-      const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${src.dir}`];
-      // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
-      // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
-      // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
-      const tileOpt = tileCxx.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
-      if (tileOpt === '-O0') opts.onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(1)} MB): compiling at -O0`);
-      // The two translation units in parallel, then the link.
-      const [a, b] = await Promise.all([
-        runProcess('g++', [...common, tileOpt, '-c', 'memxbar_tile.cc', '-o', 'memxbar_tile.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
-        runProcess('g++', [...common, '-O2', ...defs, '-c', HARNESS, '-o', 'harness.o'], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' }),
-      ]);
-      checkExit(a, 'g++ memxbar_tile.cc', 'cxxrtl');
-      checkExit(b, `g++ ${HARNESS}`, 'cxxrtl');
-      const l = await runProcess('g++', ['memxbar_tile.o', 'harness.o', '-o', `${binary}.tmp`], { cwd: src.dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' });
-      checkExit(l, 'g++ (link)', 'cxxrtl');
-      renameSync(`${binary}.tmp`, binary);
-      buildSeconds = (performance.now() - t0) / 1000;
-    }
+    // Two models of the same RTL: the one every run uses, with the debug information of the
+    // design's own wires only (write_cxxrtl -g1: no debug_eval(), a third of g++'s work), and,
+    // built only when a run dumps a VCD (a mismatch's failing window), the one whose VCD also
+    // carries every wire Yosys inlined (-g4, write_cxxrtl's default). Both compute the same cycles.
+    const main = await compileModel(gen, src, harness, opts.trace, opts.onLog);
+    let full: Promise<Compiled> | null = opts.trace ? Promise.resolve(main) : null;
     return {
       simulator: 'cxxrtl',
-      buildSeconds,
-      cached,
+      buildSeconds: main.seconds,
+      cached: main.cached,
       capacity: opts.capacity,
       async run(files: RunFiles) {
+        const binary = files.vcd ? (await (full ??= compileModel(gen, src, harness, true, opts.onLog))).binary : main.binary;
         const r = await runProcess(binary, plusargs(files), { cwd: src.dir, timeoutMs: RUN_TIMEOUT_MS, where: 'cxxrtl' });
         checkExit(r, 'the CXXRTL model', 'cxxrtl');
         const bad = checkTbLog(r.output, files.vcd !== undefined);
@@ -118,3 +84,63 @@ export const cxxrtl: Simulator = {
     };
   },
 };
+
+interface Compiled {
+  binary: string;
+  cached: boolean;
+  seconds: number;
+}
+
+/**
+ * Yosys write_cxxrtl, then g++: the model of `gen` with the testbench harness, in `src.dir`
+ * (`debug`: with every inlined wire's debug information, in src.dir/debug). Found again when built before.
+ */
+async function compileModel(gen: GeneratedRtl, src: TbSources, harness: string, debug: boolean, onLog?: (line: string) => void): Promise<Compiled> {
+  const dir = debug ? join(src.dir, 'debug') : src.dir;
+  const binary = join(dir, 'Vcxxrtl');
+  if (existsSync(binary)) return { binary, cached: true, seconds: 0 };
+  mkdirSync(dir, { recursive: true });
+  onLog?.(`cxxrtl: Yosys write_cxxrtl${debug ? ' (every wire in the VCD)' : ''} and g++ (${dir})`);
+  const t0 = performance.now();
+  const rtl: Record<string, string> = {};
+  for (const [name, text] of gen.files) if (name.endsWith('.v')) rtl[name] = text;
+  const y = await runYosys([`read_verilog -sv ${Object.keys(rtl).join(' ')}`, `hierarchy -check -top ${gen.manifest.top}`, 'proc', 'flatten', 'opt_clean', `write_cxxrtl ${debug ? '' : '-g1 '}-header memxbar_tile.cc`], rtl);
+  const header = y.files['memxbar_tile.h'];
+  const generated = y.files['memxbar_tile.cc'];
+  if (header === undefined || generated === undefined) throw new ToolError(`Yosys wrote no ${header === undefined ? 'memxbar_tile.h' : 'memxbar_tile.cc'}`, y.log, 'cxxrtl');
+  // The same model in fewer bytes: repeated wiring computed once per function (cxxrtlShare.ts).
+  const shared = shareRepeatedWiring(generated);
+  const tileCxx = shared.text;
+  onLog?.(`cxxrtl: ${(generated.length / 1e6).toFixed(2)} MB of C++ from Yosys, ${(tileCxx.length / 1e6).toFixed(2)} MB after computing ${shared.hoisted} repeated wiring expressions once (${shared.replaced} copies)`);
+  writeFileSync(join(dir, 'memxbar_tile.h'), header);
+  writeFileSync(join(dir, 'memxbar_tile.cc'), tileCxx);
+  writeFileSync(join(dir, HARNESS), harness);
+  const runtime = join(dir, 'runtime');
+  await extractRuntime(runtime);
+  const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
+  for (const d of src.defines) defs.push(`-D${d}`);
+  const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${dir}`];
+  // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
+  // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
+  // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
+  const tileOpt = tileCxx.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
+  if (tileOpt === '-O0') onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(1)} MB): compiling at -O0`);
+  // The model's large functions in translation units of their own (splitCxxrtl), all compiled
+  // in parallel with the harness, then the link. Should a split not compile, the one file does.
+  const compile = (file: string, opt: string, extra: string[] = []) =>
+    runProcess('g++', [...common, opt, ...extra, '-c', file, '-o', file.replace(/\.cc$/, '.o')], { cwd: dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' });
+  const parts = splitCxxrtl(tileCxx);
+  for (const [name, text] of parts) writeFileSync(join(dir, name), text);
+  const [harnessRun, ...tileRuns] = await Promise.all([compile(HARNESS, '-O2', defs), ...parts.map(([name]) => compile(name, tileOpt))]);
+  checkExit(harnessRun!, `g++ ${HARNESS}`, 'cxxrtl');
+  let objects = parts.map(([name]) => name.replace(/\.cc$/, '.o'));
+  if (tileRuns.some((r) => r.status !== 0 || r.timedOut)) {
+    if (parts.length > 1) onLog?.('cxxrtl: the split model did not compile; compiling it as one file');
+    checkExit(await compile('memxbar_tile.cc', tileOpt), 'g++ memxbar_tile.cc', 'cxxrtl');
+    objects = ['memxbar_tile.o'];
+  }
+  const l = await runProcess('g++', [...objects, HARNESS.replace(/\.cc$/, '.o'), '-o', `${binary}.tmp`], { cwd: dir, timeoutMs: BUILD_TIMEOUT_MS, where: 'cxxrtl' });
+  checkExit(l, 'g++ (link)', 'cxxrtl');
+  renameSync(`${binary}.tmp`, binary);
+  return { binary, cached: false, seconds: (performance.now() - t0) / 1000 };
+}

@@ -101,3 +101,36 @@ export function shareRepeatedWiring(source: string): ShareResult {
   }
   return { text: out.join('\n'), hoisted, replaced };
 }
+
+/** Functions of the model worth a translation unit of their own: the cycle evaluation and its debug twin (most of the C++). */
+const OWN_UNIT = /^(?:bool|void) [A-Za-z0-9_]+::(?:eval\(performer \*performer\)|debug_eval\(\)) \{$/;
+
+/**
+ * The generated model as several translation units that g++ compiles in parallel: `eval()` and
+ * `debug_eval()` each in a file of their own (the generated file's preamble — includes, `using`,
+ * the namespace — then the function), everything else in `memxbar_tile_rest.cc`. The same
+ * definitions, each compiled once, so the linked model is the same program. The measured effect
+ * is in docs/cosim.md ("CXXRTL build"). A source whose layout is not recognized (no namespace
+ * line before the first function, a function not closed at column 0) stays one unit.
+ */
+export function splitCxxrtl(source: string): [string, string][] {
+  const lines = source.split('\n');
+  const ns = lines.findIndex((l) => /^namespace [A-Za-z0-9_]+ \{$/.test(l));
+  const units: [string, string][] = [];
+  const taken: [number, number][] = [];
+  if (ns >= 0) {
+    for (let i = ns + 1; i < lines.length; i++) {
+      if (!OWN_UNIT.test(lines[i]!)) continue;
+      let end = i + 1;
+      while (end < lines.length && lines[end] !== '}') end++;
+      if (end >= lines.length) return [['memxbar_tile.cc', source]];
+      const kind = /::debug_eval\(/.test(lines[i]!) ? 'debug_eval' : 'eval';
+      units.push([`memxbar_tile_${kind}.cc`, [...lines.slice(0, ns + 1), ...lines.slice(i, end + 1), '', '}', ''].join('\n')]);
+      taken.push([i, end]);
+      i = end;
+    }
+  }
+  if (units.length === 0) return [['memxbar_tile.cc', source]];
+  const rest = lines.filter((_, k) => !taken.some(([a, b]) => k >= a && k <= b));
+  return [...units, ['memxbar_tile_rest.cc', rest.join('\n')]];
+}
