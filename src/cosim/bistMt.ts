@@ -24,28 +24,19 @@ import { CELL_WRITE_LEVEL_LSB, CSR } from '../rtl/design.ts';
 import { generateRtl } from '../rtl/generate.ts';
 import type { RegWrite } from '../rtl/tables.ts';
 import { checkEngine, configuredFaults, programCrossbarWithFaults } from '../session/eval.ts';
-import { loadInputs, prepare, type Prepared } from '../session/prepare.ts';
-import { silentProgress, type Progress } from '../util/progress.ts';
+import { loadInputs, prepare } from '../session/prepare.ts';
+import { silentProgress } from '../util/progress.ts';
 import { checkBistBuild, runBist, writePathFiles } from './bist.ts';
 import { firstMismatch, parseSimOutput } from './compare.ts';
 import { layerInputs, layerLabel, resolveLayer, samplePatches } from './layer.ts';
-import { chooseSimulator, type SimulatorName } from './simulators/index.ts';
+import { chooseSimulator } from './simulators/index.ts';
 import { DEFAULT_MAX_VECS, regCapacity } from './testbench.ts';
 import { checkTileInLayout, tileVectors } from './tile.ts';
 import { actsHex, regsHex } from './vectors.ts';
+import type { CosimRequest } from './cosim.ts';
 
-export interface BistMtRequest {
-  cfg: Config;
-  layer: string;
-  rt: number;
-  ct: number;
-  images: number;
-  patches: number | null;
-  sampleSeed: number;
-  simulator: SimulatorName | 'auto';
-  progress?: Progress;
-  prepared?: Prepared;
-}
+/** What the loop needs of a co-simulation request: the layer's tile, its patches, the simulator. */
+export type BistMtRequest = Pick<CosimRequest, 'cfg' | 'layer' | 'rt' | 'ct' | 'images' | 'patches' | 'sampleSeed' | 'simulator' | 'progress' | 'prepared'>;
 
 export interface BistMtResult {
   ok: boolean;
