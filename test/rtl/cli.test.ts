@@ -40,7 +40,7 @@ describe('memxbar gen', () => {
     expect(existsSync(out)).toBe(false);
     const ok = await runCommand([registerGen], ['gen', '--config', cfg, '--write-path', '--bist', '--out', out]);
     expect(ok.error).toBeNull();
-    expect(ok.stdout).toMatch(/wrote 9 files .*write path, BIST/);
+    expect(ok.stdout).toMatch(/wrote 10 files .*write path, BIST/);
     expect(readdirSync(out)).toContain('memxbar_bist.v');
   });
 
