@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../config/load.ts';
-import { faultStoreMacro, synthesizeGenerated, type SynthOptions } from '../synth/synthesize.ts';
+import { asicMacros, synthesizeGenerated, type SynthOptions } from '../synth/synthesize.ts';
 import { runAsic, type AsicRecipe } from '../synth/flows.ts';
 import { generateFromManifest, generateRtl, writeRtl } from '../rtl/generate.ts';
 import { RUN_DEFAULT_CONFIG } from '../run/flow-defaults.ts';
@@ -67,7 +67,7 @@ export async function benchSynthFlows(opts: { onProgress?: (line: string) => voi
   const out: SynthFlowTiming[] = [];
   for (const g of [gen, other]) {
     const verilog = Object.fromEntries([...g.files].filter(([n]) => n.endsWith('.v')));
-    const macro = faultStoreMacro(g.manifest);
+    const macro = asicMacros(g.manifest);
     const flow = `ASIC flow, MT ${g.manifest.options.mt ? 'on' : 'off'}`;
     for (const recipe of ['baseline', 'default'] as const) {
       opts.onProgress?.(`${flow}, ${recipe} recipe`);

@@ -275,7 +275,7 @@ function registersOf(gen: GeneratedRtl): Record<string, unknown> {
     rowSourceBits: d.rowSrcBits,
     resetValues: {
       rowMap: 'identity (entry p = p)',
-      terms: 'defaultTerms; the input-sum slot 0 (none)',
+      terms: 'none: a memory, X until written; regs.hex writes every entry (defaultTerms and input-sum 0 where the mapping leaves them out)',
       ADC_SHIFT: d.shiftMax,
     },
   };

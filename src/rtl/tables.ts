@@ -107,7 +107,7 @@ export interface TileProgram {
   chain?: boolean;
 }
 
-/** Register writes that program a tile (MT build) with a mapping. */
+/** Register writes that program a tile with a mapping; an MT build gets every term-table entry (the table has no reset). */
 export function programWrites(d: Design, p: TileProgram): RegWrite[] {
   const w: RegWrite[] = [];
   if (p.chain !== undefined) w.push({ addr: csrAddress(d, 'CTRL'), data: p.chain ? 1 : 0 });
@@ -120,19 +120,19 @@ export function programWrites(d: Design, p: TileProgram): RegWrite[] {
   if (p.rowMap) {
     rowSourceTable(d, p.rowMap).forEach((src, phys) => w.push({ addr: rowMapAddress(d, phys), data: src }));
   }
-  if (p.terms) {
-    if (p.terms.length !== d.weightCols) throw new DataError(`terms for ${p.terms.length} weight columns, the tile has ${d.weightCols}`);
-    p.terms.forEach((terms, o) => {
-      if (terms.length > d.termsPerWeight) throw new DataError(`weight column ${o} has ${terms.length} terms; the table holds ${d.termsPerWeight}`);
-      for (let t = 0; t < d.termsPerWeight; t++) {
-        const term = terms[t];
-        w.push({ addr: termAddress(d, o, t), data: term ? encodeTerm(d, term) : 0 });
-      }
-    });
-  }
-  if (p.inputSum) {
-    if (p.inputSum.length !== d.weightCols) throw new DataError(`input sums for ${p.inputSum.length} weight columns, the tile has ${d.weightCols}`);
-    p.inputSum.forEach((c, o) => w.push({ addr: termAddress(d, o, d.termsPerWeight), data: encodeInputSum(d, c) }));
-  }
+  if (!d.options.mt) return w;
+  // The term table is a memory without reset (docs/rtl.md "Term table"): every entry is written,
+  // the default mapping and no input-sum term where the program leaves them out.
+  const terms = p.terms ?? d.defaultTerms;
+  if (terms.length !== d.weightCols) throw new DataError(`terms for ${terms.length} weight columns, the tile has ${d.weightCols}`);
+  if (p.inputSum && p.inputSum.length !== d.weightCols) throw new DataError(`input sums for ${p.inputSum.length} weight columns, the tile has ${d.weightCols}`);
+  terms.forEach((col, o) => {
+    if (col.length > d.termsPerWeight) throw new DataError(`weight column ${o} has ${col.length} terms; the table holds ${d.termsPerWeight}`);
+    for (let t = 0; t < d.termsPerWeight; t++) {
+      const term = col[t];
+      w.push({ addr: termAddress(d, o, t), data: term ? encodeTerm(d, term) : 0 });
+    }
+    if (d.inputSumSlot) w.push({ addr: termAddress(d, o, d.termsPerWeight), data: p.inputSum ? encodeInputSum(d, p.inputSum[o]!) : 0 });
+  });
   return w;
 }

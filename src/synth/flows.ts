@@ -141,7 +141,8 @@ function readVerilog(files: string[]): string {
  * memories are mapped onto it (`memory_libmap` + techmap to its blackbox cell) between the
  * coarse and fine steps of `synth`, and `stat` reads its area from its own Liberty file.
  */
-export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = [], macro: SramMacro | null = null, recipe: AsicRecipe = 'default'): string[] {
+export function asicScript(top: string, verilogFiles: string[], blackbox: string[] = [], macros: readonly SramMacro[] | SramMacro | null = null, recipe: AsicRecipe = 'default'): string[] {
+  const macro = asMacroList(macros).length > 0;
   const between = [...(macro ? [`memory_libmap -lib ${MEMLIB_FILE}`, `techmap -map ${MEMLIB_MAP_FILE}`] : []), ...(recipe === 'default' ? [`techmap -map ${SHIFTX_MAP_FILE}`] : [])];
   const synth = between.length ? [`synth -top ${top} -run :fine`, ...between, `synth -top ${top} -run fine:`] : [`synth -top ${top}`];
   return [
@@ -161,7 +162,14 @@ export function asicScript(top: string, verilogFiles: string[], blackbox: string
   ];
 }
 
-export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: AsicRunOptions = {}, macro: SramMacro | null = null): Promise<AsicResult> {
+/** The macros of a flow as a list (one macro, or none, is accepted for the callers of one store). */
+function asMacroList(m: readonly SramMacro[] | SramMacro | null): readonly SramMacro[] {
+  return m === null ? [] : Array.isArray(m) ? m : [m as SramMacro];
+}
+
+export async function runAsic(top: string, verilog: Record<string, string>, blackbox: string[] = [], opts: AsicRunOptions = {}, macros: readonly SramMacro[] | SramMacro | null = null): Promise<AsicResult> {
+  const macroList = asMacroList(macros);
+  const macro = macroList.length > 0 ? macroList : null;
   const recipe = opts.recipe ?? 'default';
   const files: Record<string, string> = { ...verilog, [LIB_FILE]: libertyText() };
   if (recipe === 'default') files[SHIFTX_MAP_FILE] = SHIFTX_BMUX_MAP;

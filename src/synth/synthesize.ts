@@ -147,6 +147,23 @@ export function faultStoreMacro(manifest: Manifest, opts: Pick<SynthOptions, 'fa
   return sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), 2 ** (p.rowBits + p.colBits), 2, FAULT_BITMAP);
 }
 
+const MT_TABLES = 'memxbar_mt_tables';
+
+/**
+ * The SRAM macro of the MT term table ({2^(weightColBits+termIndexBits)} x termEntryBits; null
+ * without MT or with `faultStore: 'flipflops'`). Throws the one-line refusals like the fault store's.
+ */
+export function termTableMacro(manifest: Manifest, opts: Pick<SynthOptions, 'faultStore' | 'memoryLibrary'> = {}): SramMacro | null {
+  if ((opts.faultStore ?? 'sram') !== 'sram' || !manifest.modules.some((m) => m.name === MT_TABLES)) return null;
+  const p = manifest.parameters as { weightColBits: number; termIndexBits: number; termEntryBits: number };
+  return sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), 2 ** (p.weightColBits + p.termIndexBits), p.termEntryBits, MT_TABLES);
+}
+
+/** Every SRAM macro the ASIC flow of a manifest maps its memories onto (fault store, term table). */
+export function asicMacros(manifest: Manifest, opts: Pick<SynthOptions, 'faultStore' | 'memoryLibrary'> = {}): SramMacro[] {
+  return [faultStoreMacro(manifest, opts), termTableMacro(manifest, opts)].filter((x): x is SramMacro => x !== null);
+}
+
 interface Job<T> {
   label: string;
   run: (opts: RunOptions) => Promise<T>;
@@ -189,7 +206,11 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     faultStore === 'sram' && hasBitmap ? sramMacro(memoryLibrary(opts.memoryLibrary ?? DEFAULT_MEMORY_LIBRARY), bitmapEntries, 2, FAULT_BITMAP) : null;
   if (faultStore === 'flipflops' && opts.memoryLibrary !== undefined) memoryLibrary(opts.memoryLibrary);
   const estimateBitmap = !macro && hasBitmap && 2 * bitmapEntries > exactBits;
-  const macroFor = (m: Manifest) => (macro && m.modules.some((x) => x.name === FAULT_BITMAP) ? macro : null);
+  // The term table of the MT tables: a memory without reset, mapped onto its own macro (docs/rtl.md "Term table").
+  const termMacro = faultStore === 'sram' ? termTableMacro(manifest, opts) ?? termTableMacro(other.manifest, opts) : null;
+  const macroOf = (m: Manifest, module: string): SramMacro | null =>
+    !m.modules.some((x) => x.name === module) ? null : module === FAULT_BITMAP ? macro : module === MT_TABLES ? termMacro : null;
+  const macroFor = (m: Manifest): SramMacro[] => [macroOf(m, FAULT_BITMAP), macroOf(m, MT_TABLES)].filter((x): x is SramMacro => x !== null);
   const refAddrBits = Math.max(2, Math.floor(Math.log2(Math.max(4, exactBits / 2))));
   const refRowBits = Math.floor(refAddrBits / 2);
   const refColBits = refAddrBits - refRowBits;
@@ -243,7 +264,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
     for (const mod of m.modules) {
       const s = res.modules.find((x) => x.module === mod.name);
       if (s) {
-        const mac = mod.name === FAULT_BITMAP ? macroFor(m) : null;
+        const mac = macroOf(m, mod.name);
         const k = s.instances;
         const transistors = k * s.transistors + (mac?.transistors ?? 0);
         modules.push({ module: mod.name, role: mod.role, instances: k, areaUm2: round3(k * s.areaUm2), cells: k * s.cells, transistors, estimate: null, macro: mac, ice40: null });
@@ -253,7 +274,7 @@ export async function synthesize(manifest: Manifest, files: Record<string, strin
       }
     }
     const est = modules.find((x) => x.estimate !== null);
-    const macroTransistors = macroFor(m)?.transistors ?? 0;
+    const macroTransistors = macroFor(m).reduce((a, x) => a + x.transistors, 0);
     return {
       mt: m.options.mt,
       areaUm2: round3(res.totalAreaUm2 + (est?.areaUm2 ?? 0)),

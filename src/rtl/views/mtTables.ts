@@ -1,6 +1,5 @@
 /** Views of templates/memxbar_mt_tables.v.hbs and templates/memxbar_fault_bitmap.v.hbs. */
 import type { Design } from '../design.ts';
-import { encodeTerm } from '../tables.ts';
 import { lit, zeroExt } from '../verilog.ts';
 
 /** Width of the table write/read data port: the wider of a row index and a term entry. */
@@ -26,7 +25,13 @@ export interface MtTablesView {
   termZero: string;
   dataZero: string;
   rowEntries: { index: number; reset: string; off: string; hi: number; lo: number; readExpr: string }[];
-  termEntries: { name: string; index: string; reset: string; off: string; readExpr: string }[];
+  termDepth: number;
+  termDepthMinusOne: number;
+  termEntryCount: number;
+  termSlotsMinusOne: number;
+  wrHitExpr: string;
+  rdHitExpr: string;
+  termRdataExpr: string;
 }
 
 export function buildMtTablesView(d: Design): MtTablesView {
@@ -40,21 +45,14 @@ export function buildMtTablesView(d: Design): MtTablesView {
     lo: p * d.rowSrcBits,
     readExpr: zeroExt(`src_${p}`, d.rowSrcBits, dw),
   }));
-  const termEntries: MtTablesView['termEntries'] = [];
-  d.defaultTerms.forEach((terms, o) => {
-    for (let t = 0; t < d.termSlots; t++) {
-      const name = `${o}_${t}`;
-      const idx = (o << d.termIndexBits) | t;
-      const term = terms[t];
-      termEntries.push({
-        name,
-        index: lit(d.weightColBits + d.termIndexBits, idx),
-        reset: lit(d.termEntryBits, term ? encodeTerm(d, term) : 0),
-        off: lit(ow, idx),
-        readExpr: zeroExt(`term_${name}`, d.termEntryBits, dw),
-      });
-    }
-  });
+  const idxBits = d.weightColBits + d.termIndexBits;
+  // An offset names an entry when its bits above the table are 0 and its slot is < termSlots.
+  const hit = (off: string): string => {
+    const parts: string[] = [];
+    if (ow > idxBits) parts.push(`(${off}[${ow - 1}:${idxBits}] == ${lit(ow - idxBits, 0)})`);
+    if (d.termSlots < 2 ** d.termIndexBits) parts.push(`(${off}[${d.termIndexBits - 1}:0] < ${lit(d.termIndexBits, d.termSlots)})`);
+    return parts.length ? parts.join(' && ') : "1'b1";
+  };
   return {
     rows: d.rows,
     weightCols: d.weightCols,
@@ -73,7 +71,13 @@ export function buildMtTablesView(d: Design): MtTablesView {
     termZero: lit(d.termEntryBits, 0),
     dataZero: lit(dw, 0),
     rowEntries,
-    termEntries,
+    termDepth: 2 ** idxBits,
+    termDepthMinusOne: 2 ** idxBits - 1,
+    termEntryCount: d.weightCols * d.termSlots,
+    termSlotsMinusOne: d.termSlots - 1,
+    wrHitExpr: hit('wr_off'),
+    rdHitExpr: hit('rd_off'),
+    termRdataExpr: zeroExt('term_q', d.termEntryBits, dw),
   };
 }
 

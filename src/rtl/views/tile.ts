@@ -49,6 +49,7 @@ export interface TileView {
   shiftConst: string;
   adcShift32: string;
   mtRdata32: string;
+  mtTermRdata32: string;
   offCtrl: string;
   offStatus: string;
   offAdcShift: string;
@@ -131,6 +132,7 @@ export function buildTileView(d: Design, configHash: string): TileView & Record<
     shiftConst: lit(d.shiftBits, d.adcMode === 'lossless' ? 0 : d.shiftMax),
     adcShift32: zeroExt('adc_shift', d.shiftBits, 32),
     mtRdata32: zeroExt('mt_rd_data', dw, 32),
+    mtTermRdata32: zeroExt('mt_term_rdata', dw, 32),
     offCtrl: off(CSR.CTRL),
     offStatus: off(CSR.STATUS),
     offAdcShift: off(CSR.ADC_SHIFT),

@@ -12,8 +12,9 @@
 //    over the valid terms of o (A[unit]: the shift-add sum of conversion unit `unit`).
 //    Polarity inversion = neg flipped on every term of o. Slot 2 of each weight column
 //    is the input-sum term: (neg ? -1 : 1) * (xsum << shift) with xsum = sum of the vector's
-//    codes (its unit field is ignored); reset value 0 (no input-sum term).
-//    Reset value: the differential mapping of docs/model.md.
+//    codes (its unit field is ignored); 0 = no input-sum term.
+//    No reset value: the host writes the table after reset (the differential mapping of docs/model.md
+//    by default), before the first vector.
 // Writes are addressed by the register offset (docs/rtl.md, register map).
 module memxbar_mt_tables (
     input  wire             clk,
@@ -22,11 +23,12 @@ module memxbar_mt_tables (
     input  wire             term_we,
     input  wire [7:0]     wr_off,
     input  wire [6:0]     wr_data,
-    input  wire             rd_terms,   // 1: read the term table, 0: the row map
+    input  wire             term_re,    // host read of the term table (data next cycle: term_rdata)
     input  wire [7:0]     rd_off,
-    output reg  [6:0]     rd_data,
+    output reg  [6:0]     rd_data,    // the row map entry at rd_off (combinational)
+    output wire [6:0]     term_rdata,
     output wire [79:0]   row_src,
-    input  wire [3:0]      term_idx,
+    input  wire [3:0]      term_idx_next,
     output reg  [6:0]     term_data
 );
     // ---------------------------------------------------------------- row remap
@@ -128,125 +130,51 @@ module memxbar_mt_tables (
     assign row_src[79:75] = src_15;
 
     // ---------------------------------------------------------------- term table
-    reg [6:0] term_0_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_0 <= 7'd64;
-        else if (term_we && wr_off == 8'd0) term_0_0 <= wr_data[6:0];
+    // One single-port synchronous memory (16 x 7, the shape of an SRAM macro; synthesis
+    // maps it to one, docs/rtl.md "Memories"). No reset: its contents are unknown (X) until the host
+    // writes them (reset -> host writes the 12 entries -> ready, docs/rtl.md "Term table").
+    // The port, each cycle: a host write (term_we, only while the tile is idle), else a host read of
+    // rd_off (term_re, only while idle; data in the next cycle on term_rdata), else the datapath's
+    // read of term_idx_next (the entry the combine FSM reads in the next cycle: term_data).
+    // Offsets that name no entry (a slot beyond 2, or above the table) are not written and read as 0.
+    wire wr_hit = term_we && (wr_off[7:4] == 4'd0) && (wr_off[1:0] < 2'd3);
+    wire rd_hit = term_re && (rd_off[7:4] == 4'd0) && (rd_off[1:0] < 2'd3);
+    reg [6:0] term_mem [0:15];
+    reg [6:0] term_q;
+    reg rd_hit_q;
+    wire [3:0] term_addr = wr_hit ? wr_off[3:0] : term_re ? rd_off[3:0] : term_idx_next;
+    always @(posedge clk) begin
+        if (wr_hit) term_mem[term_addr] <= wr_data[6:0];
+        else term_q <= term_mem[term_addr];
     end
-    reg [6:0] term_0_1;
     always @(posedge clk or posedge rst) begin
-        if (rst) term_0_1 <= 7'd81;
-        else if (term_we && wr_off == 8'd1) term_0_1 <= wr_data[6:0];
+        if (rst) rd_hit_q <= 1'b0;
+        else rd_hit_q <= rd_hit;
     end
-    reg [6:0] term_0_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_2 <= 7'd0;
-        else if (term_we && wr_off == 8'd2) term_0_2 <= wr_data[6:0];
-    end
-    reg [6:0] term_1_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_0 <= 7'd66;
-        else if (term_we && wr_off == 8'd4) term_1_0 <= wr_data[6:0];
-    end
-    reg [6:0] term_1_1;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_1 <= 7'd83;
-        else if (term_we && wr_off == 8'd5) term_1_1 <= wr_data[6:0];
-    end
-    reg [6:0] term_1_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_2 <= 7'd0;
-        else if (term_we && wr_off == 8'd6) term_1_2 <= wr_data[6:0];
-    end
-    reg [6:0] term_2_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_0 <= 7'd68;
-        else if (term_we && wr_off == 8'd8) term_2_0 <= wr_data[6:0];
-    end
-    reg [6:0] term_2_1;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_1 <= 7'd85;
-        else if (term_we && wr_off == 8'd9) term_2_1 <= wr_data[6:0];
-    end
-    reg [6:0] term_2_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_2 <= 7'd0;
-        else if (term_we && wr_off == 8'd10) term_2_2 <= wr_data[6:0];
-    end
-    reg [6:0] term_3_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_3_0 <= 7'd70;
-        else if (term_we && wr_off == 8'd12) term_3_0 <= wr_data[6:0];
-    end
-    reg [6:0] term_3_1;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_3_1 <= 7'd87;
-        else if (term_we && wr_off == 8'd13) term_3_1 <= wr_data[6:0];
-    end
-    reg [6:0] term_3_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_3_2 <= 7'd0;
-        else if (term_we && wr_off == 8'd14) term_3_2 <= wr_data[6:0];
-    end
+    always @* term_data = term_q;
+    assign term_rdata = rd_hit_q ? term_q : 7'd0;
 
+    // ---------------------------------------------------------------- register read (row map)
     always @* begin
-        case (term_idx)
-            4'd0: term_data = term_0_0;
-            4'd1: term_data = term_0_1;
-            4'd2: term_data = term_0_2;
-            4'd4: term_data = term_1_0;
-            4'd5: term_data = term_1_1;
-            4'd6: term_data = term_1_2;
-            4'd8: term_data = term_2_0;
-            4'd9: term_data = term_2_1;
-            4'd10: term_data = term_2_2;
-            4'd12: term_data = term_3_0;
-            4'd13: term_data = term_3_1;
-            4'd14: term_data = term_3_2;
-            default: term_data = 7'd0;
+        case (rd_off)
+            8'd0: rd_data = {2'd0, src_0};
+            8'd1: rd_data = {2'd0, src_1};
+            8'd2: rd_data = {2'd0, src_2};
+            8'd3: rd_data = {2'd0, src_3};
+            8'd4: rd_data = {2'd0, src_4};
+            8'd5: rd_data = {2'd0, src_5};
+            8'd6: rd_data = {2'd0, src_6};
+            8'd7: rd_data = {2'd0, src_7};
+            8'd8: rd_data = {2'd0, src_8};
+            8'd9: rd_data = {2'd0, src_9};
+            8'd10: rd_data = {2'd0, src_10};
+            8'd11: rd_data = {2'd0, src_11};
+            8'd12: rd_data = {2'd0, src_12};
+            8'd13: rd_data = {2'd0, src_13};
+            8'd14: rd_data = {2'd0, src_14};
+            8'd15: rd_data = {2'd0, src_15};
+            default: rd_data = 7'd0;
         endcase
-    end
-
-    // ---------------------------------------------------------------- register read
-    always @* begin
-        rd_data = 7'd0;
-        if (rd_terms) begin
-            case (rd_off)
-                8'd0: rd_data = term_0_0;
-                8'd1: rd_data = term_0_1;
-                8'd2: rd_data = term_0_2;
-                8'd4: rd_data = term_1_0;
-                8'd5: rd_data = term_1_1;
-                8'd6: rd_data = term_1_2;
-                8'd8: rd_data = term_2_0;
-                8'd9: rd_data = term_2_1;
-                8'd10: rd_data = term_2_2;
-                8'd12: rd_data = term_3_0;
-                8'd13: rd_data = term_3_1;
-                8'd14: rd_data = term_3_2;
-                default: rd_data = 7'd0;
-            endcase
-        end else begin
-            case (rd_off)
-                8'd0: rd_data = {2'd0, src_0};
-                8'd1: rd_data = {2'd0, src_1};
-                8'd2: rd_data = {2'd0, src_2};
-                8'd3: rd_data = {2'd0, src_3};
-                8'd4: rd_data = {2'd0, src_4};
-                8'd5: rd_data = {2'd0, src_5};
-                8'd6: rd_data = {2'd0, src_6};
-                8'd7: rd_data = {2'd0, src_7};
-                8'd8: rd_data = {2'd0, src_8};
-                8'd9: rd_data = {2'd0, src_9};
-                8'd10: rd_data = {2'd0, src_10};
-                8'd11: rd_data = {2'd0, src_11};
-                8'd12: rd_data = {2'd0, src_12};
-                8'd13: rd_data = {2'd0, src_13};
-                8'd14: rd_data = {2'd0, src_14};
-                8'd15: rd_data = {2'd0, src_15};
-                default: rd_data = 7'd0;
-            endcase
-        end
     end
 endmodule
 

@@ -79,25 +79,29 @@ module memxbar_tile (
         endcase
     end
 
-    wire [6:0] mt_rd_data;
+    wire [6:0] mt_rd_data;     // row map entry
+    wire [6:0] mt_term_rdata;  // term table entry, the cycle after the read (0 if read while busy)
     wire [1:0]  fault_rdata;
     reg  [31:0] rdata_q;
     reg         rvalid_q;
     reg         rfault_q;  // the read was of the fault bitmap (its data comes one cycle later)
+    reg         rterm_q;   // the read was of the term table (idem)
     always @(posedge clk or posedge rst) begin
         if (rst) begin
             rdata_q  <= 32'd0;
             rvalid_q <= 1'b0;
             rfault_q <= 1'b0;
+            rterm_q  <= 1'b0;
         end else begin
             rvalid_q <= reg_re;
             if (reg_re) begin
                 rfault_q <= (reg_region == 2'd3);
-                rdata_q  <= (reg_region == 2'd0) ? csr_rdata : {25'd0, mt_rd_data};
+                rterm_q  <= (reg_region == 2'd2);
+                rdata_q  <= (reg_region == 2'd0) ? csr_rdata : (reg_region == 2'd1) ? {25'd0, mt_rd_data} : 32'd0;
             end
         end
     end
-    assign reg_rdata  = rfault_q ? {30'd0, fault_rdata} : rdata_q;
+    assign reg_rdata  = rfault_q ? {30'd0, fault_rdata} : rterm_q ? {25'd0, mt_term_rdata} : rdata_q;
     assign reg_rvalid = rvalid_q;
 
     // ---------------------------------------------------------------- datapath
@@ -107,7 +111,7 @@ module memxbar_tile (
     wire count;
     wire [6:0] xsum;
     wire [79:0] row_src;
-    wire [3:0] term_idx;
+    wire [3:0] term_idx_next;
     wire [6:0] term_data;
 
     memxbar_ctrl u_ctrl (
@@ -165,7 +169,7 @@ module memxbar_tile (
         .comb_done      (comb_done),
         .chain_en       (chain_en),
         .xsum           (xsum),
-        .term_idx       (term_idx),
+        .term_idx_next  (term_idx_next),
         .term_data      (term_data),
         .psum_out_valid (psum_out_valid),
         .psum_out_ready (psum_out_ready),
@@ -184,11 +188,12 @@ module memxbar_tile (
         .term_we   (wr_ok && (reg_region == 2'd2)),
         .wr_off    (reg_off),
         .wr_data   (reg_wdata[6:0]),
-        .rd_terms  (reg_region == 2'd2),
+        .term_re   (reg_re && (reg_region == 2'd2) && !busy),
         .rd_off    (reg_off),
         .rd_data   (mt_rd_data),
+        .term_rdata(mt_term_rdata),
         .row_src   (row_src),
-        .term_idx  (term_idx),
+        .term_idx_next (term_idx_next),
         .term_data (term_data)
     );
 

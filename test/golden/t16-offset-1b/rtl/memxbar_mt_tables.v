@@ -12,8 +12,9 @@
 //    over the valid terms of o (A[unit]: the shift-add sum of conversion unit `unit`).
 //    Polarity inversion = neg flipped on every term of o. Slot 8 of each weight column
 //    is the input-sum term: (neg ? -1 : 1) * (xsum << shift) with xsum = sum of the vector's
-//    codes (its unit field is ignored); reset value 0 (no input-sum term).
-//    Reset value: the offset mapping of docs/model.md.
+//    codes (its unit field is ignored); 0 = no input-sum term.
+//    No reset value: the host writes the table after reset (the offset mapping of docs/model.md
+//    by default), before the first vector.
 // Writes are addressed by the register offset (docs/rtl.md, register map).
 module memxbar_mt_tables (
     input  wire             clk,
@@ -22,11 +23,12 @@ module memxbar_mt_tables (
     input  wire             term_we,
     input  wire [7:0]     wr_off,
     input  wire [7:0]     wr_data,
-    input  wire             rd_terms,   // 1: read the term table, 0: the row map
+    input  wire             term_re,    // host read of the term table (data next cycle: term_rdata)
     input  wire [7:0]     rd_off,
-    output reg  [7:0]     rd_data,
+    output reg  [7:0]     rd_data,    // the row map entry at rd_off (combinational)
+    output wire [7:0]     term_rdata,
     output wire [79:0]   row_src,
-    input  wire [5:0]      term_idx,
+    input  wire [5:0]      term_idx_next,
     output reg  [7:0]     term_data
 );
     // ---------------------------------------------------------------- row remap
@@ -128,230 +130,51 @@ module memxbar_mt_tables (
     assign row_src[79:75] = src_15;
 
     // ---------------------------------------------------------------- term table
-    reg [7:0] term_0_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_0 <= 8'd128;
-        else if (term_we && wr_off == 8'd0) term_0_0 <= wr_data[7:0];
+    // One single-port synchronous memory (64 x 8, the shape of an SRAM macro; synthesis
+    // maps it to one, docs/rtl.md "Memories"). No reset: its contents are unknown (X) until the host
+    // writes them (reset -> host writes the 27 entries -> ready, docs/rtl.md "Term table").
+    // The port, each cycle: a host write (term_we, only while the tile is idle), else a host read of
+    // rd_off (term_re, only while idle; data in the next cycle on term_rdata), else the datapath's
+    // read of term_idx_next (the entry the combine FSM reads in the next cycle: term_data).
+    // Offsets that name no entry (a slot beyond 8, or above the table) are not written and read as 0.
+    wire wr_hit = term_we && (wr_off[7:6] == 2'd0) && (wr_off[3:0] < 4'd9);
+    wire rd_hit = term_re && (rd_off[7:6] == 2'd0) && (rd_off[3:0] < 4'd9);
+    reg [7:0] term_mem [0:63];
+    reg [7:0] term_q;
+    reg rd_hit_q;
+    wire [5:0] term_addr = wr_hit ? wr_off[5:0] : term_re ? rd_off[5:0] : term_idx_next;
+    always @(posedge clk) begin
+        if (wr_hit) term_mem[term_addr] <= wr_data[7:0];
+        else term_q <= term_mem[term_addr];
     end
-    reg [7:0] term_0_1;
     always @(posedge clk or posedge rst) begin
-        if (rst) term_0_1 <= 8'd204;
-        else if (term_we && wr_off == 8'd1) term_0_1 <= wr_data[7:0];
+        if (rst) rd_hit_q <= 1'b0;
+        else rd_hit_q <= rd_hit;
     end
-    reg [7:0] term_0_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_2 <= 8'd145;
-        else if (term_we && wr_off == 8'd2) term_0_2 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_3;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_3 <= 8'd221;
-        else if (term_we && wr_off == 8'd3) term_0_3 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_4;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_4 <= 8'd162;
-        else if (term_we && wr_off == 8'd4) term_0_4 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_5;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_5 <= 8'd238;
-        else if (term_we && wr_off == 8'd5) term_0_5 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_6;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_6 <= 8'd179;
-        else if (term_we && wr_off == 8'd6) term_0_6 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_7;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_7 <= 8'd255;
-        else if (term_we && wr_off == 8'd7) term_0_7 <= wr_data[7:0];
-    end
-    reg [7:0] term_0_8;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_0_8 <= 8'd0;
-        else if (term_we && wr_off == 8'd8) term_0_8 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_0 <= 8'd132;
-        else if (term_we && wr_off == 8'd16) term_1_0 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_1;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_1 <= 8'd204;
-        else if (term_we && wr_off == 8'd17) term_1_1 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_2 <= 8'd149;
-        else if (term_we && wr_off == 8'd18) term_1_2 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_3;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_3 <= 8'd221;
-        else if (term_we && wr_off == 8'd19) term_1_3 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_4;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_4 <= 8'd166;
-        else if (term_we && wr_off == 8'd20) term_1_4 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_5;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_5 <= 8'd238;
-        else if (term_we && wr_off == 8'd21) term_1_5 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_6;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_6 <= 8'd183;
-        else if (term_we && wr_off == 8'd22) term_1_6 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_7;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_7 <= 8'd255;
-        else if (term_we && wr_off == 8'd23) term_1_7 <= wr_data[7:0];
-    end
-    reg [7:0] term_1_8;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_1_8 <= 8'd0;
-        else if (term_we && wr_off == 8'd24) term_1_8 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_0;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_0 <= 8'd136;
-        else if (term_we && wr_off == 8'd32) term_2_0 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_1;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_1 <= 8'd204;
-        else if (term_we && wr_off == 8'd33) term_2_1 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_2;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_2 <= 8'd153;
-        else if (term_we && wr_off == 8'd34) term_2_2 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_3;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_3 <= 8'd221;
-        else if (term_we && wr_off == 8'd35) term_2_3 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_4;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_4 <= 8'd170;
-        else if (term_we && wr_off == 8'd36) term_2_4 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_5;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_5 <= 8'd238;
-        else if (term_we && wr_off == 8'd37) term_2_5 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_6;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_6 <= 8'd187;
-        else if (term_we && wr_off == 8'd38) term_2_6 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_7;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_7 <= 8'd255;
-        else if (term_we && wr_off == 8'd39) term_2_7 <= wr_data[7:0];
-    end
-    reg [7:0] term_2_8;
-    always @(posedge clk or posedge rst) begin
-        if (rst) term_2_8 <= 8'd0;
-        else if (term_we && wr_off == 8'd40) term_2_8 <= wr_data[7:0];
-    end
+    always @* term_data = term_q;
+    assign term_rdata = rd_hit_q ? term_q : 8'd0;
 
+    // ---------------------------------------------------------------- register read (row map)
     always @* begin
-        case (term_idx)
-            6'd0: term_data = term_0_0;
-            6'd1: term_data = term_0_1;
-            6'd2: term_data = term_0_2;
-            6'd3: term_data = term_0_3;
-            6'd4: term_data = term_0_4;
-            6'd5: term_data = term_0_5;
-            6'd6: term_data = term_0_6;
-            6'd7: term_data = term_0_7;
-            6'd8: term_data = term_0_8;
-            6'd16: term_data = term_1_0;
-            6'd17: term_data = term_1_1;
-            6'd18: term_data = term_1_2;
-            6'd19: term_data = term_1_3;
-            6'd20: term_data = term_1_4;
-            6'd21: term_data = term_1_5;
-            6'd22: term_data = term_1_6;
-            6'd23: term_data = term_1_7;
-            6'd24: term_data = term_1_8;
-            6'd32: term_data = term_2_0;
-            6'd33: term_data = term_2_1;
-            6'd34: term_data = term_2_2;
-            6'd35: term_data = term_2_3;
-            6'd36: term_data = term_2_4;
-            6'd37: term_data = term_2_5;
-            6'd38: term_data = term_2_6;
-            6'd39: term_data = term_2_7;
-            6'd40: term_data = term_2_8;
-            default: term_data = 8'd0;
+        case (rd_off)
+            8'd0: rd_data = {3'd0, src_0};
+            8'd1: rd_data = {3'd0, src_1};
+            8'd2: rd_data = {3'd0, src_2};
+            8'd3: rd_data = {3'd0, src_3};
+            8'd4: rd_data = {3'd0, src_4};
+            8'd5: rd_data = {3'd0, src_5};
+            8'd6: rd_data = {3'd0, src_6};
+            8'd7: rd_data = {3'd0, src_7};
+            8'd8: rd_data = {3'd0, src_8};
+            8'd9: rd_data = {3'd0, src_9};
+            8'd10: rd_data = {3'd0, src_10};
+            8'd11: rd_data = {3'd0, src_11};
+            8'd12: rd_data = {3'd0, src_12};
+            8'd13: rd_data = {3'd0, src_13};
+            8'd14: rd_data = {3'd0, src_14};
+            8'd15: rd_data = {3'd0, src_15};
+            default: rd_data = 8'd0;
         endcase
-    end
-
-    // ---------------------------------------------------------------- register read
-    always @* begin
-        rd_data = 8'd0;
-        if (rd_terms) begin
-            case (rd_off)
-                8'd0: rd_data = term_0_0;
-                8'd1: rd_data = term_0_1;
-                8'd2: rd_data = term_0_2;
-                8'd3: rd_data = term_0_3;
-                8'd4: rd_data = term_0_4;
-                8'd5: rd_data = term_0_5;
-                8'd6: rd_data = term_0_6;
-                8'd7: rd_data = term_0_7;
-                8'd8: rd_data = term_0_8;
-                8'd16: rd_data = term_1_0;
-                8'd17: rd_data = term_1_1;
-                8'd18: rd_data = term_1_2;
-                8'd19: rd_data = term_1_3;
-                8'd20: rd_data = term_1_4;
-                8'd21: rd_data = term_1_5;
-                8'd22: rd_data = term_1_6;
-                8'd23: rd_data = term_1_7;
-                8'd24: rd_data = term_1_8;
-                8'd32: rd_data = term_2_0;
-                8'd33: rd_data = term_2_1;
-                8'd34: rd_data = term_2_2;
-                8'd35: rd_data = term_2_3;
-                8'd36: rd_data = term_2_4;
-                8'd37: rd_data = term_2_5;
-                8'd38: rd_data = term_2_6;
-                8'd39: rd_data = term_2_7;
-                8'd40: rd_data = term_2_8;
-                default: rd_data = 8'd0;
-            endcase
-        end else begin
-            case (rd_off)
-                8'd0: rd_data = {3'd0, src_0};
-                8'd1: rd_data = {3'd0, src_1};
-                8'd2: rd_data = {3'd0, src_2};
-                8'd3: rd_data = {3'd0, src_3};
-                8'd4: rd_data = {3'd0, src_4};
-                8'd5: rd_data = {3'd0, src_5};
-                8'd6: rd_data = {3'd0, src_6};
-                8'd7: rd_data = {3'd0, src_7};
-                8'd8: rd_data = {3'd0, src_8};
-                8'd9: rd_data = {3'd0, src_9};
-                8'd10: rd_data = {3'd0, src_10};
-                8'd11: rd_data = {3'd0, src_11};
-                8'd12: rd_data = {3'd0, src_12};
-                8'd13: rd_data = {3'd0, src_13};
-                8'd14: rd_data = {3'd0, src_14};
-                8'd15: rd_data = {3'd0, src_15};
-                default: rd_data = 8'd0;
-            endcase
-        end
     end
 endmodule
 

@@ -27,8 +27,8 @@ module memxbar_shift_add (
     output reg              comb_done,
     input  wire             chain_en,
     input  wire [7:0]    xsum,
-    output wire [5:0]     term_idx,
-    input  wire [7:0]    term_data,
+    output wire [5:0]     term_idx_next,  // the entry to read for the next cycle
+    input  wire [7:0]    term_data,      // the entry at {o_q, t_q} (synchronous read of term_idx_next)
     output wire             psum_out_valid,
     input  wire             psum_out_ready,
     output wire [21:0]    psum_out_data,
@@ -185,7 +185,28 @@ module memxbar_shift_add (
     reg [3:0] t_q;    // term of that column
     reg [15:0] tsum;  // T[o], two's complement
 
-    assign term_idx = {o_q, t_q};
+    // Next (o, t): the combine FSM below loads these, and the term table (a synchronous memory) is
+    // read at this address so that term_data is the entry at {o_q, t_q} in the next cycle.
+    wire out_fire;
+    reg [1:0] o_n;
+    reg [3:0] t_n;
+    always @* begin
+        o_n = o_q;
+        t_n = t_q;
+        case (cstate)
+            C_IDLE: if (comb_start) begin
+                o_n = 2'd0;
+                t_n = 4'd0;
+            end
+            C_TERM: if (t_q != 4'd8) t_n = t_q + 4'd1;
+            C_OUT: if (out_fire && !psum_out_last) begin
+                o_n = o_q + 2'd1;
+                t_n = 4'd0;
+            end
+            default: ;
+        endcase
+    end
+    assign term_idx_next = {o_n, t_n};
     wire [7:0] term = term_data;
     wire [3:0] term_unit  = term[3:0];
     wire [1:0] term_shift = term[5:4];
@@ -226,7 +247,7 @@ module memxbar_shift_add (
     assign psum_in_ready  = (cstate == C_OUT) && chain_en && psum_out_ready;
     assign psum_out_index = o_q;
     assign psum_out_last  = (o_q == 2'd2);
-    wire out_fire = psum_out_valid && psum_out_ready;
+    assign out_fire = psum_out_valid && psum_out_ready;
 
     always @(posedge clk or posedge rst) begin
         if (rst) begin
@@ -237,25 +258,22 @@ module memxbar_shift_add (
             comb_done <= 1'b0;
         end else begin
             comb_done <= 1'b0;
+            o_q       <= o_n;
+            t_q       <= t_n;
             case (cstate)
                 C_IDLE: if (comb_start) begin
-                    o_q    <= 2'd0;
-                    t_q    <= 4'd0;
                     tsum   <= 16'd0;
                     cstate <= C_TERM;
                 end
                 C_TERM: begin
                     if (term_valid) tsum <= tsum_next;
                     if (t_q == 4'd8) cstate <= C_OUT;
-                    else t_q <= t_q + 4'd1;
                 end
                 C_OUT: if (out_fire) begin
                     if (psum_out_last) begin
                         cstate    <= C_IDLE;
                         comb_done <= 1'b1;
                     end else begin
-                        o_q    <= o_q + 2'd1;
-                        t_q    <= 4'd0;
                         tsum   <= 16'd0;
                         cstate <= C_TERM;
                     end
