@@ -109,7 +109,9 @@ describe('memxbar run', () => {
       }
       expect(charts[0]!.text).toMatch(/stuck-at fault rate/);
       expect(await page.locator('.card').count()).toBeGreaterThanOrEqual(5);
-      expect(await page.locator('text=MATCH').count()).toBe(2);
+      // Two co-simulated layers, and the BIST → MT-map loop's verdict with its own text.
+      expect(await page.locator('text=MATCH').count()).toBe(4);
+      expect(await page.locator('p:has-text("BIST → fault map → MT-map") .ok').count()).toBe(1);
       expect(await page.locator("h3:has-text(\"MT's regulation of energy and latency\")").count()).toBe(1);
       expect(await page.locator('h3:has-text("What moves the numbers")').count()).toBe(1);
       expect(charts[4]!.text).toMatch(/read pulse/);
