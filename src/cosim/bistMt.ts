@@ -20,7 +20,7 @@ import { driftOn, readNoiseOn, variationOn } from '../crossbar/effects.ts';
 import { countFaults, networkLayerShapes, type FaultMap } from '../crossbar/faults.ts';
 import { UnsupportedError } from '../errors.ts';
 import { bistCounts } from '../rtl/bist.ts';
-import { CELL_WRITE_LEVEL_LSB, CSR } from '../rtl/design.ts';
+import { CELL_WRITE_LEVEL_LSB, CSR, type Design } from '../rtl/design.ts';
 import { generateRtl } from '../rtl/generate.ts';
 import type { RegWrite } from '../rtl/tables.ts';
 import { checkEngine, configuredFaults, programCrossbarWithFaults } from '../session/eval.ts';
@@ -58,20 +58,20 @@ export interface BistMtResult {
   /** Simulator seconds of the BIST run and of the programming + inference run. */
   simSeconds: { bist: number; program: number };
   text: string;
+  /** The tile the loop generated (with the write path and the BIST), for pricing its test. */
+  design: Design;
 }
 
-/** The region of tile (rt, ct) in a layer's physical fault map, row-major rows × cols (0 outside the array). */
-function tileRegion(f: FaultMap[number], rows: number, cols: number, rt: number, ct: number): Uint8Array {
-  const out = new Uint8Array(rows * cols);
+/** Each cell (r, c) of tile (rt, ct) inside a layer's physical array: fn(r·cols + c, its index in the layer's map). */
+function forEachTileCell(f: FaultMap[number], rows: number, cols: number, rt: number, ct: number, fn: (tileIndex: number, layerIndex: number) => void): void {
   for (let r = 0; r < rows; r++) {
     const pr = rt * rows + r;
-    if (pr >= f.physRows) continue;
+    if (pr >= f.physRows) break;
     for (let c = 0; c < cols; c++) {
       const pc = ct * cols + c;
-      if (pc < f.physCols) out[r * cols + c] = f.cells[pr * f.physCols + pc]!;
+      if (pc < f.physCols) fn(r * cols + c, pr * f.physCols + pc);
     }
   }
-  return out;
 }
 
 /**
@@ -108,7 +108,9 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
   const t0 = Date.now();
 
   const reference = configuredFaults(p, cfg, shapes);
-  const stuck = tileRegion(reference[layerIndex]!, d.rows, d.cols, req.rt, req.ct);
+  // The tile's region of the reference map, row-major rows × cols (0 outside the array).
+  const stuck = new Uint8Array(d.rows * d.cols);
+  forEachTileCell(reference[layerIndex]!, d.rows, d.cols, req.rt, req.ct, (t, l) => (stuck[t] = reference[layerIndex]!.cells[l]!));
   const table = conductanceTable(cfg);
   const levelOf = new Map<number, number>();
   table.levelG.forEach((g, l) => levelOf.set(g, l));
@@ -131,11 +133,7 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
     const measured: FaultMap = reference.map((l, i) => {
       if (i !== layerIndex) return l;
       const cells = l.cells.slice();
-      for (let r = 0; r < d.rows; r++) for (let c = 0; c < d.cols; c++) {
-        const pr = req.rt * d.rows + r;
-        const pc = req.ct * d.cols + c;
-        if (pr < l.physRows && pc < l.physCols) cells[pr * l.physCols + pc] = bist.map[r * d.cols + c]!;
-      }
+      forEachTileCell(l, d.rows, d.cols, req.rt, req.ct, (t, at) => (cells[at] = bist.map[t]!));
       return { ...l, cells };
     });
     progress.log('mt-map from the BIST\'s fault map');
@@ -183,6 +181,7 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
       seconds: (Date.now() - t0) / 1000,
       simSeconds: { bist: bist.seconds, program: run2.seconds },
       text: '',
+      design: d,
     };
     result.text = bistMtText(result);
     return result;

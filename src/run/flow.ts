@@ -198,7 +198,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
         const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
         try {
           const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
-          const test = bistTestCostText(bistTestCost(loopCfg, generateRtl({ config: loopCfg, options: { writePath: true, bist: true } }).design));
+          const test = bistTestCostText(bistTestCost(loopCfg, b.design));
           bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n` };
           progress.log(`   ${b.text.split('\n')[0]}`);
         } catch (e) {

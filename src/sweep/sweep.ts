@@ -174,9 +174,10 @@ function* sweepSteps(p: Prepared, spec: SweepSpec, shard: { index: number; count
     }
     const cfg = pointConfig(p.cfg, pt);
     // One fault map per (rate, ratio, seed) and array shapes: the mitigations at a point program the same chip.
+    let drawn: { rate: number; map: FaultMap; count: ReturnType<typeof countFaults> | null } | undefined;
     const xb = programCrossbarWithFaults(p, cfg, (layers) => {
       const key = `${pt.rate}|${pt.ratio}|${pt.seed}|${layers.map((l) => `${l.layout.physRows}x${l.layout.physCols}`).join(',')}`;
-      let drawn = faultMaps.get(key);
+      drawn = faultMaps.get(key);
       if (!drawn) {
         // Points run rate by rate (highest first): a map of another rate is not asked for again; a few maps at most are kept.
         for (const [k, d] of faultMaps) if (d.rate !== pt.rate || faultMaps.size >= MAX_KEPT_FAULT_MAPS) faultMaps.delete(k);
@@ -193,8 +194,7 @@ function* sweepSteps(p: Prepared, spec: SweepSpec, shard: { index: number; count
       progress.tick(1, costs[at]!.imageNs);
       if (i % 10 === 9) yield;
     }
-    const drawn = [...faultMaps.values()].find((d) => d.map === xb.faults);
-    const fc = drawn ? (drawn.count ??= countFaults(xb.faults)) : countFaults(xb.faults);
+    const fc = drawn && drawn.map === xb.faults ? (drawn.count ??= countFaults(xb.faults)) : countFaults(xb.faults);
     done[at] = { ...pt, correct, images: spec.images, top1: correct / spec.images, currentSum: xb.stats.reduce((s, l) => s + l.currentSum, 0), stuckCells: fc.sa0 + fc.sa1, sa1Cells: fc.sa1, price: priceOf(xb.mappings) };
     yield;
   }

@@ -67,7 +67,7 @@ export function register(program: Command): void {
         cfg, layer: o.layer, rt: tile[0]!, ct: tile[1]!, images: cfg.experiment.images, patches, sampleSeed,
         simulator: o.simulator as SimulatorName | 'auto', progress: progressFor(o),
       });
-      if (o.json) out(JSON.stringify({ ...b, text: undefined }, null, 2));
+      if (o.json) out(JSON.stringify({ ...b, text: undefined, design: undefined }, null, 2));
       else process.stdout.write(b.text);
       if (!b.ok) throw new CosimMismatchError(`bist-mt loop failed in ${b.label} tile (${b.tile.rt}, ${b.tile.ct}): ${b.mismatch ?? `${b.mapMismatches} fault-map entries differ, BIST ${b.bistCycles} cycles (model ${b.bistCyclesModel})`}`);
       return;
