@@ -197,6 +197,13 @@ export const DriftSchema = z
   })
   .describe('Retention drift evaluated at device.readTimeSeconds (docs/model.md §9.4); stuck cells do not drift.');
 
+export const DeviceWriteSchema = z
+  .strictObject({
+    voltageV: realIn(0.001, 20).default(4).describe('Amplitude of one programming pulse, volts (DNN_NeuroSim V2.1 Param.cpp writeVoltage = 4).'),
+    pulseS: realIn(1e-12, 1e-3).default(50e-9).describe('Width of one programming pulse, seconds (DNN_NeuroSim V2.1 Param.cpp writePulseWidth = 50e-9).'),
+  })
+  .describe('Programming pulses, for the write energy and time of the march test and of programming through the write path (docs/cost.md "Device writes"); the RTL does not model them.');
+
 export const DeviceSchema = z
   .strictObject({
     rOnOhm: realIn(1, 1e12).default(100e3).describe('Low-resistance (on, Gmax) state in ohms.'),
@@ -209,6 +216,7 @@ export const DeviceSchema = z
     conductanceLsbPerGmax: intIn(16, 1 << 20).default(1 << 12).describe('Fixed-point resolution of conductance: Gmax spans this many LSBs (the analog domain in integers).'),
     readTimeSeconds: realIn(0, 1e10).default(0).describe('Seconds from programming to the reads (device.drift).'),
     programming: ProgrammingSchema.prefault({}),
+    write: DeviceWriteSchema.prefault({}),
     variation: VariationSchema.prefault({}),
     readNoise: ReadNoiseSchema.prefault({}),
     drift: DriftSchema.prefault({}),

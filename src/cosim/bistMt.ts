@@ -60,6 +60,9 @@ export interface BistMtResult {
   text: string;
   /** The tile the loop generated (with the write path and the BIST), for pricing its test. */
   design: Design;
+  /** Level written to each cell through CELL_WRITE (row-major) and the tile's stuck map (0, 1 SA0, 2 SA1): for pricing the programming. */
+  cellLevels: Uint8Array;
+  stuckMap: Uint8Array;
 }
 
 /** Each cell (r, c) of tile (rt, ct) inside a layer's physical array: fn(r·cols + c, its index in the layer's map). */
@@ -144,9 +147,11 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
 
     // 3. Program the cells through the write path, then the MT tables.
     const writes: RegWrite[] = [];
+    const cellLevels = new Uint8Array(d.rows * d.cols);
     for (let r = 0; r < d.rows; r++) for (let c = 0; c < d.cols; c++) {
       const level = levelOf.get(tv.g[r]![c]!);
       if (level === undefined) throw new UnsupportedError(`cell (${r}, ${c}) of the mapping holds conductance ${tv.g[r]![c]}, which is no level of the write drivers' table`, 'device');
+      cellLevels[r * d.cols + c] = level;
       writes.push({ addr: CSR.CELL_WRITE, data: ((level << CELL_WRITE_LEVEL_LSB) | (r << d.colBits) | c) >>> 0 });
     }
     const regs = [...writes, ...tv.regs];
@@ -182,6 +187,8 @@ export async function cosimBistMt(req: BistMtRequest): Promise<BistMtResult> {
       simSeconds: { bist: bist.seconds, program: run2.seconds },
       text: '',
       design: d,
+      cellLevels,
+      stuckMap: stuck,
     };
     result.text = bistMtText(result);
     return result;

@@ -24,6 +24,11 @@ export function ltpFraction(pulses: number, maxPulses: number, nonlinearity: num
   return (1 - Math.exp(-pulses / A)) / (1 - Math.exp(-maxPulses / A));
 }
 
+/** Open-loop pulses from Gmin to level `level` of `levels` (docs/model.md §3): P(ℓ) = round(ℓ · Pmax / (L − 1)). */
+export function levelPulses(level: number, levels: number, maxPulses: number): number {
+  return Math.round((level * maxPulses) / (levels - 1));
+}
+
 export function conductanceTable(cfg: { tile: Pick<Config['tile'], 'cellBits'>; device: Config['device'] }): ConductanceTable {
   const levels = 2 ** cfg.tile.cellBits;
   const gMax = cfg.device.conductanceLsbPerGmax;
@@ -32,7 +37,7 @@ export function conductanceTable(cfg: { tile: Pick<Config['tile'], 'cellBits'>; 
   const levelG = new Int32Array(levels);
   for (let l = 0; l < levels; l++) {
     if (cfg.device.nonlinearityLtp > 0) {
-      const P = Math.round((l * cfg.device.maxPulses) / (levels - 1));
+      const P = levelPulses(l, levels, cfg.device.maxPulses);
       levelG[l] = gMin + Math.round((gMax - gMin) * ltpFraction(P, cfg.device.maxPulses, cfg.device.nonlinearityLtp));
     } else {
       levelG[l] = gMin + l * dG;

@@ -38,9 +38,10 @@ export interface RtlHashed {
 /**
  * Fields of `tile` and `device` that the Verilog does not model, so neither hashed nor recorded in
  * the manifest (like the fault settings): IR drop, a property of the analog wires (docs/model.md
- * §10), and the array effects — programming scheme, variation, read noise, drift (§9).
+ * §10), the array effects — programming scheme, variation, read noise, drift (§9) — and the
+ * programming pulses' amplitude and width (`device.write`, priced by the cost model only).
  */
-const ANALOG_ONLY = { tile: ['irDrop'], device: ['programming', 'variation', 'readNoise', 'drift', 'readTimeSeconds'] } as const;
+const ANALOG_ONLY = { tile: ['irDrop'], device: ['programming', 'write', 'variation', 'readNoise', 'drift', 'readTimeSeconds'] } as const;
 
 /** `quant`, `tile` and `device` without the fields of ANALOG_ONLY: what the RTL is generated from. */
 export function rtlInputs<T extends RtlHashed>(config: T): T {

@@ -19,7 +19,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError, DataError, isUserError } from '../errors.ts';
 import { buildFor, cosimLayerTile } from '../cosim/cosim.ts';
 import { cosimBistMt } from '../cosim/bistMt.ts';
-import { bistTestCost, bistTestCostText } from '../cost/bist.ts';
+import { bistTestCost, bistTestCostText, bistTestFor, programCost, programCostText } from '../cost/bist.ts';
 import { resolveLayer } from '../cosim/layer.ts';
 import { chooseSimulator, detectAll, type Simulator } from '../cosim/simulators/index.ts';
 import type { SimBuild } from '../cosim/simulators/simulator.ts';
@@ -147,7 +147,11 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
         if (r instanceof Error) {
           synthSkipped = `Yosys failed: ${r.message.split('\n')[0]}`;
           progress.log(`   ${synthSkipped}; the cost model estimates the periphery instead`);
-        } else synth = r;
+        } else {
+          // The march test's time and energy beside the MT price, for this run's config.
+          const bistTest = bistTestFor(runCfg, gen.manifest.rtlConfig, gen.manifest.options, 'this run\'s config');
+          synth = bistTest ? { ...r, bistTest } : r;
+        }
       });
       steps.push({ step: 'synthesis (Yosys, in parallel)', seconds: (performance.now() - synthStart) / 1000 });
     }
@@ -198,8 +202,9 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
         const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
         try {
           const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
-          const test = bistTestCostText(bistTestCost(loopCfg, b.design));
-          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n` };
+          const test = bistTestCostText(bistTestCost(loopCfg, b.design, { stuck: b.stuck }));
+          const program = programCostText(programCost(loopCfg, b.design, b.cellLevels, b.stuckMap));
+          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n  ${program}\n` };
           progress.log(`   ${b.text.split('\n')[0]}`);
         } catch (e) {
           if (!isUserError(e)) throw e;

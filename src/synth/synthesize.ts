@@ -100,6 +100,11 @@ export interface SynthReport {
    * without them synthesized too. `withMtUm2` above is then the tile with MT, store, write path and BIST.
    */
   bist?: { withBistUm2: number; withoutBistUm2: number; bistModuleUm2: number };
+  /**
+   * The march test's time and energy for this tile (src/cost/bist.ts, filled by the caller: the
+   * synthesis does not price energy), printed beside the MT price.
+   */
+  bistTest?: SynthBistTest;
   warnings: number;
   runtimeMs: number;
   /** Per flow, the time Yosys reports, s (wall-clock under WebAssembly; the original run's when reused from the cache). */
@@ -121,6 +126,21 @@ function sha256(text: string): string {
 }
 
 /** Synthesize a directory written by `memxbar gen`. */
+/** The march test's price as the report prints it (docs/rtl.md "Test time and energy"). */
+export interface SynthBistTest {
+  cycles: number;
+  clockHz: number;
+  seconds: number;
+  /** Device programming pulses of the test's row writes, s (the RTL counts one cycle per write). */
+  deviceWriteSeconds: number;
+  /** Upper bound, J: cell writes, ADC, array reads and fault-store writes. */
+  energyJ: number;
+  cellWriteEnergyJ: number;
+  writePulses: number;
+  /** Where the figures come from (config, sources). */
+  basis: string;
+}
+
 export async function synthesizeDir(dir: string, opts: SynthOptions = {}): Promise<SynthReport> {
   const manifest = readManifest(dir);
   const files: Record<string, string> = {};
@@ -394,7 +414,16 @@ export function reportMarkdown(r: SynthReport): string {
   if (b) {
     L.push(`| with MT, the fault store, the write path and the march test (BIST) | ${fmt(b.withBistUm2)} | ${(b.withBistUm2 / o.withoutMtUm2).toFixed(2)} |`);
     L.push('', `This tile was built with the write path and the BIST: the MT rows above are the same tile without them (${fmt(b.withoutBistUm2)} µm²); ` +
-      `the BIST controller is ${fmt(b.bistModuleUm2)} µm², the write path and test multiplexers ${fmt(b.withBistUm2 - b.withoutBistUm2 - b.bistModuleUm2)} µm². Test time and energy: docs/rtl.md "Test time and energy" and the run report.`);
+      `the BIST controller is ${fmt(b.bistModuleUm2)} µm², the write path and test multiplexers ${fmt(b.withBistUm2 - b.withoutBistUm2 - b.bistModuleUm2)} µm².${r.bistTest ? '' : ' Test time and energy: docs/rtl.md "Test time and energy" and the run report.'}`);
+  }
+  const bt = r.bistTest;
+  if (bt) {
+    L.push('', `On-chip march test (MATS+) of this tile, beside the MT price (docs/rtl.md "Test time and energy"):`, '', '| march test | value |', '|---|---:|');
+    L.push(`| test time | ${int(bt.cycles)} cycles = ${fmt(bt.seconds * 1e6, 2)} µs at ${fmt(bt.clockHz / 1e9, 2)} GHz |`);
+    L.push(`| device programming pulses of its writes | ${int(bt.writePulses)} pulses, ${fmt(bt.deviceWriteSeconds * 1e3, 3)} ms |`);
+    L.push(`| test energy (≤) | ${fmt(bt.energyJ * 1e9, 2)} nJ, of which cell writes ${fmt(bt.cellWriteEnergyJ * 1e9, 2)} nJ |`);
+    L.push(`| BIST area | ${b ? `${fmt(b.bistModuleUm2)} µm² controller + ${fmt(b.withBistUm2 - b.withoutBistUm2 - b.bistModuleUm2)} µm² write path and test multiplexers` : 'not built (gen --write-path --bist)'} |`);
+    L.push('', `Priced from ${bt.basis}.`);
   }
   L.push(
     '',

@@ -51,6 +51,10 @@ export function register(program: Command): void {
       readManifest(dir);
       if (opts.out) checkOutDir(opts.out, SYNTH_FILES);
       const report = await synthesizeDir(dir, { exactMemoryBits, faultStore, memoryLibrary: opts.memoryLibrary, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      // The march test's time and energy beside the MT price (the cost model prices it; synthesis does not).
+      const { bistTestForManifest } = await import('../../cost/bist.ts');
+      const bistTest = bistTestForManifest(readManifest(dir), opts.memoryLibrary);
+      if (bistTest) report.bistTest = bistTest;
       const json = JSON.stringify(report, null, 2) + '\n';
       const md = reportMarkdown(report);
       if (opts.out) {
