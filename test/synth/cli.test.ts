@@ -5,6 +5,9 @@ import { register as registerGen } from '../../src/cli/commands/gen.ts';
 import { register as registerSynth } from '../../src/cli/commands/synth.ts';
 import { ConfigError, DataError } from '../../src/errors.ts';
 import type { SynthReport } from '../../src/synth/synthesize.ts';
+import { bistCounts } from '../../src/rtl/bist.ts';
+import { deriveDesign } from '../../src/rtl/design.ts';
+import { readManifest } from '../../src/rtl/generate.ts';
 import { runCommand } from '../rtl/cliHarness.ts';
 import { tempDir } from '../rtl/tools.ts';
 
@@ -22,7 +25,18 @@ describe('memxbar synth', () => {
     expect(report.mtOverhead.overheadUm2).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/ASIC flow.*done in/);
     expect(readdirSync(join(root, 'report')).sort()).toEqual(['.memxbar-files.json', 'synth-report.json', 'synth-report.md']);
-    expect(readFileSync(join(root, 'report', 'synth-report.md'), 'utf8')).toMatch(/^# memxbar synthesis report/);
+    const md = readFileSync(join(root, 'report', 'synth-report.md'), 'utf8');
+    expect(md).toMatch(/^# memxbar synthesis report/);
+    // The march test beside the MT price: the tile's cycles, the device's pulses, the energy, the BIST area (not built here).
+    const m = readManifest(rtl);
+    const d = deriveDesign(m.rtlConfig, { ...m.options, writePath: true, bist: true });
+    const n = bistCounts(d);
+    expect(report.bistTest!.cycles).toBe(n.cycles);
+    expect(report.bistTest!.writePulses).toBe(n.cellWrites * m.rtlConfig.device.maxPulses);
+    expect(md).toContain(`| test time | ${n.cycles.toLocaleString('en-US')} cycles = `);
+    expect(md).toMatch(/\| test energy \(≤\) \| [\d,.]+ nJ, of which cell writes [\d,.]+ nJ \|/);
+    expect(md).toContain('| BIST area | not built (gen --write-path --bist) |');
+    expect(md).toMatch(/device\.write \(4 V, 50 ns\) and tech \(22 nm\) of preset neurosim-v1\.4/);
   });
 
   it('names a directory that is not a generated one', async () => {

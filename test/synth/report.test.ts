@@ -9,6 +9,8 @@ import { MEMORY_LIBRARIES, memoryLibrary, sramMacro } from '../../src/synth/meml
 import { ConfigError, UnsupportedError } from '../../src/errors.ts';
 import { reportMarkdown, synthesizeGenerated } from '../../src/synth/synthesize.ts';
 import { goldenConfig } from '../rtl/configs.ts';
+import { bistTestFor } from '../../src/cost/bist.ts';
+import { bistCounts } from '../../src/rtl/bist.ts';
 
 describe('memxbar45 Liberty library', () => {
   it('has the documented cells with the areas listed in docs/rtl.md', () => {
@@ -82,6 +84,26 @@ describe('synthesis report', () => {
     expect(r.mtOverhead.overheadUm2 - r.mtOverhead.overheadExcludingBitmapUm2).toBeCloseTo(bm.areaUm2, 3);
     expect(r.flowYosysS!['asic-main']).toBeGreaterThan(0);
     expect(reportMarkdown(r)).toMatch(/† `memxbar_fault_bitmap` holds the SRAM macro `memxbar_sram_256x2`/);
+  });
+});
+
+describe('synthesis report of a tile with the write path and the BIST', () => {
+  it('t16-offset-1b: the BIST rows beside the MT price (area from synthesis, time and energy from the cost model)', async () => {
+    const cfg = goldenConfig('t16-offset-1b');
+    const gen = generateRtl({ config: cfg, options: { writePath: true, bist: true } });
+    const r = await synthesizeGenerated(gen, { ice40: false });
+    const b = r.bist!;
+    expect(b.withBistUm2).toBeGreaterThan(b.withoutBistUm2);
+    expect(b.bistModuleUm2).toBeGreaterThan(0);
+    const bistTest = bistTestFor(cfg, gen.manifest.rtlConfig, gen.manifest.options, 'the test config')!;
+    const md = reportMarkdown({ ...r, bistTest });
+    expect(md).toMatch(/\| with MT, the fault store, the write path and the march test \(BIST\) \| [\d,.]+ \| [\d.]+ \|/);
+    expect(md).toContain(`| test time | ${bistCounts(gen.design).cycles.toLocaleString('en-US')} cycles = `);
+    const f = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    expect(md).toContain(`| BIST area | ${f(b.bistModuleUm2)} µm² controller + ${f(b.withBistUm2 - b.withoutBistUm2 - b.bistModuleUm2)} µm² write path and test multiplexers |`);
+    expect(md).toMatch(/Priced from this tile, the test config; ADC: sar 4-bit/);
+    // Without the figures the report points to where they are.
+    expect(reportMarkdown(r)).not.toContain('| test time |');
   });
 });
 
