@@ -5,7 +5,10 @@
  * both SA1:SA0 ratios. And what the loop refuses.
  */
 import { describe, expect, it } from 'vitest';
+import { bistTestCost, programCost } from '../../src/cost/bist.ts';
+import { writeModel } from '../../src/cost/write.ts';
 import { cosimBistMt } from '../../src/cosim/bistMt.ts';
+import { levelPulses } from '../../src/crossbar/device.ts';
 import { UnsupportedError } from '../../src/errors.ts';
 import { prepare } from '../../src/session/prepare.ts';
 import { workloadConfig } from './workload.ts';
@@ -26,6 +29,20 @@ describe('bist-mt on Icarus: BIST → MT-map → write path → inference', () =
       expect(r.mismatch).toBeNull();
       expect(r.vectors).toBe(6);
       expect(r.ok).toBe(true);
+      // What the run prices: the levels written and the tile's stuck map, as the loop used them.
+      expect(r.cellLevels).toHaveLength(32 * 32);
+      expect(r.stuckMap.filter((s) => s === 1).length).toBe(r.stuck.sa0);
+      expect(r.stuckMap.filter((s) => s === 2).length).toBe(r.stuck.sa1);
+      const pc = programCost(cfg, r.design, r.cellLevels, r.stuckMap);
+      const L = 2 ** cfg.tile.cellBits;
+      expect(pc.cells.pulses).toBe(r.cellLevels.reduce((a, l) => a + levelPulses(l, L, cfg.device.maxPulses), 0));
+      const w = writeModel(cfg, 32);
+      expect(pc.cells.energyJ).toBeGreaterThan(0);
+      expect(pc.cells.energyJ).toBeLessThanOrEqual(w.energyJ(pc.cells.pulses, w.levelS(L - 1), w.levelS(L - 1)));
+      const t = bistTestCost(cfg, r.design, { stuck: r.stuck });
+      expect(t.cycles).toBe(r.bistCycles);
+      // An SA1 cell adds (Gmax − Gmin)/2 per pulse to a healthy cell's mean, an SA0 cell removes as much.
+      expect(Math.sign(t.energyJ.cellWrites - bistTestCost(cfg, r.design).energyJ.cellWrites)).toBe(Math.sign(r.stuck.sa1 - r.stuck.sa0));
     }, 300_000);
   }
 

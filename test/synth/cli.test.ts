@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register as registerGen } from '../../src/cli/commands/gen.ts';
 import { register as registerSynth } from '../../src/cli/commands/synth.ts';
-import { ConfigError, DataError } from '../../src/errors.ts';
+import { ConfigError, DataError, UnsupportedError } from '../../src/errors.ts';
 import type { SynthReport } from '../../src/synth/synthesize.ts';
 import { bistCounts } from '../../src/rtl/bist.ts';
 import { deriveDesign } from '../../src/rtl/design.ts';
@@ -43,6 +43,20 @@ describe('memxbar synth', () => {
     const r = await runCommand([registerSynth], ['synth', tempDir('empty')]);
     expect(r.error).toBeInstanceOf(DataError);
     expect((r.error as Error).message).toMatch(/manifest\.json/);
+  });
+
+  it('refuses a tile whose fault store exceeds the memory library: one line naming the module, no Yosys run, nothing written', async () => {
+    const root = tempDir('synth-cli-256');
+    const rtl = join(root, 'rtl');
+    const g = await runCommand([registerGen], ['gen', '--preset', 'neurosim-v1.4', '--set', 'tile.rows=256', '--set', 'tile.cols=256', '--set', 'tile.parallelRead=256', '--out', rtl]);
+    expect(g.error).toBeNull();
+    const r = await runCommand([registerSynth], ['synth', rtl, '--out', join(root, 'report')]);
+    expect(r.error).toBeInstanceOf(UnsupportedError);
+    expect((r.error as Error).message).toBe(
+      'memxbar_fault_bitmap: 65536 x 2 bits (131072 bits) exceed the largest macro of memory library openram-freepdk45 (65536 bits); use --fault-store flipflops',
+    );
+    expect(r.stderr).not.toMatch(/ASIC flow/);
+    expect(readdirSync(root)).toEqual(['rtl']);
   });
 
   it('refuses an unknown memory library and an unknown fault store before any work', async () => {
