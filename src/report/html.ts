@@ -84,7 +84,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
         ],
         [false, true, true, true],
       ) +
-      `<p class="note">Yosys ${esc(r.synth.yosys)} against ${esc(r.synth.liberty.name)} (45 nm). ${r.synth.modules.filter((m) => m.estimate).map((m) => `<code>${esc(m.module)}</code>: ${esc(m.estimate!)}.`).join(' ')} The fault bitmap is the per-cell SA0/SA1 store; a design that keeps the map off-chip pays only the row remap and term tables (+${num(r.synth.mtOverhead.overheadExcludingBitmapUm2)} µm²). <a href="synth/synth-report.md">Synthesis report</a>.</p>`
+      `<p class="note">Yosys ${esc(r.synth.yosys)} against ${esc(r.synth.liberty.name)} (45 nm). ${r.synth.modules.filter((m) => m.estimate).map((m) => `<code>${esc(m.module)}</code>: ${esc(m.estimate!)}.`).join(' ')} The fault bitmap is the per-cell SA0/SA1 store; a design that keeps the map off-chip pays only the row remap and term tables (+${num(r.synth.mtOverhead.overheadExcludingBitmapUm2)} µm²). ${r.synth.bistTest ? ` On-chip march test (MATS+): ${num(r.synth.bistTest.seconds * 1e6)} µs + ${num(r.synth.bistTest.deviceWriteSeconds * 1e3)} ms of programming pulses, ≤ ${num(r.synth.bistTest.energyJ * 1e9)} nJ.` : ''} <a href="synth/synth-report.md">Synthesis report</a>.</p>`
     : `<p>Not synthesized: ${esc(r.synthSkipped ?? '')}. The cost model estimated the periphery.</p>`;
 
   const bd = (b: { array: number; adc: number; accumulation: number; other: number; total: number }, s: number) => [num(b.array * s), num(b.adc * s), num(b.accumulation * s), num(b.other * s), `<b>${num(b.total * s)}</b>`];

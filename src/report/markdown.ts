@@ -30,6 +30,11 @@ export function flowMarkdown(r: FlowReport): string {
     L.push('| module | with MT (µm²) | without MT (µm²) | Δ (µm²) |', '|---|---:|---:|---:|');
     for (const m of r.synth.mtOverhead.byModule) L.push(`| \`${m.module}\` | ${num(m.withMtUm2)} | ${num(m.withoutMtUm2)} | ${num(m.deltaUm2)} |`);
     L.push(`| **tile** | **${num(r.synth.mtOverhead.withMtUm2)}** | **${num(r.synth.mtOverhead.withoutMtUm2)}** | **${num(r.synth.mtOverhead.overheadUm2)}** |`);
+    const bt = r.synth.bistTest;
+    if (bt) {
+      const area = r.synth.bist ? `${num(r.synth.bist.withBistUm2 - r.synth.bist.withoutBistUm2)} µm² (controller ${num(r.synth.bist.bistModuleUm2)})` : 'not in this synthesis (gen --write-path --bist)';
+      L.push('', `On-chip march test (MATS+) beside the MT price: ${bt.cycles.toLocaleString('en-US')} cycles = ${num(bt.seconds * 1e6)} µs, + ${num(bt.deviceWriteSeconds * 1e3)} ms of device programming pulses (${bt.writePulses.toLocaleString('en-US')}); energy ≤ ${num(bt.energyJ * 1e9)} nJ, of which cell writes ${num(bt.cellWriteEnergyJ * 1e9)} nJ; BIST area ${area}.`);
+    }
     L.push('', `Full report: \`synth/synth-report.md\`.`);
   } else L.push(`Not synthesized: ${r.synthSkipped}.`);
   const n = r.cost.result.network;

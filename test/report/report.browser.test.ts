@@ -49,6 +49,12 @@ describe('memxbar run', () => {
     expect(r.bistMt?.layer).toBe('fc2');
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
+    // The march test beside the MT price (synthesis report and run report) and the loop's programming, priced.
+    expect(r.synth!.bistTest!.writePulses).toBe(3 * 16 * 16 * r.config.device.maxPulses);
+    expect(readFileSync(join(out, 'synth', 'synth-report.md'), 'utf8')).toMatch(/\| test energy \(≤\) \| [\d,.]+ nJ, of which cell writes/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('On-chip march test (MATS+) beside the MT price:');
+    expect(r.bistMt!.text).toMatch(/test energy ≤ [\d.]+ nJ \(cell writes [\d.]+,/);
+    expect(r.bistMt!.text).toMatch(/programming the mapping: \d+ cell writes, \d+ pulses/);
     expect(r.cost.digital.source).toBe('synthesis');
     // MT's regulation, priced from the sweep's own points: every mitigation at every rate and ratio;
     // latency is the synchronous schedule's (the same at every rate), energy moves with the stuck cells.
