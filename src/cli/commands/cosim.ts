@@ -67,8 +67,12 @@ export function register(program: Command): void {
         cfg, layer: o.layer, rt: tile[0]!, ct: tile[1]!, images: cfg.experiment.images, patches, sampleSeed,
         simulator: o.simulator as SimulatorName | 'auto', progress: progressFor(o),
       });
-      if (o.json) out(JSON.stringify({ ...b, text: undefined, design: undefined }, null, 2));
-      else process.stdout.write(b.text);
+      // The test's and the programming's price beside the verdict (docs/rtl.md "Test time and energy").
+      const { bistTestCost, bistTestCostText, programCost, programCostText } = await import('../../cost/bist.ts');
+      const testCost = bistTestCost(cfg, b.design, { stuck: b.stuck });
+      const program = programCost(cfg, b.design, b.cellLevels, b.stuckMap);
+      if (o.json) out(JSON.stringify({ ...b, text: undefined, design: undefined, cellLevels: undefined, stuckMap: undefined, testCost, programCost: program }, null, 2));
+      else process.stdout.write(`${b.text}  ${bistTestCostText(testCost)}\n  ${programCostText(program)}\n`);
       if (!b.ok) throw new CosimMismatchError(`bist-mt loop failed in ${b.label} tile (${b.tile.rt}, ${b.tile.ct}): ${b.mismatch ?? `${b.mapMismatches} fault-map entries differ, BIST ${b.bistCycles} cycles (model ${b.bistCyclesModel})`}`);
       return;
     }
