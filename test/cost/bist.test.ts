@@ -4,7 +4,7 @@
  * changes the figure; a bad write parameter is one line naming its config path.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/load.ts';
+import { resolveConfig, validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { bistTestCost, bistTestFor, programCost } from '../../src/cost/bist.ts';
 import { bitlineCapF } from '../../src/cost/components.ts';
@@ -23,8 +23,9 @@ const withDevice = (over: Partial<Config['device']>, write: Partial<Config['devi
 const design = (cfg: Config) => generateRtl({ config: cfg, options: { writePath: true, bist: true } }).design;
 
 describe('device write energy of the march test', () => {
-  it('defaults are NeuroSim V2.1 Param.cpp: 4 V, 50 ns; 3·R·C writes of maxPulses pulses each', () => {
-    expect(base.device.write).toEqual({ voltageV: 4, pulseS: 50e-9 });
+  it('schema defaults are NeuroSim V2.1 Param.cpp (4 V, 50 ns), the V1.4 preset V1.4\'s 2 V; 3·R·C writes of maxPulses pulses each', () => {
+    expect(validateConfig({}).device.write).toEqual({ voltageV: 4, pulseS: 50e-9 });
+    expect(base.device.write).toEqual({ voltageV: 2, pulseS: 50e-9 });
     const d = design(base);
     const c = bistTestCost(base, d);
     expect(c.cellWrites).toBe(3 * 16 * 16);
@@ -41,9 +42,9 @@ describe('device write energy of the march test', () => {
     expect(w.levelS(0)).toBeCloseTo(gMin, 18);
     const cCol = bitlineCapF(16, techNode(base.tech.nodeNm));
     expect(w.capColF).toBe(cCol);
-    // 16 V² · (5.5005e-6 S · 50 ns) = 4.4004 pJ, plus 16 V² · C_col.
-    expect(w.energyJ(1, gMax, gMin)).toBeCloseTo(16 * ((gMax + gMin) / 2) * 50e-9 + 16 * cCol, 24);
-    expect(16 * ((gMax + gMin) / 2) * 50e-9).toBeCloseTo(4.4004e-12, 16);
+    // (2 V)² · (5.5005e-6 S · 50 ns) = 1.1001 pJ, plus (2 V)² · C_col.
+    expect(w.energyJ(1, gMax, gMin)).toBeCloseTo(4 * ((gMax + gMin) / 2) * 50e-9 + 4 * cCol, 24);
+    expect(4 * ((gMax + gMin) / 2) * 50e-9).toBeCloseTo(1.1001e-12, 16);
     const c = bistTestCost(base, design(base));
     expect(c.energyJ.cellWrites).toBeCloseTo(3 * 256 * base.device.maxPulses * w.energyJ(1, gMax, gMin), 20);
     expect(c.energyJ.total).toBeCloseTo(c.energyJ.adc + c.energyJ.array + c.energyJ.store + c.energyJ.cellWrites, 20);
@@ -56,12 +57,12 @@ describe('device write energy of the march test', () => {
     const c = bistTestCost(half, design(half));
     expect(c.writePulses).toBe(3 * 256 * (base.device.maxPulses / 2));
     expect(e0 / c.energyJ.cellWrites).toBeCloseTo(2, 12);
-    const v2 = withDevice({}, { voltageV: 2 });
-    expect(e0 / bistTestCost(v2, design(v2)).energyJ.cellWrites).toBeCloseTo(4, 12);
+    const v4 = withDevice({}, { voltageV: 4 });
+    expect(bistTestCost(v4, design(v4)).energyJ.cellWrites / e0).toBeCloseTo(4, 12);
     // Pulse width: only the resistive term scales.
     const t2 = withDevice({}, { pulseS: 100e-9 });
     const w = writeModel(base, 16);
-    const resistive = 3 * 256 * base.device.maxPulses * 16 * ((w.levelS(0) + w.levelS(1)) / 2) * 50e-9;
+    const resistive = 3 * 256 * base.device.maxPulses * 4 * ((w.levelS(0) + w.levelS(1)) / 2) * 50e-9;
     expect(bistTestCost(t2, design(t2)).energyJ.cellWrites - e0).toBeCloseTo(resistive, 18);
     // The RTL's cycles do not depend on the device's pulses.
     expect(bistTestCost(t2, design(t2)).cycles).toBe(bistTestCost(base, design(base)).cycles);

@@ -36,7 +36,7 @@ describe('memxbar synth', () => {
     expect(md).toContain(`| test time | ${n.cycles.toLocaleString('en-US')} cycles = `);
     expect(md).toMatch(/\| test energy \(≤\) \| [\d,.]+ nJ, of which cell writes [\d,.]+ nJ \|/);
     expect(md).toContain('| BIST area | not built (gen --write-path --bist) |');
-    expect(md).toMatch(/device\.write \(4 V, 50 ns\) and tech \(22 nm\) of preset neurosim-v1\.4/);
+    expect(md).toMatch(/device\.write \(2 V, 50 ns\) and tech \(22 nm\) of preset neurosim-v1\.4/);
   });
 
   it('names a directory that is not a generated one', async () => {
