@@ -188,6 +188,21 @@ Napi::Value MtOffsetMap(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mtOffsetPlan(layer, zeros, costs, choose, zero, inverted, stored, refStored, meanError, threads): mtOffsetCosts,
+// then choose() (JavaScript: fills zero and inverted from costs), then mtOffsetMap, on one OffsetCtx.
+Napi::Value MtOffsetPlan(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Napi::Function choose = info[3].As<Napi::Function>();
+  mtOffsetPlan(
+      mtLayer(info[0].As<Napi::Object>()), data<int32_t>(info[1]), data<double>(info[2]),
+      [&] {
+        choose.Call({});
+        return !env.IsExceptionPending();
+      },
+      data<int32_t>(info[4]), data<uint8_t>(info[5]), data<int32_t>(info[6]), data<int32_t>(info[7]), data<double>(info[8]), std::max(1, info[9].As<Napi::Number>().Int32Value()));
+  return env.Undefined();
+}
+
 // mtPairsMap(layer, pairPos, pairNeg, meanError, threads); throws a RangeError when a pair search fails.
 Napi::Value MtPairsMap(const Napi::CallbackInfo& info) {
   std::string bad;
@@ -286,6 +301,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layerPath", Napi::Function::New(env, LayerPath));
   exports.Set("mtOffsetCosts", Napi::Function::New(env, MtOffsetCosts));
   exports.Set("mtOffsetMap", Napi::Function::New(env, MtOffsetMap));
+  exports.Set("mtOffsetPlan", Napi::Function::New(env, MtOffsetPlan));
   exports.Set("mtPairsMap", Napi::Function::New(env, MtPairsMap));
   exports.Set("tileMoments", Napi::Function::New(env, TileMoments));
   exports.Set("drawFaultCells", Napi::Function::New(env, DrawFaultCells));
