@@ -12,7 +12,8 @@
         "src/native/kernels/blocked_gemm.cc",
         "src/native/kernels/bitsliced.cc",
         "src/native/kernels/histogram.cc",
-        "src/native/kernels/mt_map.cc"
+        "src/native/kernels/mt_map.cc",
+        "src/native/kernels/program.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

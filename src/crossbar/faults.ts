@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { saRatio, type Config, type FaultConfig, type SaRatio } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { isCompute, matrixCols, matrixRows, type Network } from '../nn/graph.ts';
-import { Rng } from '../util/rng.ts';
+import { kernelThreads, native } from '../native/addon.ts';
+import { mixSeed, Rng } from '../util/rng.ts';
 import { layerLayout, weightParts, type Layout } from './layout.ts';
 
 export const OK = 0;
@@ -39,22 +40,30 @@ export function networkLayerShapes(net: Network, cfg: Pick<Config, 'tile' | 'qua
   return net.layers.filter(isCompute).map((l) => ({ name: l.name, layout: layerLayout(matrixRows(l), matrixCols(l), cfg, `layer "${l.name}"`, parts) }));
 }
 
-/** Draw a fault map: each cell stuck with probability `rate`, SA1 with the ratio's share. */
-export function drawFaults(layers: LayerShape[], rate: number, ratio: SaRatio, seed: number): FaultMap {
+/**
+ * Draw a fault map: each cell stuck with probability `rate`, SA1 with the ratio's share. Layer i
+ * draws from Rng(seed, i): for each cell in order one uint32 against the rate and, when stuck,
+ * one against the SA1 share. The native kernels (kernels/program.cc, the same generator and
+ * comparisons, layers spread over threads) give the same cells; `native: false` runs this loop.
+ */
+export function drawFaults(layers: LayerShape[], rate: number, ratio: SaRatio, seed: number, opts: { native?: boolean } = {}): FaultMap {
   const share = ratio.sa1Share;
   const stuckBelow = rate * 4294967296;
   const sa1Below = share * 4294967296;
-  return layers.map((l, index) => {
-    const n = l.layout.physRows * l.layout.physCols;
-    const cells = new Uint8Array(n);
-    if (rate > 0) {
-      const rng = new Rng(seed, index);
-      for (let i = 0; i < n; i++) {
-        if (rng.uint32() < stuckBelow) cells[i] = rng.uint32() < sa1Below ? SA1 : SA0;
-      }
+  const map = layers.map((l) => ({ name: l.name, physRows: l.layout.physRows, physCols: l.layout.physCols, cells: new Uint8Array(l.layout.physRows * l.layout.physCols) }));
+  if (rate <= 0) return map;
+  const k = opts.native === false ? null : native();
+  if (k && typeof k.drawFaultCells === 'function') {
+    k.drawFaultCells(map.map((l) => l.cells), Uint32Array.from(layers, (_, index) => mixSeed(seed, index)), stuckBelow, sa1Below, kernelThreads());
+    return map;
+  }
+  map.forEach(({ cells }, index) => {
+    const rng = new Rng(seed, index);
+    for (let i = 0; i < cells.length; i++) {
+      if (rng.uint32() < stuckBelow) cells[i] = rng.uint32() < sa1Below ? SA1 : SA0;
     }
-    return { name: l.name, physRows: l.layout.physRows, physCols: l.layout.physCols, cells };
   });
+  return map;
 }
 
 /** Fault map with no stuck cells. */

@@ -237,6 +237,43 @@ export function offsetStored(w: number, z: number, inverted: boolean, weightBits
 }
 
 /**
+ * buildMapping's cells for the offset scheme with stored values and one part (levels zero on
+ * entry), 64 rows at a time; false, with the cells unfinished, at the first row that leaves its
+ * tile or value out of range (buildMapping's loop then writes them and throws its error).
+ */
+function storedBlocks(L: Layout, plan: MappingPlan, levels: Uint8Array): boolean {
+  const { R, C, S, physCols, cellBits, rows, outputsPerTile, cols, Wc } = L;
+  const stored = plan.stored!, refStored = plan.refStored!, rowMap = plan.rowMap;
+  const top = 2 ** L.weightBits, mask = (1 << cellBits) - 1, colTiles = L.colTiles;
+  const rowBase = new Int32Array(64);
+  for (let r0 = 0; r0 < R; r0 += 64) {
+    const n = Math.min(64, R - r0);
+    for (let i = 0; i < n; i++) {
+      const r = r0 + i, pr = rowMap[r]!;
+      if (Math.floor(pr / rows) !== Math.floor(r / rows)) return false;
+      rowBase[i] = pr * physCols;
+      for (let ct = 0; ct < colTiles; ct++) {
+        const z = refStored[r * colTiles + ct]!;
+        if (!(Number.isInteger(z) && z >= 0 && z < top)) return false;
+        const base = rowBase[i]! + ct * cols + Wc * S; // referenceColumn(L, ct, 0, 0)
+        for (let s = 0; s < S; s++) levels[base + s] = (z >>> (s * cellBits)) & mask;
+      }
+    }
+    for (let o = 0; o < C; o++) {
+      const col = Math.floor(o / outputsPerTile) * cols + (o % outputsPerTile) * S; // weightColumn(L, o, 0, 0, 0)
+      const at = o * R + r0;
+      for (let i = 0; i < n; i++) {
+        const X = stored[at + i]!;
+        if (!(Number.isInteger(X) && X >= 0 && X < top)) return false;
+        const base = rowBase[i]! + col;
+        for (let s = 0; s < S; s++) levels[base + s] = (X >>> (s * cellBits)) & mask;
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * The mapping a plan describes. Offset scheme, output o of row tile rt with zero point z:
  * plain: w = X − z → terms +2^s·unit(o,s) − 2^s·ref(s);
  * inverted (X' = 2^b − 1 − X): w = −(X' − z) + (2^b − 1 − 2z) → terms −2^s·unit(o,s) + 2^s·ref(s)
@@ -273,7 +310,12 @@ export function buildMapping(q: QuantLayer, L: Layout, plan: MappingPlan): Layer
       for (let s = 0; s < S; s++) levels[base + s] = sliceLevel(Xj, s, cellBits);
     }
   };
-  for (let r = 0; r < R; r++) {
+  // MT-map's case (offset scheme, stored values, one part) in blocks of 64 rows, outputs inside:
+  // plan.stored is read along its rows ([o·R + r]) instead of across them (a stride of R values
+  // per weight), the block's cells stay in the cache. Any value it cannot place leaves it to the
+  // loop below, which writes the same cells and throws the same first error.
+  const fast = L.scheme === 'offset' && parts === 1 && !!plan.stored && !!plan.refStored && storedBlocks(L, plan, levels);
+  for (let r = fast ? R : 0; r < R; r++) {
     const rt = Math.floor(r / L.rows);
     const pr = plan.rowMap[r]!;
     if (Math.floor(pr / L.rows) !== rt) throw new RangeError(`row map sends row ${r} (tile ${rt}) to physical row ${pr} of another tile`);

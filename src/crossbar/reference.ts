@@ -13,6 +13,7 @@ import { SA0, SA1, noFaults, type FaultMap } from './faults.ts';
 import { irDropConductances } from './irdrop.ts';
 import { plainMapping, type LayerMapping } from './layout.ts';
 import { gemm } from '../nn/ops.ts';
+import { kernelThreads, native } from '../native/addon.ts';
 
 /** Per-layer activity recorded while running (for the energy model). */
 export interface LayerStats {
@@ -52,8 +53,14 @@ export interface Crossbar {
 }
 
 /** Conductance of every cell: programmed level through the device curve, then faults. */
-export function cellConductances(m: LayerMapping, table: ConductanceTable, faults: Uint8Array): Int32Array {
+export function cellConductances(m: LayerMapping, table: ConductanceTable, faults: Uint8Array, opts: { native?: boolean } = {}): Int32Array {
   const G = new Int32Array(m.levels.length);
+  const k = opts.native === false ? null : native();
+  if (k && typeof k.cellConductances === 'function' && faults.length >= G.length) {
+    // The same values (kernels/program.cc; gMin, gMax as an Int32Array store converts them), threads by cells.
+    k.cellConductances(m.levels, faults, table.levelG, table.gMin | 0, table.gMax | 0, G, kernelThreads());
+    return G;
+  }
   for (let i = 0; i < G.length; i++) {
     const f = faults[i];
     G[i] = f === SA1 ? table.gMax : f === SA0 ? table.gMin : table.levelG[m.levels[i]!]!;

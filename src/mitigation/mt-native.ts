@@ -15,7 +15,7 @@ const MAX_PAIR_BITS = 28;
 /** Whether the native kernels can program this layout (else mt.ts runs the TypeScript version). */
 export function nativeMtMapAvailable(L: Layout): boolean {
   const k = native();
-  if (!k || typeof k.mtPairsMap !== 'function' || L.parts !== 1) return false;
+  if (!k || typeof k.mtPairsMap !== 'function' || typeof k.mtOffsetPlan !== 'function' || L.parts !== 1) return false;
   return L.scheme === 'offset' || L.S * L.cellBits <= MAX_PAIR_BITS;
 }
 
@@ -40,16 +40,18 @@ export function mtMapNative({ q, L, activity, cells }: PlanInput, plan: MappingP
   } else {
     const zeros = zeroCandidates(L);
     const costs = new Float64Array(L.rowTiles * L.C * 8);
-    k.mtOffsetCosts(layer, Int32Array.from(zeros), costs, threads);
-    chooseOffsetPlan(L, plan, {
-      cost(o, rt, z, inv) {
-        const at = (((rt * L.C + o) * 2 + (z === zeros[0] ? 0 : 1)) * 2 + (inv ? 1 : 0)) * 2;
-        return { cost: costs[at]!, energy: costs[at + 1]! };
-      },
-    }, zeros);
+    const choose = () =>
+      chooseOffsetPlan(L, plan, {
+        cost(o, rt, z, inv) {
+          const at = (((rt * L.C + o) * 2 + (z === zeros[0] ? 0 : 1)) * 2 + (inv ? 1 : 0)) * 2;
+          return { cost: costs[at]!, energy: costs[at + 1]! };
+        },
+      }, zeros);
     plan.stored = new Int32Array(L.R * L.C);
     plan.refStored = new Int32Array(L.R * L.colTiles);
-    k.mtOffsetMap(layer, plan.zero, plan.inverted, plan.stored, plan.refStored, meanError, threads);
+    // One call: the kernel's stuck masks and best references serve the costs and the map; the
+    // choice between them runs here (choose fills plan.zero and plan.inverted in place).
+    k.mtOffsetPlan(layer, Int32Array.from(zeros), costs, choose, plan.zero, plan.inverted, plan.stored, plan.refStored, meanError, threads);
   }
   plan.columnOffset = Int32Array.from(meanError, (m) => -Math.round(m) || 0); // || 0: no −0
 }

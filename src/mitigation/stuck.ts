@@ -92,11 +92,25 @@ export function levelSums(L: Layout): Uint8Array {
 }
 
 /** Stuck cells per physical row of each row tile, over all used columns (weights and references). */
-function rowBadness(cells: Uint8Array, L: Layout): Int32Array {
+export function rowBadness(cells: Uint8Array, L: Layout): Int32Array {
   const bad = new Int32Array(L.physRows);
+  const cols = L.physCols;
+  // Four cells per step where rows start on a 4-byte boundary: each byte folded onto its lowest
+  // bit (1 when the byte is non-zero), the four bits summed by a multiply.
+  const words = cols % 4 === 0 && cells.byteOffset % 4 === 0 ? new Uint32Array(cells.buffer, cells.byteOffset, (L.physRows * cols) >> 2) : null;
   for (let pr = 0; pr < L.physRows; pr++) {
     let n = 0;
-    for (let j = 0; j < L.physCols; j++) if (cells[pr * L.physCols + j] !== 0) n++;
+    if (words) {
+      for (let w = (pr * cols) >> 2, end = w + (cols >> 2); w < end; w++) {
+        let t = words[w]!;
+        t |= t >>> 4;
+        t |= t >>> 2;
+        t = (t | (t >>> 1)) & 0x01010101;
+        n += Math.imul(t, 0x01010101) >>> 24;
+      }
+    } else {
+      for (let j = pr * cols, end = j + cols; j < end; j++) if (cells[j] !== 0) n++;
+    }
     bad[pr] = n;
   }
   return bad;

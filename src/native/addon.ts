@@ -108,10 +108,16 @@ export interface NativeKernels {
   mtOffsetCosts(layer: MtLayerArgs, zeros: Int32Array, costs: Float64Array, threads: number): void;
   /** MT-map, offset scheme, second stage for the chosen zero points and polarities: stored, refStored, meanError. */
   mtOffsetMap(layer: MtLayerArgs, zero: Int32Array, inverted: Uint8Array, stored: Int32Array, refStored: Int32Array, meanError: Float64Array, threads: number): void;
+  /** Both offset stages in one call on the same stuck masks: costs, then choose() (fills zero and inverted in place), then the map. */
+  mtOffsetPlan(layer: MtLayerArgs, zeros: Int32Array, costs: Float64Array, choose: () => void, zero: Int32Array, inverted: Uint8Array, stored: Int32Array, refStored: Int32Array, meanError: Float64Array, threads: number): void;
   /** MT-map, differential pairs: pairPos, pairNeg and meanError (throws a RangeError when a pair search fails). */
   /** MT's row covariances: M[t·n² + i·n + j] += x[p·rows + t·n + i]·x[p·rows + t·n + j], i ≤ j, for each p of `patches` (src/mitigation/row-activity.ts). */
   tileMoments(x: Int32Array, rows: number, patches: Int32Array, n: number, M: Float64Array, threads: number): void;
   mtPairsMap(layer: MtLayerArgs, pairPos: Int32Array, pairNeg: Int32Array, meanError: Float64Array, threads: number): void;
+  /** src/crossbar/faults.ts drawFaults for each layer's cells (zeroed first) with Rng seed seeds[i] (rng.ts mixSeed), layers spread over threads. */
+  drawFaultCells(cells: Uint8Array[], seeds: Uint32Array, stuckBelow: number, sa1Below: number, threads: number): void;
+  /** src/crossbar/reference.ts cellConductances: G[i] = SA1 ? gMax : SA0 ? gMin : levelG[levels[i]] (0 past the table). */
+  cellConductances(levels: Uint8Array, faults: Uint8Array, levelG: Int32Array, gMin: number, gMax: number, G: Int32Array, threads: number): void;
   /** Switch AMX tiles off (or back on) for layers prepared afterwards; returns the features in use. */
   setFeatures(f?: { amx?: boolean }): { amx: boolean; avx512: boolean; avx512vnni: boolean };
   hardwareThreads: number;

@@ -7,6 +7,7 @@
 //   biasRequant                ↔ the requantization loop of src/nn/quant.ts forwardInt
 //   prepareLayer / runLayer    ↔ src/crossbar/reference.ts crossbarMatmul (docs/model.md)
 //   mtOffsetCosts / mtOffsetMap / mtPairsMap ↔ src/mitigation/mt.ts mtMapPlan (MT-map)
+//   drawFaultCells / cellConductances ↔ src/crossbar/faults.ts drawFaults, reference.ts cellConductances
 // Kernels only read and write the typed arrays they are given; a prepared layer (a
 // LayerPlan) is immutable once built and may be run from several threads.
 //
@@ -20,7 +21,7 @@
 // Files: addon.cc (this: N-API entry points, CPU features), threads (pool), tensor (GEMMs,
 // im2col, pooling, requantization), plan (prepareLayer), general / gemm / bitsliced (the three
 // runLayer paths), bitplanes.h (bit-plane blocks), histogram (current histograms), mt_map (MT-map
-// programming).
+// programming), program (the fault draw and the cells' conductances).
 #include "bitsliced.h"
 #include "common.h"
 #include "gemm.h"
@@ -29,6 +30,7 @@
 #include "histogram.h"
 #include "mt_map.h"
 #include "plan.h"
+#include "program.h"
 #include "tensor.h"
 
 namespace mx {
@@ -55,6 +57,27 @@ bool useAmx() { return amxWanted.load() && amxAvailable(); }
 namespace {
 
 using namespace mx;
+
+// drawFaultCells(cells Uint8Array[], seeds Uint32Array, stuckBelow, sa1Below, threads).
+Napi::Value DrawFaultCells(const Napi::CallbackInfo& info) {
+  const Napi::Array arr = info[0].As<Napi::Array>();
+  const uint32_t* seeds = data<uint32_t>(info[1]);
+  std::vector<FaultDraw> layers(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    const Napi::Value v = arr.Get(i);
+    layers[i] = {data<uint8_t>(v), static_cast<int64_t>(v.As<Napi::TypedArray>().ElementLength()), seeds[i]};
+  }
+  drawFaultCells(layers, info[2].As<Napi::Number>().DoubleValue(), info[3].As<Napi::Number>().DoubleValue(), std::max(1, info[4].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+// cellConductances(levels Uint8Array, faults Uint8Array, levelG Int32Array, gMin, gMax, G Int32Array, threads).
+Napi::Value CellConductances(const Napi::CallbackInfo& info) {
+  const int64_t n = static_cast<int64_t>(info[5].As<Napi::TypedArray>().ElementLength());
+  cellConductances(data<uint8_t>(info[0]), data<uint8_t>(info[1]), n, data<int32_t>(info[2]), static_cast<int>(info[2].As<Napi::TypedArray>().ElementLength()), info[3].As<Napi::Number>().Int32Value(),
+                   info[4].As<Napi::Number>().Int32Value(), data<int32_t>(info[5]), std::max(1, info[6].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
 
 // runLayer(plan, x, P, acc, threads, hist|null, stats Float64Array(2)): acc[o*P + p] += mvm[o][p];
 // stats = [sum of read currents (energy figure), reads with at least one active row].
@@ -165,6 +188,21 @@ Napi::Value MtOffsetMap(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mtOffsetPlan(layer, zeros, costs, choose, zero, inverted, stored, refStored, meanError, threads): mtOffsetCosts,
+// then choose() (JavaScript: fills zero and inverted from costs), then mtOffsetMap, on one OffsetCtx.
+Napi::Value MtOffsetPlan(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Napi::Function choose = info[3].As<Napi::Function>();
+  mtOffsetPlan(
+      mtLayer(info[0].As<Napi::Object>()), data<int32_t>(info[1]), data<double>(info[2]),
+      [&] {
+        choose.Call({});
+        return !env.IsExceptionPending();
+      },
+      data<int32_t>(info[4]), data<uint8_t>(info[5]), data<int32_t>(info[6]), data<int32_t>(info[7]), data<double>(info[8]), std::max(1, info[9].As<Napi::Number>().Int32Value()));
+  return env.Undefined();
+}
+
 // mtPairsMap(layer, pairPos, pairNeg, meanError, threads); throws a RangeError when a pair search fails.
 Napi::Value MtPairsMap(const Napi::CallbackInfo& info) {
   std::string bad;
@@ -263,8 +301,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layerPath", Napi::Function::New(env, LayerPath));
   exports.Set("mtOffsetCosts", Napi::Function::New(env, MtOffsetCosts));
   exports.Set("mtOffsetMap", Napi::Function::New(env, MtOffsetMap));
+  exports.Set("mtOffsetPlan", Napi::Function::New(env, MtOffsetPlan));
   exports.Set("mtPairsMap", Napi::Function::New(env, MtPairsMap));
   exports.Set("tileMoments", Napi::Function::New(env, TileMoments));
+  exports.Set("drawFaultCells", Napi::Function::New(env, DrawFaultCells));
+  exports.Set("cellConductances", Napi::Function::New(env, CellConductances));
   exports.Set("setFeatures", Napi::Function::New(env, SetFeatures));
   exports.Set("columnNoiseDraws", Napi::Function::New(env, ColumnNoiseDraws));
   exports.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));

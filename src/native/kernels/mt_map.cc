@@ -430,8 +430,10 @@ struct PairSearch {
 
 }  // namespace
 
-void mtOffsetCosts(const MtLayer& L, const int32_t zeros[2], double* costs, int threads) {
-  const OffsetCtx ctx(L, zeros, threads);
+namespace {
+
+void offsetCosts(const OffsetCtx& ctx, double* costs, int threads) {
+  const MtLayer& L = ctx.L;
   parallelFor(int64_t(L.rowTiles) * L.C, threads, [&](int64_t b, int64_t e) {
     for (int64_t at = b; at < e; at++) {
       const int rt = int(at / L.C), o = int(at % L.C);
@@ -445,9 +447,9 @@ void mtOffsetCosts(const MtLayer& L, const int32_t zeros[2], double* costs, int 
   });
 }
 
-void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored, double* meanError, int threads) {
-  const int32_t zeros[2] = {1 << (L.weightBits - 1), (1 << (L.weightBits - 1)) - 1};  // offset.ts zeroCandidates
-  const OffsetCtx ctx(L, zeros, threads);
+void offsetMap(const OffsetCtx& ctx, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored, double* meanError, int threads) {
+  const MtLayer& L = ctx.L;
+  const int32_t* zeros = ctx.zeros;
   const int colTiles = L.colTiles, R = L.R, n = L.rows;
   auto zIndex = [&](int rt, int ct) { return zero[rt * colTiles + ct] == zeros[0] ? 0 : 1; };
   const std::vector<uint8_t> sym = L.covariance ? symmetricTiles(L.covariance, n, L.rowTiles) : std::vector<uint8_t>();
@@ -494,6 +496,30 @@ void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted,
       meanError[o] = meanSum;
     }
   });
+}
+
+}  // namespace
+
+void mtOffsetCosts(const MtLayer& L, const int32_t zeros[2], double* costs, int threads) {
+  const OffsetCtx ctx(L, zeros, threads);
+  offsetCosts(ctx, costs, threads);
+}
+
+void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored, double* meanError, int threads) {
+  const int32_t zeros[2] = {1 << (L.weightBits - 1), (1 << (L.weightBits - 1)) - 1};  // offset.ts zeroCandidates
+  const OffsetCtx ctx(L, zeros, threads);
+  offsetMap(ctx, zero, inverted, stored, refStored, meanError, threads);
+}
+
+bool mtOffsetPlan(const MtLayer& L, const int32_t zeros[2], double* costs, const std::function<bool()>& choose, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored,
+                  double* meanError, int threads) {
+  // The stuck masks and best references are the same for both stages (same cells, same zero
+  // candidates): built once.
+  const OffsetCtx ctx(L, zeros, threads);
+  offsetCosts(ctx, costs, threads);
+  if (!choose()) return false;
+  offsetMap(ctx, zero, inverted, stored, refStored, meanError, threads);
+  return true;
 }
 
 bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* meanError, int threads, std::string& bad) {

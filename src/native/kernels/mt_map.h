@@ -32,6 +32,11 @@ void mtOffsetCosts(const MtLayer& L, const int32_t zeros[2], double* costs, int 
 // stored[o·R + r], refStored[r·colTiles + ct] and meanError[o] = Σ_r E[x_r]·e_r after the descent.
 void mtOffsetMap(const MtLayer& L, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored, double* meanError, int threads);
 
+// Both stages in one call, the stuck masks and best references built once: the costs, then
+// choose() (which fills zero and inverted from them; false: stop, outputs incomplete), then the map.
+bool mtOffsetPlan(const MtLayer& L, const int32_t zeros[2], double* costs, const std::function<bool()>& choose, const int32_t* zero, const uint8_t* inverted, int32_t* stored, int32_t* refStored,
+                  double* meanError, int threads);
+
 // Differential pairs: pairPos / pairNeg [o·R + r] (bestPair, then the descent) and meanError[o].
 // Returns false (outputs incomplete) when a pair search met an unreachable reading (`bad` names it).
 bool mtPairsMap(const MtLayer& L, int32_t* pairPos, int32_t* pairNeg, double* meanError, int threads, std::string& bad);
