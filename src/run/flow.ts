@@ -103,7 +103,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     if (simulator && !perCellEffects(cosimCfg)) {
       checkEngine(cosimCfg);
       progress.log(`── co-simulation model (${simulator.name}): build started in the background`);
-      cosimBuild = buildFor(simulator, generateRtl({ config: cosimCfg }), false, progress).catch((e: Error) => e);
+      cosimBuild = buildFor(simulator, generateRtl({ config: cosimCfg }), false, progress, undefined, { fewVectors: true }).catch((e: Error) => e);
     }
     const p = await step('prepare: network, images, calibration', () => prepare(runCfg, progress, inputs));
 
@@ -247,6 +247,8 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     cost.sensitivity.push(...regulationSensitivity(mtRegulation));
     for (const [name, text] of Object.entries(await costFiles(cost))) out.write(`cost/${name}`, text);
 
+    // The timeline's order: steps beside others are recorded when they are waited for.
+    steps.sort((a, b) => (a.startSeconds ?? 0) - (b.startSeconds ?? 0));
     const { out: _out, ...options } = opts;
     const report: FlowReport = {
       tool: 'memxbar run',
