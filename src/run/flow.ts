@@ -150,12 +150,14 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
       const buffered: Progress = { start() {}, tick() {}, stop() {}, log: (l) => lines.push(l) };
       const s = performance.now();
       return f(buffered).then(
-        () => () => {
+        () => {
           const seconds = (performance.now() - s) / 1000;
-          progress.log(`── ${name}`);
-          for (const l of lines) progress.log(l);
-          progress.log(`   ${name}: ${((s - t0) / 1000).toFixed(1)} – ${((s - t0) / 1000 + seconds).toFixed(1)} s of the run (${seconds.toFixed(1)} s; CPU counted in the steps it overlaps)`);
-          steps.push({ step: name, seconds, startSeconds: (s - t0) / 1000 });
+          return () => {
+            progress.log(`── ${name}`);
+            for (const l of lines) progress.log(l);
+            progress.log(`   ${name}: ${((s - t0) / 1000).toFixed(1)} – ${((s - t0) / 1000 + seconds).toFixed(1)} s of the run (${seconds.toFixed(1)} s; CPU counted in the steps it overlaps)`);
+            steps.push({ step: name, seconds, startSeconds: (s - t0) / 1000 });
+          };
         },
         (e: unknown) => () => {
           for (const l of lines) progress.log(l);
