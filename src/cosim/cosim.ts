@@ -63,10 +63,10 @@ export interface CosimTileRequest {
 const hexOf = (v: bigint, bits: number) => (v < 0n ? v + (1n << BigInt(bits)) : v).toString(16).padStart(Math.ceil(bits / 4), '0');
 
 /** Build the testbench for `gen`; `cells` (when given) sizes its cell words (cells above Gmax need wider ones). */
-export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress, cells?: TileVectors['g']): Promise<SimBuild> {
+export async function buildFor(simulator: Simulator, gen: GeneratedRtl, trace: boolean, progress: Progress = silentProgress, cells?: TileVectors['g'], opts: { fewVectors?: boolean } = {}): Promise<SimBuild> {
   const cellBits = cells ? cellWordBits(gen, cells) : 0;
   const wide = cellBits > Number(gen.manifest.analogModel.GW) ? { cellBits } : {};
-  return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS, ...wide }, trace, onLog: (l) => progress.log(l) });
+  return simulator.build(gen, { capacity: { maxRegs: regCapacity(gen), maxVecs: DEFAULT_MAX_VECS, ...wide }, trace, onLog: (l) => progress.log(l), ...(opts.fewVectors ? { fewVectors: true } : {}) });
 }
 
 /** What vectors.json records beyond the tile's files: the layer's ADC full scale and the layer itself. */

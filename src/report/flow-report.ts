@@ -33,6 +33,8 @@ export interface StepTime {
   seconds: number;
   /** CPU seconds of the whole process during the step (every thread, and the child processes that finished in it: src/util/cpu.ts). */
   cpuSeconds?: number;
+  /** Seconds from the run's start to the step's start (the run's timeline: steps in the background overlap others). */
+  startSeconds?: number;
 }
 
 export interface CosimVerdict {

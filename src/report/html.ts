@@ -6,6 +6,7 @@
 import { num } from './cost.ts';
 import type { FlowCharts } from './charts.ts';
 import type { FlowReport } from './flow-report.ts';
+import { stepSpan } from './markdown.ts';
 import type { SaRatio } from '../config/schema.ts';
 import { energyHeader, hasPlainBaseline } from './sweep.ts';
 
@@ -115,7 +116,7 @@ export function flowHtml(r: FlowReport, charts: FlowCharts): string {
     ? `<p>BIST → fault map → MT-map → write path → inference (${esc(r.bistMt.layer)}, ${esc(r.bistMt.simulator)}): ${r.bistMt.ok ? '<span class="ok">MATCH</span>' : '<span class="bad">MISMATCH</span>'}</p><pre>${esc(r.bistMt.text)}</pre>`
     : r.bistMtSkipped !== undefined ? `<p>BIST → MT-map loop not run: ${esc(r.bistMtSkipped ?? '')}.</p>` : '';
 
-  const steps = table(['step', 'seconds', 'CPU seconds'], r.steps.map((s) => [esc(s.step), s.seconds.toFixed(1), s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)]), [false, true, true]);
+  const steps = table(['step', 'from – to (s)', 'seconds', 'CPU seconds'], r.steps.map((s) => [esc(s.step), stepSpan(s), s.seconds.toFixed(1), s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)]), [false, true, true, true]);
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

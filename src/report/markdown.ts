@@ -1,6 +1,6 @@
 /** The `memxbar run` report as Markdown (the same sections as report.html, tables only). */
 import { num, runRegulationMarkdown, sensitivityMarkdown } from './cost.ts';
-import type { FlowReport } from './flow-report.ts';
+import type { FlowReport, StepTime } from './flow-report.ts';
 import { priceMarkdown, summaryMarkdown } from './sweep.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -51,8 +51,13 @@ export function flowMarkdown(r: FlowReport): string {
   }
   if (r.bistMt) L.push('', `BIST → fault map → MT-map → write path → inference (${r.bistMt.layer}, tile (0, 0), ${r.bistMt.simulator}, ${r.bistMt.seconds.toFixed(1)} s):`, '', '```', r.bistMt.text.trimEnd(), '```');
   else if (r.bistMtSkipped !== undefined) L.push('', `BIST → MT-map loop not run: ${r.bistMtSkipped}.`);
-  L.push('', '## Time per step', '', 'CPU: every thread of memxbar and the child processes that finished during the step; work in the background (Yosys, the co-simulation build) counts in the steps it overlaps.', '', '| step | seconds | CPU seconds |', '|---|---:|---:|');
-  for (const s of r.steps) L.push(`| ${s.step} | ${s.seconds.toFixed(1)} | ${s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)} |`);
+  L.push('', '## Time per step', '', 'CPU: every thread of memxbar and the child processes that finished during the step; work in the background (Yosys, the co-simulation build, the co-simulation beside the sweep) counts in the steps it overlaps; from – to: seconds since the run started.', '', '| step | from – to (s) | seconds | CPU seconds |', '|---|---:|---:|---:|');
+  for (const s of r.steps) L.push(`| ${s.step} | ${stepSpan(s)} | ${s.seconds.toFixed(1)} | ${s.cpuSeconds === undefined ? '–' : s.cpuSeconds.toFixed(1)} |`);
   L.push('');
   return L.join('\n');
+}
+
+/** A step's place on the run's timeline: seconds from the run's start to its start and end ('–' when not recorded). */
+export function stepSpan(s: StepTime): string {
+  return s.startSeconds === undefined ? '–' : `${s.startSeconds.toFixed(1)} – ${(s.startSeconds + s.seconds).toFixed(1)}`;
 }

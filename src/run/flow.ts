@@ -83,7 +83,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     progress.log(`── ${name}`);
     const r = await f();
     const cpu = cpuSeconds() - c;
-    steps.push({ step: name, seconds: (performance.now() - s) / 1000, cpuSeconds: cpu });
+    steps.push({ step: name, seconds: (performance.now() - s) / 1000, cpuSeconds: cpu, startSeconds: (s - t0) / 1000 });
     progress.log(`   ${name}: ${((performance.now() - s) / 1000).toFixed(1)} s (CPU ${cpu.toFixed(1)} s)`);
     return r;
   };
@@ -103,7 +103,7 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
     if (simulator && !perCellEffects(cosimCfg)) {
       checkEngine(cosimCfg);
       progress.log(`── co-simulation model (${simulator.name}): build started in the background`);
-      cosimBuild = buildFor(simulator, generateRtl({ config: cosimCfg }), false, progress).catch((e: Error) => e);
+      cosimBuild = buildFor(simulator, generateRtl({ config: cosimCfg }), false, progress, undefined, { fewVectors: true }).catch((e: Error) => e);
     }
     const p = await step('prepare: network, images, calibration', () => prepare(runCfg, progress, inputs));
 
@@ -135,6 +135,90 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
         crossbarFaults: { rate: cfg.faults.rate, ratio: cfg.faults.sa1Sa0Ratio, seed: cfg.faults.seed, mitigation: cfg.mitigation.method },
       };
     });
+    // Co-simulation and the BIST → MT-map loop run beside the sweep: their main-thread parts
+    // (programming the co-simulated crossbar, the layers' inputs, MT-map from the BIST's map)
+    // between the sweep's points, the simulators in child processes on the other core. Their log
+    // lines are kept and printed after the sweep, in the order they came.
+    const cosim: CosimVerdict[] = [];
+    let bistMt: FlowReport['bistMt'] = null;
+    let bistMtSkipped: string | null = simulator ? null : cosimSkipped;
+    const loopSim = simulator?.name === 'cxxrtl' ? detectAll().find((x) => x.simulator.name !== 'cxxrtl' && x.detection.available)?.simulator ?? null : simulator;
+    if (simulator && !loopSim) bistMtSkipped = 'the loop runs on Icarus or Verilator, neither is installed';
+    const loopLayer = opts.cosimLayers[opts.cosimLayers.length - 1];
+    const beside = (name: string, f: (progress: Progress) => Promise<void>): Promise<() => void> => {
+      const lines: string[] = [];
+      const buffered: Progress = { start() {}, tick() {}, stop() {}, log: (l) => lines.push(l) };
+      const s = performance.now();
+      return f(buffered).then(
+        () => {
+          const seconds = (performance.now() - s) / 1000;
+          return () => {
+            progress.log(`── ${name}`);
+            for (const l of lines) progress.log(l);
+            progress.log(`   ${name}: ${((s - t0) / 1000).toFixed(1)} – ${((s - t0) / 1000 + seconds).toFixed(1)} s of the run (${seconds.toFixed(1)} s; CPU counted in the steps it overlaps)`);
+            steps.push({ step: name, seconds, startSeconds: (s - t0) / 1000 });
+          };
+        },
+        (e: unknown) => () => {
+          for (const l of lines) progress.log(l);
+          throw e;
+        },
+      );
+    };
+    const cosimName = `co-simulation: ${opts.cosimLayers.join(', ')} (${simulator?.name ?? ''}), beside the sweep`;
+    const cosimDone = simulator
+      ? beside(cosimName, async (progress) => {
+          progress.log(`   programming the crossbar for co-simulation (${opts.cosimFaultRate * 100} % stuck cells ${cosimCfg.faults.sa1Sa0Ratio}, seed ${cosimCfg.faults.seed}, ${opts.cosimMitigation})`);
+          // The sweep starts first; this chain's synchronous parts then run between the sweep's steps.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          const crossbar = programCrossbar(p, cosimCfg);
+          const waited = performance.now();
+          const build = await cosimBuild!;
+          if (!(build instanceof Error)) progress.log(`   co-simulation model ready (${build.cached ? 'from the cache' : `built in ${build.buildSeconds.toFixed(1)} s in the background`}; waited ${((performance.now() - waited) / 1000).toFixed(1)} s for it)`);
+          for (const layer of opts.cosimLayers) {
+            const dir = join(stage, 'cosim', layer);
+            try {
+              if (build instanceof Error) throw build;
+              const r = await cosimLayerTile({
+                build,
+                cfg: cosimCfg,
+                layer, rt: 0, ct: 0, images: 1, patches: opts.cosimPatches, sampleSeed: 1,
+                simulator: simulator.name, outDir: dir, progress, prepared: p, crossbar,
+              });
+              cosim.push({
+                layer, label: r.label, tile: [0, 0], ok: r.ok, simulator: r.simulator, vectors: r.vectors, words: r.words,
+                simulateSeconds: r.simulateSeconds, buildSeconds: r.buildSeconds,
+                files: r.files.map((f) => relative(stage, f)), text: r.text, error: null,
+              });
+              progress.log(`   ${r.ok ? 'MATCH' : 'MISMATCH'} ${r.label}: ${r.vectors} vectors, ${r.words} words`);
+            } catch (e) {
+              if (!isUserError(e)) throw e;
+              cosim.push({ layer, label: layer, tile: [0, 0], ok: false, simulator: simulator.name, vectors: 0, words: 0, simulateSeconds: 0, buildSeconds: 0, files: [], text: e.message, error: e.message });
+              progress.log(`   ${layer}: not co-simulated: ${e.message}`);
+            }
+          }
+        })
+      : null;
+    // The test-and-repair loop on one tile: the last co-simulated layer (the default's fc2), a few patches.
+    const loopName = `BIST → MT-map → write path → inference: ${loopLayer} (${loopSim?.name ?? ''}), beside the sweep`;
+    const loopDone = loopSim && loopLayer
+      ? beside(loopName, async (progress) => {
+          const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          try {
+            const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
+            const test = bistTestCostText(bistTestCost(loopCfg, b.design, { stuck: b.stuck }));
+            const program = programCostText(programCost(loopCfg, b.design, b.cellLevels, b.stuckMap));
+            bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n  ${program}\n` };
+            progress.log(`   ${b.text.split('\n')[0]}`);
+          } catch (e) {
+            if (!isUserError(e)) throw e;
+            bistMtSkipped = e.message;
+            progress.log(`   not run: ${e.message}`);
+          }
+        })
+      : null;
+
     const sweepResult = await step('fault sweep', () =>
       runSweepAsync(p, { rates: opts.rates, ratios: opts.ratios, seeds: opts.seeds, mitigations: opts.mitigations, images: opts.images }, { index: 0, count: 1 }, progress, knownPoints),
     );
@@ -153,75 +237,25 @@ export async function runFlow(cfg: Config, opts: FlowOptions, version: string, p
           synth = bistTest ? { ...r, bistTest } : r;
         }
       });
-      steps.push({ step: 'synthesis (Yosys, in parallel)', seconds: (performance.now() - synthStart) / 1000 });
+      steps.push({ step: 'synthesis (Yosys, in parallel)', seconds: (performance.now() - synthStart) / 1000, startSeconds: (synthStart - t0) / 1000 });
     }
     const synthFiles: Record<string, string> = synth ? { 'synth/synth-report.json': JSON.stringify(synth, null, 2) + '\n', 'synth/synth-report.md': reportMarkdown(synth) } : {};
     for (const [name, text] of Object.entries(synthFiles)) out.write(name, text);
 
-    const cosim: CosimVerdict[] = [];
-    if (simulator) {
-      await step(`co-simulation: ${opts.cosimLayers.join(', ')} (${simulator.name})`, async () => {
-        progress.log(`   programming the crossbar for co-simulation (${opts.cosimFaultRate * 100} % stuck cells ${cosimCfg.faults.sa1Sa0Ratio}, seed ${cosimCfg.faults.seed}, ${opts.cosimMitigation})`);
-        const crossbar = programCrossbar(p, cosimCfg);
-        const waited = performance.now();
-        const build = await cosimBuild!;
-        if (!(build instanceof Error)) progress.log(`   co-simulation model ready (${build.cached ? 'from the cache' : `built in ${build.buildSeconds.toFixed(1)} s beside the sweep`}; waited ${((performance.now() - waited) / 1000).toFixed(1)} s for it)`);
-        for (const layer of opts.cosimLayers) {
-          const dir = join(stage, 'cosim', layer);
-          try {
-            if (build instanceof Error) throw build;
-            const r = await cosimLayerTile({
-              build,
-              cfg: cosimCfg,
-              layer, rt: 0, ct: 0, images: 1, patches: opts.cosimPatches, sampleSeed: 1,
-              simulator: simulator.name, outDir: dir, progress, prepared: p, crossbar,
-            });
-            cosim.push({
-              layer, label: r.label, tile: [0, 0], ok: r.ok, simulator: r.simulator, vectors: r.vectors, words: r.words,
-              simulateSeconds: r.simulateSeconds, buildSeconds: r.buildSeconds,
-              files: r.files.map((f) => relative(stage, f)), text: r.text, error: null,
-            });
-            progress.log(`   ${r.ok ? 'MATCH' : 'MISMATCH'} ${r.label}: ${r.vectors} vectors, ${r.words} words`);
-          } catch (e) {
-            if (!isUserError(e)) throw e;
-            cosim.push({ layer, label: layer, tile: [0, 0], ok: false, simulator: simulator.name, vectors: 0, words: 0, simulateSeconds: 0, buildSeconds: 0, files: [], text: e.message, error: e.message });
-            progress.log(`   ${layer}: not co-simulated: ${e.message}`);
-          }
-        }
-      });
-    }
-
-    // The test-and-repair loop on one tile: the last co-simulated layer (the default's fc2), a few patches.
-    let bistMt: FlowReport['bistMt'] = null;
-    let bistMtSkipped: string | null = simulator ? null : cosimSkipped;
-    const loopSim = simulator?.name === 'cxxrtl' ? detectAll().find((x) => x.simulator.name !== 'cxxrtl' && x.detection.available)?.simulator ?? null : simulator;
-    if (simulator && !loopSim) bistMtSkipped = 'the loop runs on Icarus or Verilator, neither is installed';
-    const loopLayer = opts.cosimLayers[opts.cosimLayers.length - 1];
-    if (loopSim && loopLayer) {
-      await step(`BIST → MT-map → write path → inference: ${loopLayer} (${loopSim.name})`, async () => {
-        const loopCfg: Config = { ...runCfg, experiment: { ...runCfg.experiment, images: 1 }, faults: { ...runCfg.faults, rate: opts.cosimFaultRate, mapFile: null } };
-        try {
-          const b = await cosimBistMt({ cfg: loopCfg, layer: loopLayer, rt: 0, ct: 0, images: 1, patches: Math.min(4, opts.cosimPatches), sampleSeed: 1, simulator: loopSim.name, progress, prepared: p });
-          const test = bistTestCostText(bistTestCost(loopCfg, b.design, { stuck: b.stuck }));
-          const program = programCostText(programCost(loopCfg, b.design, b.cellLevels, b.stuckMap));
-          bistMt = { layer: loopLayer, ok: b.ok, simulator: b.simulator, seconds: b.seconds, text: `${b.text}  ${test}\n  ${program}\n` };
-          progress.log(`   ${b.text.split('\n')[0]}`);
-        } catch (e) {
-          if (!isUserError(e)) throw e;
-          bistMtSkipped = e.message;
-          progress.log(`   not run: ${e.message}`);
-        }
-      });
-    }
-
     const cost = await step('energy, latency, area', () =>
       runCost(p, { images: costImages, rates: [], ratios: opts.ratios, mitigations: opts.mitigations, synthReport: synth ? join(stage, 'synth', 'synth-report.json') : null, compareNeurosim: false }, progress),
     );
+    // The co-simulation and the loop finish beside the sweep (or, on a fresh machine, once the
+    // CXXRTL build that the cost step ran beside is done); their logs come here, in order.
+    if (cosimDone) await step('co-simulation: waiting for the simulators', async () => (await cosimDone)());
+    if (loopDone) await step('BIST → MT-map loop: waiting for the simulator', async () => (await loopDone)());
     // MT's regulation and the SAF / MT rows of what moves the numbers, priced from the sweep's own points (no engine run).
     const mtRegulation = regulationFromSweep(p, cost, sweepResult.points);
     cost.sensitivity.push(...regulationSensitivity(mtRegulation));
     for (const [name, text] of Object.entries(await costFiles(cost))) out.write(`cost/${name}`, text);
 
+    // The timeline's order: steps beside others are recorded when they are waited for.
+    steps.sort((a, b) => (a.startSeconds ?? 0) - (b.startSeconds ?? 0));
     const { out: _out, ...options } = opts;
     const report: FlowReport = {
       tool: 'memxbar run',

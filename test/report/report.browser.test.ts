@@ -47,6 +47,16 @@ describe('memxbar run', () => {
     // The BIST → MT-map → write path → inference loop on the last co-simulated layer.
     expect(r.bistMt?.ok, r.bistMtSkipped ?? '').toBe(true);
     expect(r.bistMt?.layer).toBe('fc2');
+    // The run's timeline: every step placed, in order of start; the co-simulation and the loop begin before the sweep ends (they run beside it).
+    const starts = r.steps.map((s) => s.startSeconds);
+    expect(starts.every((s) => typeof s === 'number' && s >= 0)).toBe(true);
+    expect(starts).toEqual([...starts].sort((a, b) => a! - b!));
+    const sweep = r.steps.find((s) => s.step === 'fault sweep')!;
+    for (const name of ['co-simulation: conv1, fc2', 'BIST → MT-map → write path → inference: fc2']) {
+      const s = r.steps.find((x) => x.step.startsWith(name) && x.step.endsWith('beside the sweep'));
+      expect(s, name).toBeDefined();
+      expect(s!.startSeconds!).toBeLessThan(sweep.startSeconds! + sweep.seconds);
+    }
     expect(r.synth!.design.rows).toBe(16);
     expect(r.synth!.mtOverhead.withMtUm2).toBeGreaterThan(r.synth!.mtOverhead.withoutMtUm2);
     // The march test beside the MT price (synthesis report and run report) and the loop's programming, priced.

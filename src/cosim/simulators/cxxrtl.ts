@@ -24,6 +24,15 @@ const RUN_TIMEOUT_MS = 6 * 3600_000;
 const BUILD_TIMEOUT_MS = 60 * 60_000;
 /** Generated C++ above this size is compiled without optimization. */
 const LARGE_CXX_BYTES = 500_000;
+/**
+ * For a build that simulates a few vectors (`fewVectors`: `memxbar run`'s co-simulation), C++
+ * above this size is compiled without optimization too: on the default 128 x 128 tile with MT
+ * (0.34 MB after sharing) g++ spent more than 140 CPU s on `eval()` at -O1 against 27 s at -O0
+ * (same loaded machine), while the run's 17 vectors take about 5 s at -O0 against 0.9 s at -O1
+ * (docs/cosim.md, "CXXRTL build"). Such a build lives in a folder of its own (`quick/`); a
+ * model built at -O1 before is used instead when there is one.
+ */
+const QUICK_CXX_BYTES = 100_000;
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
 
@@ -57,7 +66,7 @@ export const cxxrtl: Simulator = {
     return { available: true, detail: `Yosys ${yosysPackageVersion()} write_cxxrtl, ${cxx}` };
   },
 
-  async build(gen: GeneratedRtl, opts: { capacity: TbCapacity; trace: boolean; onLog?: (line: string) => void }): Promise<SimBuild> {
+  async build(gen: GeneratedRtl, opts: { capacity: TbCapacity; trace: boolean; onLog?: (line: string) => void; fewVectors?: boolean }): Promise<SimBuild> {
     const det = this.detect();
     if (!det.available) throw new ToolError(det.detail, '', 'cxxrtl');
     const harness = readFileSync(join(TESTBENCH_DIR, HARNESS), 'utf8');
@@ -66,7 +75,8 @@ export const cxxrtl: Simulator = {
     // design's own wires only (write_cxxrtl -g1: no debug_eval(), a third of g++'s work), and,
     // built only when a run dumps a VCD (a mismatch's failing window), the one whose VCD also
     // carries every wire Yosys inlined (-g4, write_cxxrtl's default). Both compute the same cycles.
-    const main = await compileModel(gen, src, harness, opts.trace, opts.onLog);
+    const quick = opts.fewVectors === true;
+    const main = await compileModel(gen, src, harness, opts.trace, quick, opts.onLog);
     let full: Promise<Compiled> | null = opts.trace ? Promise.resolve(main) : null;
     return {
       simulator: 'cxxrtl',
@@ -74,7 +84,7 @@ export const cxxrtl: Simulator = {
       cached: main.cached,
       capacity: opts.capacity,
       async run(files: RunFiles) {
-        const binary = files.vcd ? (await (full ??= compileModel(gen, src, harness, true, opts.onLog))).binary : main.binary;
+        const binary = files.vcd ? (await (full ??= compileModel(gen, src, harness, true, quick, opts.onLog))).binary : main.binary;
         const r = await runProcess(binary, plusargs(files), { cwd: src.dir, timeoutMs: RUN_TIMEOUT_MS, where: 'cxxrtl' });
         checkExit(r, 'the CXXRTL model', 'cxxrtl');
         const bad = checkTbLog(r.output, files.vcd !== undefined);
@@ -93,14 +103,17 @@ interface Compiled {
 
 /**
  * Yosys write_cxxrtl, then g++: the model of `gen` with the testbench harness, in `src.dir`
- * (`debug`: with every inlined wire's debug information, in src.dir/debug). Found again when built before.
+ * (`debug`: with every inlined wire's debug information, in src.dir/debug; `quick`: a large
+ * model compiled for build time, in src.dir/quick, QUICK_CXX_BYTES). Found again when built before.
  */
-async function compileModel(gen: GeneratedRtl, src: TbSources, harness: string, debug: boolean, onLog?: (line: string) => void): Promise<Compiled> {
-  const dir = debug ? join(src.dir, 'debug') : src.dir;
-  const binary = join(dir, 'Vcxxrtl');
-  if (existsSync(binary)) return { binary, cached: true, seconds: 0 };
-  mkdirSync(dir, { recursive: true });
-  onLog?.(`cxxrtl: Yosys write_cxxrtl${debug ? ' (every wire in the VCD)' : ''} and g++ (${dir})`);
+async function compileModel(gen: GeneratedRtl, src: TbSources, harness: string, debug: boolean, quick: boolean, onLog?: (line: string) => void): Promise<Compiled> {
+  const fullDir = debug ? join(src.dir, 'debug') : src.dir;
+  const quickDir = debug ? join(src.dir, 'quick', 'debug') : join(src.dir, 'quick');
+  for (const d of quick ? [fullDir, quickDir] : [fullDir]) {
+    const built = join(d, 'Vcxxrtl');
+    if (existsSync(built)) return { binary: built, cached: true, seconds: 0 };
+  }
+  onLog?.(`cxxrtl: Yosys write_cxxrtl${debug ? ' (every wire in the VCD)' : ''} and g++ (${fullDir})`);
   const t0 = performance.now();
   const rtl: Record<string, string> = {};
   for (const [name, text] of gen.files) if (name.endsWith('.v')) rtl[name] = text;
@@ -112,6 +125,15 @@ async function compileModel(gen: GeneratedRtl, src: TbSources, harness: string, 
   const shared = shareRepeatedWiring(generated);
   const tileCxx = shared.text;
   onLog?.(`cxxrtl: ${(generated.length / 1e6).toFixed(2)} MB of C++ from Yosys, ${(tileCxx.length / 1e6).toFixed(2)} MB after computing ${shared.hoisted} repeated wiring expressions once (${shared.replaced} copies)`);
+  // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
+  // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
+  // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
+  const large = tileCxx.length > LARGE_CXX_BYTES;
+  const tileOpt = large || (quick && tileCxx.length > QUICK_CXX_BYTES) ? '-O0' : '-O1';
+  // An -O1 model is the full one wherever it was asked for; an -O0 one asked for few vectors only goes to quick/.
+  const dir = tileOpt === '-O0' && !large ? quickDir : fullDir;
+  const binary = join(dir, 'Vcxxrtl');
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'memxbar_tile.h'), header);
   writeFileSync(join(dir, 'memxbar_tile.cc'), tileCxx);
   writeFileSync(join(dir, HARNESS), harness);
@@ -120,11 +142,7 @@ async function compileModel(gen: GeneratedRtl, src: TbSources, harness: string, 
   const defs = Object.entries(src.params).map(([k, v]) => `-DTB_${k}=${v}`);
   for (const d of src.defines) defs.push(`-D${d}`);
   const common = ['-std=c++14', '-w', `-I${runtime}`, `-I${dir}`];
-  // g++ struggles with the one huge eval() of a large tile: the default 128 x 128 tile with
-  // MT, 0.74 MB of C++ after sharing (2.27 MB before), took 73 s of CPU at -O0 and more than
-  // 183 s at -O1 (docs/cosim.md, "CXXRTL build"): optimize small designs only.
-  const tileOpt = tileCxx.length > LARGE_CXX_BYTES ? '-O0' : '-O1';
-  if (tileOpt === '-O0') onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(1)} MB): compiling at -O0`);
+  if (tileOpt === '-O0') onLog?.(`cxxrtl: the generated C++ is large (${(tileCxx.length / 1e6).toFixed(2)} MB)${large ? '' : ' and the run simulates a few vectors'}: compiling at -O0`);
   // The model's large functions in translation units of their own (splitCxxrtl), all compiled
   // in parallel with the harness, then the link. Should a split not compile, the one file does.
   const compile = (file: string, opt: string, extra: string[] = []) =>

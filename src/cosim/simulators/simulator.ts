@@ -38,8 +38,12 @@ export interface Simulator {
   /** Models X and Z: an unknown value reaching an output is seen (and is a failure). */
   readonly fourState: boolean;
   detect(): Detection;
-  /** Build (or find in the cache) the testbench for `gen`; `trace` makes VCD dumps possible. */
-  build(gen: GeneratedRtl, opts: { capacity: TbCapacity; trace: boolean; onLog?: (line: string) => void }): Promise<SimBuild>;
+  /**
+   * Build (or find in the cache) the testbench for `gen`; `trace` makes VCD dumps possible.
+   * `fewVectors`: the build will simulate a few vectors only (`memxbar run`'s co-simulation), so
+   * a simulator that trades simulation speed for build time (CXXRTL's g++ level) builds for build time.
+   */
+  build(gen: GeneratedRtl, opts: { capacity: TbCapacity; trace: boolean; onLog?: (line: string) => void; fewVectors?: boolean }): Promise<SimBuild>;
 }
 
 /** Check a finished run's log: the testbench prints DONE, or why it stopped. */
