@@ -60,31 +60,30 @@ export function keptRows(R: number, p: number): number {
 }
 
 /**
- * The layers pruned: `ratios[i]` a number applies that ratio to compute layer i as given (0 or
- * null: not pruned); a single number applies it to every layer where it frees a subarray, i.e.
- * ⌈keep/rows⌉ < rowTiles (a layer of one row tile never: `breakEvenPruning` = 1). Each column
- * tile of a pruned layer keeps `keptRows(R, ratio)` row groups.
+ * The layers pruned: `named[i]`, when given, is compute layer i's ratio, applied as given (0: not
+ * pruned); every other layer takes `ratio` where it frees a subarray, i.e. ⌈keep/rows⌉ < rowTiles
+ * (a layer of one row tile never: `breakEvenPruning` = 1). Each column tile of a pruned layer
+ * keeps `keptRows(R, its ratio)` row groups.
  */
-export function pruneTargets(layouts: Layout[], ratios: number | (number | null)[]): PruneTarget[] {
+export function pruneTargets(layouts: Layout[], ratio: number, named: (number | null)[] = []): PruneTarget[] {
   return layouts.flatMap((L, index) => {
-    const explicit = typeof ratios !== 'number';
-    const p = explicit ? ratios[index] ?? 0 : ratios;
+    const own = named[index] ?? null;
+    const p = own ?? ratio;
     const keep = keptRows(L.R, p);
-    const prune = explicit ? p > 0 && keep < L.R : p > 0 && Math.ceil(keep / L.rows) < L.rowTiles;
+    const prune = own !== null ? p > 0 && keep < L.R : p > 0 && Math.ceil(keep / L.rows) < L.rowTiles;
     return prune ? [{ index, R: L.R, C: L.C, outputsPerTile: L.outputsPerTile, colTiles: L.colTiles, keep }] : [];
   });
 }
 
 /**
- * The pruning ratio of each compute layer from `--prune-ratio`'s options (`ratio` for the layers not
- * named; see `pruneTargets`). A name that is no compute layer of the model: one-line ConfigError naming it.
+ * Per compute layer, its named ratio from `--prune-ratio` or null (`pruneTargets`' `named`). A
+ * name that is no compute layer of the model: one-line ConfigError naming it.
  */
-export function layerRatios(names: string[], o: Pick<AdmmOptions, 'ratio' | 'layers'>): number | (number | null)[] {
+export function layerRatios(names: string[], o: Pick<AdmmOptions, 'layers'>): (number | null)[] {
   const given = o.layers ?? {};
   for (const name of Object.keys(given)) {
     if (!names.includes(name)) throw new ConfigError(`no compute layer "${name}" in the model (its layers: ${names.join(', ')})`, '--prune-ratio');
   }
-  if (Object.keys(given).length === 0) return o.ratio;
   return names.map((n) => given[n] ?? null);
 }
 

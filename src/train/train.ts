@@ -162,7 +162,7 @@ export function checkResume(start: Network, cfg: Config, o: TrainOptions): { ste
 export function admmTargets(net: Network, cfg: Config, o: Pick<TrainOptions, 'mode' | 'admm'>): PruneTarget[] {
   if (o.mode !== 'admm' || !o.admm) return [];
   const shapes = networkLayerShapes(net, cfg);
-  const targets = pruneTargets(shapes.map((s) => s.layout), layerRatios(shapes.map((s) => s.name), o.admm));
+  const targets = pruneTargets(shapes.map((s) => s.layout), o.admm.ratio, layerRatios(shapes.map((s) => s.name), o.admm));
   if (targets.length === 0) {
     const low = shapes.map((s) => ({ name: s.name, p: breakEvenPruning(s.layout) })).sort((x, y) => x.p - y.p)[0];
     throw new ConfigError(`prunes no layer: no ratio given frees a subarray (the lowest break-even ratio is ${low?.p.toFixed(3)}, ${low?.name})`, '--prune-ratio');
