@@ -6,17 +6,20 @@
 # of the pruned model (the mapping skips all-zero row groups). Ratio 0 is the shipped model.
 # Run from the project root (the ratios are independent; they ran side by side):
 #   sh docs/results/train-prune/run.sh /path/to/data_batch_1.bin OUTDIR [RATIOS]
+# A RATIOS item is a ratio for every layer (0.25) or LABEL:SPEC with SPEC a --prune-ratio of per-layer
+# ratios, e.g. fc1-0.75:/22/Gemm=0.75 (files are named by LABEL).
 #   npx tsx docs/results/train-prune/plot.ts OUTDIR
 set -e
 TRAIN=$1; OUT=$2; RATIOS=${3:-"0 0.25 0.5 0.75"}
 mkdir -p "$OUT"
 COMMON="--config assets/run-default.json --set quant.calibrationImages=100"
-for p in $RATIOS; do
+for item in $RATIOS; do
+  p=${item%%:*}; spec=${item#*:}
   if [ "$p" = 0 ]; then
     MODEL=vgg8-w0.5-cifar10
   else
     MODEL="$OUT/pruned-$p.onnx"
-    node bin/memxbar.js train $COMMON --mode admm --prune-ratio $p --rho 1 --admm-steps 30 --admm-every 5 \
+    node bin/memxbar.js train $COMMON --mode admm --prune-ratio $spec --rho 1 --admm-steps 30 --admm-every 5 \
       --train-data "$TRAIN" --steps 45 --batch 8 --lr 0.0003 --optimizer adam --seed 1 --images 20 --json \
       --out "$MODEL" > "$OUT/train-$p.json" 2> "$OUT/train-$p.log"
   fi
