@@ -10,8 +10,8 @@
 #   base-RATES-sSEED            none, hosseini, mt-map on the shipped model (RATES e.g. 50 or 2.5,10,50)
 #   nia-RATIO-RATES-sSEED       none and mt-map on run.sh's NIA model OUTDIR/nia-R_R.onnx (trained at 10 %)
 #   fa-RATE-RATIO-sSEED         fault-aware retraining on that chip (60 steps, lr 1e-4, as run.sh), then its sweep point
-#   lr-LR-STEPS                 fault-aware retraining at 10 %, 1:5, fault seed 1 with that learning rate and
-#                               length; the loss of every step in OUTDIR/lr-LR-STEPS.json, top-1 on 100 images
+#   lr-LR-STEPS[-RATE-RATIO]    fault-aware retraining at 10 %, 1:5 (or RATE, RATIO), fault seed 1 with that
+#                               learning rate and length; the loss of every step in OUTDIR/lr-….json, top-1 on 100 images
 set -e
 TRAIN=$1; OUT=$2; shift 2
 mkdir -p "$OUT"
@@ -34,10 +34,12 @@ for part in "$@"; do
         --batch 8 --lr 0.0001 --optimizer adam --seed 1 --images 20 --json --out "$OUT/fa-$tag.onnx" > "$OUT/train-fa-$tag.json" 2> "$OUT/train-fa-$tag.log"
       node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/fa-$tag.onnx" --seeds $seed --rates $rate --ratios $ratio \
         --mitigations none --out "$OUT/sweep-fa-$tag" -q ;;
-    lr-*)
-      rest=${part#lr-}; lr=${rest%-*}; steps=${rest##*-}
-      node bin/memxbar.js train $COMMON --fault-rate 10 --ratio 1:5 --fault-seed 1 --train-data $TRAIN --steps $steps \
-        --batch 8 --lr $lr --optimizer adam --seed 1 --images 100 --json --out "$OUT/lr-$lr-$steps.onnx" > "$OUT/lr-$lr-$steps.json" 2> "$OUT/lr-$lr-$steps.log" ;;
+    lr-*)  # lr-LR-STEPS (10 %, 1:5) or lr-LR-STEPS-RATE-RATIO
+      rest=${part#lr-}; lr=${rest%%-*}; rest=${rest#*-}; steps=${rest%%-*}; rate=10; ratio=1:5
+      case $rest in *-*) rest=${rest#*-}; rate=${rest%%-*}; ratio=${rest#*-} ;; esac
+      tag=$(echo "$part" | tr ':' '_')
+      node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed 1 --train-data $TRAIN --steps $steps \
+        --batch 8 --lr $lr --optimizer adam --seed 1 --images 100 --json --out "$OUT/$tag.onnx" > "$OUT/$tag.json" 2> "$OUT/$tag.log" ;;
     *) echo "unknown part $part" >&2; exit 2 ;;
   esac
 done

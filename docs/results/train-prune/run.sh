@@ -5,7 +5,7 @@
 # crossbar's top-1 on the 500 shipped test images (`memxbar eval --crossbar`), and `memxbar cost`
 # of the pruned model (the mapping skips all-zero row groups). Ratio 0 is the shipped model.
 # Run from the project root (the ratios are independent; they ran side by side):
-#   sh docs/results/train-prune/run.sh /path/to/data_batch_1.bin OUTDIR [RATIOS]
+#   sh docs/results/train-prune/run.sh /path/to/data_batch_1.bin OUTDIR ["RATIOS"]   (one argument, items separated by spaces)
 # A RATIOS item is a ratio for every layer (0.25) or LABEL:SPEC with SPEC a --prune-ratio of per-layer
 # ratios, e.g. fc1-0.75:/22/Gemm=0.75 (files are named by LABEL).
 #   npx tsx docs/results/train-prune/plot.ts OUTDIR
