@@ -89,12 +89,19 @@ if (curves.length) {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'fault-aware retraining, training loss (mean of the last 10 steps), batch 8, Adam',
     width: 520, height: 300,
-    data: { values: smooth },
-    mark: { type: 'line' },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'loss10', type: 'quantitative', title: 'cross-entropy', scale: { type: 'log' } },
-      color: { field: 'run', type: 'nominal', legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
-    },
+    layer: [
+      {
+        data: { values: smooth },
+        mark: { type: 'line', clip: true },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'step' },
+          y: { field: 'loss10', type: 'quantitative', title: 'cross-entropy', scale: { type: 'log', domain: [0.5, 16] } },
+          color: { field: 'run', type: 'nominal', legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
+        },
+      },
+      // Chance: a uniform guess over the 10 classes.
+      { data: { values: [{ y: Math.log(10) }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      { data: { values: [{ y: Math.log(10), label: 'chance, ln 10' }] }, mark: { type: 'text', align: 'right', dy: -6, color: 'gray' }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 515 }, text: { field: 'label' } } },
+    ],
   }));
 }
