@@ -37,8 +37,19 @@ for (const dir of dirs) {
     rows.push({ run: p, ratio: uniform ? +p : null, spec, top1: e.top1, correct: e.correct, images: e.images, tiles: c.network.tiles, areaMm2: c.network.areaMm2.total, energyUJ: c.network.energyPerImageJ.total * 1e6, trainSeconds: t ? t.seconds : null });
   }
 }
+// The control (run.sh "control"): the same training without pruning, on the unpruned hardware.
+for (const dir of dirs) {
+  const f = join(dir, 'control-eval.json');
+  const base0 = rows.find((r) => r.ratio === 0);
+  if (!existsSync(f) || !base0 || rows.some((r) => r.run === 'control')) continue;
+  const e = JSON.parse(readFileSync(f, 'utf8')).crossbar;
+  const t = JSON.parse(readFileSync(join(dir, 'train-control.json'), 'utf8'));
+  copyFileSync(f, join(here, 'runs', 'control-eval.json'));
+  copyFileSync(join(dir, 'train-control.json'), join(here, 'runs', 'train-control.json'));
+  rows.push({ ...base0, run: 'control', ratio: null, spec: 'none (the same training, no pruning)', top1: e.top1, correct: e.correct, images: e.images, trainSeconds: t.seconds });
+}
 rows.sort((a, b) => (a.ratio ?? 2) - (b.ratio ?? 2) || b.tiles - a.tiles);
-const ratios = rows.map((r) => r.run);
+const ratios = rows.filter((r) => r.run !== 'control').map((r) => r.run);
 const base = rows.find((r) => r.ratio === 0)!;
 writeFileSync(
   join(here, 'results.csv'),
