@@ -35,9 +35,14 @@ for (const dir of dirs) {
     for (const f of ['sweep.csv', 'summary.md', 'price.md']) if (existsSync(join(dir, sweep, f))) copyFileSync(join(dir, sweep, f), join(here, 'runs', `${save}-${f}`));
     if (niaJson) copyFileSync(niaJson, join(here, 'runs', `${fromBefore ? 'before-' : ''}${niaJson.split('/').at(-1)!}`));
     if (kind === 'fa' && existsSync(join(dir, `train-${tag}.json`))) copyFileSync(join(dir, `train-${tag}.json`), join(here, 'runs', `${old ? 'before-' : ''}train-${tag}.json`));
+    // A retrained model belongs to the chip of its fault seed (-sS): other seeds' rows are not its chip.
+    const chip = kind === 'fa' && /-s(\d+)$/.test(tag) ? Number(/-s(\d+)$/.exec(tag)![1]) : null;
     for (const line of lines) {
       const v = Object.fromEntries(line.split(',').map((x, i) => [col[i]!, x]));
+      if (chip !== null && Number(v.seed) !== chip) continue;
       const method = kind === 'base' ? v.mitigation! : kind === 'nia' ? (v.mitigation === 'none' ? 'NIA' : `NIA + ${v.mitigation}`) : 'fault-aware retraining';
+      // The same point measured by two sweeps (seed 1 again in a sweep of seeds 1..2): once.
+      if (rows.some((r) => r.method === method && r.ratio === v.ratio && r.ratePct === +(100 * Number(v.rate)).toPrecision(6) && r.seed === +v.seed! && r.forward === (!trained ? '' : fromBefore ? 'conv1 unfolded' : 'as deployed'))) continue;
       rows.push({ method, ratio: v.ratio!, ratePct: +(100 * Number(v.rate)).toPrecision(6), seed: +v.seed!, images: +v.images!, correct: +v.correct!, top1: +v.top1!, trainSeconds: secs, forward: !trained ? '' : fromBefore ? 'conv1 unfolded' : 'as deployed' });
     }
   }

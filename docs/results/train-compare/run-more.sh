@@ -7,9 +7,11 @@
 #   sh docs/results/train-compare/run-more.sh /path/to/data_batch_1.bin OUTDIR PART...
 #   npx tsx docs/results/train-compare/plot.ts OUTDIR
 # PART:
-#   base-RATES-sSEED            none, hosseini, mt-map on the shipped model (RATES e.g. 50 or 2.5,10,50)
-#   nia-RATIO-RATES-sSEED       none and mt-map on run.sh's NIA model OUTDIR/nia-R_R.onnx (trained at 10 %)
-#   fa-RATE-RATIO-sSEED         fault-aware retraining on that chip (60 steps, lr 1e-4, as run.sh), then its sweep point
+#   base-RATES-sN               none, hosseini, mt-map on the shipped model (RATES e.g. 50 or 2.5,10,50), fault seeds 1..N
+#   nia-RATIO-RATES-sN          none and mt-map on run.sh's NIA model OUTDIR/nia-R_R.onnx (trained at 10 %), fault seeds 1..N
+#   fa-RATE-RATIO-sSEED         fault-aware retraining on the chip of fault seed SEED (60 steps, lr 1e-4, as run.sh),
+#                               then its sweep point (that seed only; the sweeps of the study's first run of the
+#                               seed-2 parts also evaluated seed 1, which plot.ts leaves out)
 #   lr-LR-STEPS[-RATE-RATIO]    fault-aware retraining at 10 %, 1:5 (or RATE, RATIO), fault seed 1 with that
 #                               learning rate and length; the loss of every step in OUTDIR/lr-….json, top-1 on 100 images
 set -e
@@ -32,7 +34,7 @@ for part in "$@"; do
       tag=$rate-$r-s$seed
       node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed $seed --train-data $TRAIN --steps 60 \
         --batch 8 --lr 0.0001 --optimizer adam --seed 1 --images 20 --json --out "$OUT/fa-$tag.onnx" > "$OUT/train-fa-$tag.json" 2> "$OUT/train-fa-$tag.log"
-      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/fa-$tag.onnx" --seeds $seed --rates $rate --ratios $ratio \
+      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/fa-$tag.onnx" --fault-seed $seed --seeds 1 --rates $rate --ratios $ratio \
         --mitigations none --out "$OUT/sweep-fa-$tag" -q ;;
     lr-*)  # lr-LR-STEPS (10 %, 1:5) or lr-LR-STEPS-RATE-RATIO
       rest=${part#lr-}; lr=${rest%%-*}; rest=${rest#*-}; steps=${rest%%-*}; rate=10; ratio=1:5
