@@ -69,6 +69,13 @@ const seeds = [...new Set(shown.filter((r) => r.ratePct > 0).map((r) => r.seed))
 writeFileSync(join(here, 'accuracy.svg'), await accuracyChart(points, `VGG8-w0.5, offset mapping, 32-row reads: ${Math.max(...rows.map((r) => r.images))} test images, fault seeds ${seeds.join(', ')} (bars: the seeds' range)`));
 console.log(rows.map((r) => `${r.method} ${r.ratio} ${r.ratePct}% s${r.seed} ${(100 * r.top1).toFixed(1)} (${r.correct}/${r.images})${r.trainSeconds ? ` (${r.trainSeconds} s)` : ''} ${r.forward}`).join('\n'));
 
+// The learning-rate runs' models on the 500 images (run-more.sh eval-lr-…): their sweep files.
+for (const dir of dirs.filter((d) => d !== before && existsSync(join(d, 'lr500')))) {
+  for (const tag of readdirSync(join(dir, 'lr500'))) {
+    for (const f of ['sweep.csv', 'summary.md']) if (existsSync(join(dir, 'lr500', tag, f))) copyFileSync(join(dir, 'lr500', tag, f), join(here, 'runs', `lr500-${tag}-${f}`));
+  }
+}
+
 // Training losses: every run with a per-step history (train --json).
 type H = { step: number; loss: number; accuracy: number };
 const curves: { run: string; step: number; loss: number; accuracy: number }[] = [];

@@ -14,6 +14,7 @@
 #                               seed-2 parts also evaluated seed 1, which plot.ts leaves out)
 #   lr-LR-STEPS[-RATE-RATIO]    fault-aware retraining at 10 %, 1:5 (or RATE, RATIO), fault seed 1 with that
 #                               learning rate and length; the loss of every step in OUTDIR/lr-….json, top-1 on 100 images
+#   eval-lr-LR-STEPS[-RATE-RATIO]  that model's top-1 on the 500 images (OUTDIR/lr500/, beside the sweeps)
 set -e
 TRAIN=$1; OUT=$2; shift 2
 mkdir -p "$OUT"
@@ -42,6 +43,11 @@ for part in "$@"; do
       tag=$(echo "$part" | tr ':' '_')
       node bin/memxbar.js train $COMMON --fault-rate $rate --ratio $ratio --fault-seed 1 --train-data $TRAIN --steps $steps \
         --batch 8 --lr $lr --optimizer adam --seed 1 --images 100 --json --out "$OUT/$tag.onnx" > "$OUT/$tag.json" 2> "$OUT/$tag.log" ;;
+    eval-lr-*)  # eval-lr-LR-STEPS[-RATE-RATIO]: the lr part's model on the 500 images at its point
+      tag=$(echo "${part#eval-}" | tr ':' '_'); rest=${part#eval-lr-}; rest=${rest#*-}; rate=10; ratio=1:5
+      case $rest in *-*) rest=${rest#*-}; rate=${rest%%-*}; ratio=${rest#*-} ;; esac
+      node bin/memxbar.js sweep $COMMON $EVAL --model "$OUT/$tag.onnx" --fault-seed 1 --seeds 1 --rates $rate --ratios $ratio \
+        --mitigations none --out "$OUT/lr500/$tag" -q ;;
     *) echo "unknown part $part" >&2; exit 2 ;;
   esac
 done
