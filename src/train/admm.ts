@@ -24,11 +24,18 @@
 import type { Config } from '../config/schema.ts';
 import { networkLayerShapes } from '../crossbar/faults.ts';
 import { breakEvenPruning, prunedRowTiles, type Layout } from '../crossbar/layout.ts';
+import { ConfigError } from '../errors.ts';
 import { isCompute, type Network } from '../nn/graph.ts';
 
 export interface AdmmOptions {
-  /** Fraction of each column tile's row groups pruned in every pruned layer, 0 < ratio < 1. */
+  /**
+   * Fraction of each column tile's row groups pruned, in [0, 1), in every layer not named in
+   * `layers` where it frees at least one subarray per column tile (at or above the layer's
+   * break-even ratio; below it the layer stays dense: pruning it would cost accuracy for nothing).
+   */
   ratio: number;
+  /** Per-layer ratios by compute layer name, each in [0, 1), applied as given (0: that layer is not pruned). Absent: none. */
+  layers?: Record<string, number>;
   /** Penalty ρ of the augmented Lagrangian (per weight; the weights are of order 0.01–0.1). */
   rho: number;
   /** Steps of the ADMM phase; then hard pruning and masked fine-tuning up to the run's steps. 0: prune at the start (one-shot magnitude pruning, then fine-tuning). */
@@ -47,15 +54,62 @@ export interface PruneTarget {
   keep: number;
 }
 
+/** Row groups a column tile of R rows keeps at ratio p: R − round(p·R), at least one. */
+export function keptRows(R: number, p: number): number {
+  return Math.max(1, R - Math.round(p * R));
+}
+
 /**
- * The layers pruned at `ratio`: those of two row tiles or more (a layer of one row tile frees no
- * subarray short of pruning all its rows, `breakEvenPruning` = 1, so pruning it would cost accuracy
- * for nothing). Each column tile keeps R − round(ratio·R) row groups.
+ * The layers pruned: `named[i]`, when given, is compute layer i's ratio, applied as given (0: not
+ * pruned); every other layer takes `ratio` where it frees a subarray, i.e. ⌈keep/rows⌉ < rowTiles
+ * (a layer of one row tile never: `breakEvenPruning` = 1). Each column tile of a pruned layer
+ * keeps `keptRows(R, its ratio)` row groups.
  */
-export function pruneTargets(layouts: Layout[], ratio: number): PruneTarget[] {
-  return layouts.flatMap((L, index) =>
-    L.rowTiles >= 2 ? [{ index, R: L.R, C: L.C, outputsPerTile: L.outputsPerTile, colTiles: L.colTiles, keep: L.R - Math.round(ratio * L.R) }] : [],
-  );
+export function pruneTargets(layouts: Layout[], ratio: number, named: (number | null)[] = []): PruneTarget[] {
+  return layouts.flatMap((L, index) => {
+    const own = named[index] ?? null;
+    const p = own ?? ratio;
+    const keep = keptRows(L.R, p);
+    const prune = own !== null ? p > 0 && keep < L.R : p > 0 && Math.ceil(keep / L.rows) < L.rowTiles;
+    return prune ? [{ index, R: L.R, C: L.C, outputsPerTile: L.outputsPerTile, colTiles: L.colTiles, keep }] : [];
+  });
+}
+
+/**
+ * Per compute layer, its named ratio from `--prune-ratio` or null (`pruneTargets`' `named`). A
+ * name that is no compute layer of the model: one-line ConfigError naming it.
+ */
+export function layerRatios(names: string[], o: Pick<AdmmOptions, 'layers'>): (number | null)[] {
+  const given = o.layers ?? {};
+  for (const name of Object.keys(given)) {
+    if (!names.includes(name)) throw new ConfigError(`no compute layer "${name}" in the model (its layers: ${names.join(', ')})`, '--prune-ratio');
+  }
+  return names.map((n) => given[n] ?? null);
+}
+
+/** Parse `--prune-ratio`: "p" (every layer where it frees a subarray), "name=p,…" (those layers), or both ("p,fc1=q"). Each ratio in [0, 1). */
+export function parsePruneRatio(text: string): Pick<AdmmOptions, 'ratio' | 'layers'> {
+  let ratio: number | null = null;
+  const layers: Record<string, number> = {};
+  const num = (v: string, what: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${what}: not a number: ${JSON.stringify(v)}`, '--prune-ratio');
+    if (!(n >= 0 && n < 1)) throw new ConfigError(`${what}: pruning ratio must be a number in [0, 1), got ${n}`, '--prune-ratio');
+    return n;
+  };
+  for (const item of text.split(',').map((x) => x.trim())) {
+    const eq = item.indexOf('=');
+    if (eq < 0) {
+      if (ratio !== null) throw new ConfigError(`two ratios for every layer (${ratio} and ${item}); name the layers: name=p`, '--prune-ratio');
+      ratio = num(item, 'every layer');
+    } else {
+      const name = item.slice(0, eq).trim();
+      if (name === '') throw new ConfigError(`no layer name before "=" in ${JSON.stringify(item)}`, '--prune-ratio');
+      if (name in layers) throw new ConfigError(`layer "${name}" given twice`, '--prune-ratio');
+      layers[name] = num(item.slice(eq + 1), `layer "${name}"`);
+    }
+  }
+  return { ratio: ratio ?? 0, ...(Object.keys(layers).length ? { layers } : {}) };
 }
 
 /** The kept row groups of `v` [o·R + r]: per column tile the `keep` rows of largest Σ_o v², ties to the lower row; [ct·R + r] = 1 kept. */

@@ -11,9 +11,11 @@
  *   of the quantized network; backward straight through inside the range, 0 outside (the ReLU
  *   is the clamp at 0).
  *
- * Not modelled in training: the ADC, the rounding of the bias and of the requantization
- * multiplier, and the first layer's folded input normalisation (the evaluation after training
- * runs the real crossbar model with all of them).
+ * - the first layer as deployed: the input normalisation folded into its weights and bias, its
+ *   weights quantized (and their stuck cells applied) on the folded grid (`foldedEffectiveWeights`).
+ *
+ * Not modelled in training: the ADC and the rounding of the bias and of the requantization
+ * multiplier (the evaluation after training runs the real crossbar model with all of them).
  */
 import type { ComputeLayer, Network, Shape } from '../nn/graph.ts';
 import { gemm, im2col } from '../nn/ops.ts';
@@ -54,6 +56,30 @@ export function effectiveWeights(w: Float32Array, bits: number, stuck: StuckWeig
     }
   }
   return out;
+}
+
+/**
+ * The first layer as the accelerator holds it (src/nn/quant.ts folds the input normalisation into
+ * it): W' = W/σ_c quantized on W''s own grid, its stuck cells applied to those integers, and the
+ * bias b' = b − Σ W'μ computed from the float W'. On normalised inputs x = (p/255 − μ)/σ (padding 0,
+ * the deployed padding with the mean pixel) the deployed layer computes
+ *   Σ W'_eff·p/255 + b' = Σ (σ·W'_eff)·x + b + Σ (W'_eff − W')·μ,
+ * so the training forward uses the weights σ·W'_eff and adds the per-output bias shift
+ * Σ_{c,k} (W'_eff − W')·μ_c (held constant in the backward pass, as s_w is).
+ */
+export function foldedEffectiveWeights(l: ComputeLayer & { kind: 'conv' }, mean: ArrayLike<number>, std: ArrayLike<number>, bits: number, stuck: StuckWeights | null): { weff: Float32Array; biasShift: Float64Array } {
+  const K = l.kH * l.kW;
+  const folded = new Float32Array(l.weight.length);
+  for (let i = 0; i < folded.length; i++) folded[i] = l.weight[i]! / std[Math.floor(i / K) % l.inC]!;
+  const eff = effectiveWeights(folded, bits, stuck);
+  const weff = new Float32Array(l.weight.length);
+  const biasShift = new Float64Array(l.outC);
+  for (let i = 0; i < weff.length; i++) {
+    const c = Math.floor(i / K) % l.inC;
+    weff[i] = eff[i]! * std[c]!;
+    biasShift[Math.floor(i / (K * l.inC))] += (eff[i]! - folded[i]!) * mean[c]!;
+  }
+  return { weff, biasShift };
 }
 
 /** How the forward pass quantizes: weight bits, per compute layer the stuck cells and the activation scale (null: none). */
@@ -115,10 +141,12 @@ export function forwardBackward(net: Network, num: TrainNumerics, images: Float3
         cols = new Float32Array(B * R);
         for (let n = 0; n < B; n++) cols.set(xs[n]!, n * R);
       }
-      const weff = num.weightBits ? effectiveWeights(l.weight, num.weightBits, num.stuck[ci] ?? null) : l.weight;
+      // The first layer with the input normalisation folded in, as deployed (src/nn/quant.ts).
+      const folded = num.weightBits && ci === 0 && l.kind === 'conv' ? foldedEffectiveWeights(l, net.input.mean, net.input.std, num.weightBits, num.stuck[0] ?? null) : null;
+      const weff = folded ? folded.weff : num.weightBits ? effectiveWeights(l.weight, num.weightBits, num.stuck[ci] ?? null) : l.weight;
       const BP = B * P;
       const acc = new Float64Array(O * BP);
-      for (let o = 0; o < O; o++) acc.fill(l.bias[o]!, o * BP, (o + 1) * BP);
+      for (let o = 0; o < O; o++) acc.fill(l.bias[o]! + (folded ? folded.biasShift[o]! : 0), o * BP, (o + 1) * BP);
       gemm(weff, cols, R, BP, O, acc);
       const scale = num.actScale[ci] ?? null;
       const pass = new Uint8Array(O * BP);

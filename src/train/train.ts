@@ -15,7 +15,8 @@ import type { QuantNetwork } from '../nn/quant.ts';
 import { writeAtomic } from '../util/output.ts';
 import type { Progress } from '../util/progress.ts';
 import { mixSeed, Rng } from '../util/rng.ts';
-import { applyGroups, keptGroups, projectStructured, pruneTargets, type AdmmOptions, type PruneTarget } from './admm.ts';
+import { breakEvenPruning } from '../crossbar/layout.ts';
+import { applyGroups, keptGroups, layerRatios, projectStructured, pruneTargets, type AdmmOptions, type PruneTarget } from './admm.ts';
 import { forwardBackward, parameters, type StuckWeights, type TrainNumerics } from './backprop.ts';
 import { stuckWeights } from './stuck.ts';
 
@@ -54,7 +55,11 @@ export function checkTrainOptions(o: TrainOptions, data: Cifar10Batch): void {
   if (o.mode === 'admm') {
     const a = o.admm;
     if (!a) throw new ConfigError('mode admm needs its options (--prune-ratio)', '--mode');
-    if (!(a.ratio > 0 && a.ratio < 1)) throw new ConfigError(`pruning ratio must be a number in (0, 1), got ${a.ratio}`, '--prune-ratio');
+    if (!(a.ratio >= 0 && a.ratio < 1)) throw new ConfigError(`pruning ratio must be a number in [0, 1), got ${a.ratio}`, '--prune-ratio');
+    for (const [name, p] of Object.entries(a.layers ?? {})) {
+      if (!(p >= 0 && p < 1)) throw new ConfigError(`layer "${name}": pruning ratio must be a number in [0, 1), got ${p}`, '--prune-ratio');
+    }
+    if (a.ratio === 0 && !Object.values(a.layers ?? {}).some((p) => p > 0)) throw new ConfigError('prunes nothing: give a ratio > 0 (for every layer, or name=p for one)', '--prune-ratio');
     if (!(a.rho > 0) || !Number.isFinite(a.rho)) throw new ConfigError(`ρ must be a number > 0, got ${a.rho}`, '--rho');
     // More ADMM steps than --steps: the run ends inside the ADMM phase (resume it with more steps).
     if (!Number.isInteger(a.admmSteps) || a.admmSteps < 0) throw new ConfigError(`ADMM steps must be a whole number ≥ 0, got ${a.admmSteps}`, '--admm-steps');
@@ -150,9 +155,19 @@ export function checkResume(start: Network, cfg: Config, o: TrainOptions): { ste
   return c;
 }
 
-/** The layers ADMM prunes in this run ([] unless mode 'admm'). */
+/**
+ * The layers ADMM prunes in this run ([] unless mode 'admm'). Throws a one-line ConfigError for a
+ * layer name the model does not have, and when the ratios prune no layer (below every break-even ratio).
+ */
 export function admmTargets(net: Network, cfg: Config, o: Pick<TrainOptions, 'mode' | 'admm'>): PruneTarget[] {
-  return o.mode === 'admm' && o.admm ? pruneTargets(networkLayerShapes(net, cfg).map((s) => s.layout), o.admm.ratio) : [];
+  if (o.mode !== 'admm' || !o.admm) return [];
+  const shapes = networkLayerShapes(net, cfg);
+  const targets = pruneTargets(shapes.map((s) => s.layout), o.admm.ratio, layerRatios(shapes.map((s) => s.name), o.admm));
+  if (targets.length === 0) {
+    const low = shapes.map((s) => ({ name: s.name, p: breakEvenPruning(s.layout) })).sort((x, y) => x.p - y.p)[0];
+    throw new ConfigError(`prunes no layer: no ratio given frees a subarray (the lowest break-even ratio is ${low?.p.toFixed(3)}, ${low?.name})`, '--prune-ratio');
+  }
+  return targets;
 }
 
 /** ADMM's checkpointed state: per pruned layer Z and U (the layer's weight count each) and the kept-group mask (colTiles·R). */

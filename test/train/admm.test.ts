@@ -11,7 +11,7 @@ import { drawFaults, networkLayerShapes } from '../../src/crossbar/faults.ts';
 import { breakEvenPruning, layerLayout, prunedRowTiles } from '../../src/crossbar/layout.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { quantizeNetwork } from '../../src/nn/quant.ts';
-import { applyGroups, keptGroups, projectStructured, pruneTargets, pruningSummary, type PruneTarget } from '../../src/train/admm.ts';
+import { applyGroups, keptGroups, layerRatios, parsePruneRatio, projectStructured, pruneTargets, pruningSummary, type PruneTarget } from '../../src/train/admm.ts';
 import { parameters } from '../../src/train/backprop.ts';
 import { train, type TrainOptions } from '../../src/train/train.ts';
 import { silentProgress } from '../../src/util/progress.ts';
@@ -47,7 +47,7 @@ describe('layout: pruned row groups are not mapped', () => {
     expect(breakEvenPruning(layerLayout(7, 4, cfg))).toBe(1);
     expect(breakEvenPruning(layerLayout(1152, 128, { ...cfg, tile: { ...cfg.tile, rows: 128, cols: 128 } }))).toBeCloseTo(128 / 1152, 12);
     // Just below p* the tile count stays, at p* it drops.
-    const t = (ratio: number) => pruneTargets([L], ratio)[0]!;
+    const t = (ratio: number) => pruneTargets([L], 0, [ratio])[0]!;
     const tilesAt = (ratio: number) => {
       const w = Float32Array.from({ length: 45 * 7 }, (_, i) => 1 + (i % 45));
       applyGroups(w, t(ratio), keptGroups(w, t(ratio)));
@@ -140,9 +140,38 @@ describe('train --mode admm', () => {
     expect(resumed.startStep).toBe(5);
     parameters(whole.net).forEach((p, i) => expect(Buffer.from(parameters(resumed.net)[i]!.buffer).equals(Buffer.from(p.buffer))).toBe(true));
   });
-  it('refuses a pruning ratio outside (0, 1), ρ ≤ 0 and a fractional number of ADMM steps', () => {
+  it('per-layer ratios: only the layers named are pruned, each at its own ratio', () => {
     const { net, qn, data, faults } = setup();
-    for (const admm of [{ ratio: 1, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0.5, rho: 0, admmSteps: 2, every: 1 }, { ratio: 0.5, rho: 1, admmSteps: 2.5, every: 1 }]) {
+    const r = train(net, qn, cfg, data, faults, opts({ admm: { ratio: 0, layers: { fc1: 0.3 }, rho: 0.5, admmSteps: 8, every: 2 } }), silentProgress);
+    const s = pruningSummary(r.net, cfg);
+    expect(s.map((l) => [l.layer, l.tiles, l.tilesUnpruned])).toEqual([['conv1', 4, 4], ['fc1', 4, 6], ['fc2', 1, 1]]);
+    expect(s.map((l) => l.keptRows)).toEqual([36, 62, 7]);
+    // A layer named with 0 is not pruned; the others take the ratio for every layer.
+    const r2 = train(net, qn, cfg, data, faults, opts({ admm: { ratio: 0.3, layers: { conv1: 0 }, rho: 0.5, admmSteps: 8, every: 2 } }), silentProgress);
+    expect(pruningSummary(r2.net, cfg).map((l) => l.tiles)).toEqual([4, 4, 1]);
+  });
+  it('one ratio for every layer prunes only where it frees a subarray (at or above the break-even ratio)', () => {
+    const layouts = networkLayerShapes(tinyNet(4), cfg).map((x) => x.layout);
+    // conv1: 18 rows, break-even 2/18; fc1: 45 rows, break-even 13/45 = 0.289; fc2: one row tile.
+    expect(pruneTargets(layouts, 0.2).map((t) => t.index)).toEqual([0]);
+    expect(pruneTargets(layouts, 13 / 45).map((t) => t.index)).toEqual([0, 1]);
+    // Named, a layer is pruned as asked even below its break-even ratio.
+    expect(pruneTargets(layouts, 0, [null, 0.2, null]).map((t) => [t.index, t.keep])).toEqual([[1, 36]]);
+  });
+  it('--prune-ratio: p, name=p, both; one-line errors naming the item', () => {
+    expect(parsePruneRatio('0.5')).toEqual({ ratio: 0.5 });
+    expect(parsePruneRatio('fc1=0.25, conv2=0')).toEqual({ ratio: 0, layers: { fc1: 0.25, conv2: 0 } });
+    expect(parsePruneRatio('0.1,fc1=0.6')).toEqual({ ratio: 0.1, layers: { fc1: 0.6 } });
+    expect(() => parsePruneRatio('fc1=1')).toThrow(/layer "fc1": pruning ratio must be a number in \[0, 1\), got 1/);
+    expect(() => parsePruneRatio('fc1=-0.1')).toThrow(/layer "fc1"/);
+    expect(() => parsePruneRatio('fc1=x')).toThrow(/layer "fc1": not a number/);
+    expect(() => parsePruneRatio('fc1=0.2,fc1=0.3')).toThrow(/given twice/);
+    expect(() => parsePruneRatio('0.2,0.3')).toThrow(/two ratios/);
+    expect(() => layerRatios(['conv1', 'fc1'], { layers: { fc3: 0.5 } })).toThrow(/no compute layer "fc3" in the model \(its layers: conv1, fc1\)/);
+  });
+  it('refuses a pruning ratio outside [0, 1), one that prunes nothing, ρ ≤ 0 and a fractional number of ADMM steps', () => {
+    const { net, qn, data, faults } = setup();
+    for (const admm of [{ ratio: 1, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0, rho: 1, admmSteps: 2, every: 1 }, { ratio: -0.1, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0, layers: { fc1: 1 }, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0.01, rho: 1, admmSteps: 2, every: 1 }, { ratio: 0.5, rho: 0, admmSteps: 2, every: 1 }, { ratio: 0.5, rho: 1, admmSteps: 2.5, every: 1 }]) {
       expect(() => train(net, qn, cfg, data, faults, opts({ admm }), silentProgress)).toThrow(ConfigError);
     }
   });
@@ -189,6 +218,16 @@ describe('memxbar train --mode admm: bad input, one line, exit 2', () => {
     r = await runCli('train', '--train-data', 'assets/cifar10/train_500.bin', '--mode', 'admm', '--prune-ratio', '1', '--out', join(dir, 'm.onnx'), '-q');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/--prune-ratio.*pruning ratio must be a number in \(0, 1\)/);
+    expect(r.stderr).toMatch(/--prune-ratio.*pruning ratio must be a number in \[0, 1\)/);
+  });
+  it('a per-layer ratio outside [0, 1) or a layer the model does not have: the line names it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memxbar-admm-'));
+    for (const [arg, re] of [['/22/Gemm=1', /layer "\/22\/Gemm": pruning ratio must be a number in \[0, 1\), got 1/], ['/22/Gemm=0.5,fc9=0.25', /no compute layer "fc9" in the model/]] as const) {
+      const r = await runCli('train', '--train-data', 'assets/cifar10/train_500.bin', '--mode', 'admm', '--prune-ratio', arg, '--out', join(dir, 'm.onnx'), '-q');
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).toMatch(/--prune-ratio/);
+    }
   });
 });

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       .option('--lr <x>', 'learning rate', '0.0001')
       .option('--optimizer <name>', 'adam | sgd (momentum 0.9)', 'adam')
       .option('--mode <name>', 'fault-aware (the configured fault map) | nia (a fresh fault map per step) | admm (pruning of crossbar rows and quantization) | float', 'fault-aware')
-      .option('--prune-ratio <p>', 'admm: fraction of each column tile\'s rows pruned in the layers of ≥ 2 row tiles, 0 < p < 1')
+      .option('--prune-ratio <p>', 'admm: fraction of each column tile\'s rows pruned, 0 ≤ p < 1: p (every layer where it frees a subarray), name=p,… (those layers) or p,name=q,…')
       .option('--rho <x>', 'admm: penalty ρ of the augmented Lagrangian', '0.1')
       .option('--admm-steps <n>', 'admm: steps of the ADMM phase before hard pruning and masked fine-tuning (default: 2/3 of --steps)')
       .option('--admm-every <n>', 'admm: steps between the Z and U updates', '10')
@@ -51,7 +51,7 @@ export function register(program: Command): void {
       .option('--json', 'print the result as JSON'),
     ['model', 'data', 'images', 'engine', 'faultRate', 'ratio', 'faultSeed', 'faultMap', 'mitigation'],
   ).action(async (o: TrainFlags) => {
-    const [{ readCifar10, CIFAR10_PIXELS }, { existsSync }, { loadInputs, prepare }, { configuredFaults }, { networkLayerShapes }, { train, checkTrainOptions, checkResume }, { crossbarAccuracy }, { exportOnnx }, { writeAtomic }, { pruningSummary }] = await Promise.all([
+    const [{ readCifar10, CIFAR10_PIXELS }, { existsSync }, { loadInputs, prepare }, { configuredFaults }, { networkLayerShapes }, { train, checkTrainOptions, checkResume, admmTargets }, { crossbarAccuracy }, { exportOnnx }, { writeAtomic }, { pruningSummary, parsePruneRatio }] = await Promise.all([
       import('../../data/cifar10.ts'), import('node:fs'), import('../../session/prepare.ts'), import('../../session/eval.ts'), import('../../crossbar/faults.ts'),
       import('../../train/train.ts'), import('../../train/evaluate.ts'), import('../../nn/onnx-export.ts'), import('../../util/output.ts'), import('../../train/admm.ts'),
     ]);
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     if (mode !== 'admm' && o.pruneRatio !== undefined) throw new ConfigError('--prune-ratio is for --mode admm', '--prune-ratio');
     const steps = number(o.steps, '--steps');
     const admm = mode === 'admm'
-      ? { ratio: number(o.pruneRatio!, '--prune-ratio'), rho: number(o.rho, '--rho'), admmSteps: o.admmSteps === undefined ? Math.floor((2 * steps) / 3) : number(o.admmSteps, '--admm-steps'), every: number(o.admmEvery, '--admm-every') }
+      ? { ...parsePruneRatio(o.pruneRatio!), rho: number(o.rho, '--rho'), admmSteps: o.admmSteps === undefined ? Math.floor((2 * steps) / 3) : number(o.admmSteps, '--admm-steps'), every: number(o.admmEvery, '--admm-every') }
       : undefined;
     const opts = {
       steps, batch: number(o.batch, '--batch'), lr: number(o.lr, '--lr'), optimizer, mode,
@@ -90,6 +90,7 @@ export function register(program: Command): void {
     const data = { pixels: pixels.subarray(0, count * CIFAR10_PIXELS), labels: labels.subarray(0, count), count, source: o.trainData };
     checkTrainOptions(opts, data);
     const inputs = loadInputs(cfg);
+    admmTargets(inputs.net, cfg, opts);
     checkResume(inputs.net, cfg, opts);
     const progress = progressFor(o);
     progress.log(`training seed: ${opts.seed}; ${mode === 'nia' ? `fault maps drawn per step at ${100 * cfg.faults.rate} % (SA1:SA0 ${cfg.faults.sa1Sa0Ratio}); evaluated on ` : ''}fault map ${cfg.faults.mapFile ?? `seed ${cfg.faults.seed}, rate ${100 * cfg.faults.rate} %, SA1:SA0 ${cfg.faults.sa1Sa0Ratio}`}`);
@@ -105,6 +106,7 @@ export function register(program: Command): void {
       imagesPerSecond: +(((opts.steps - r.startStep) * opts.batch) / r.seconds).toFixed(2), mitigation: cfg.mitigation.method,
       crossbarBefore: { top1: before.top1, correct: before.correct, images: before.images }, crossbarAfter: { top1: after.top1, correct: after.correct, images: after.images },
       finalLoss: r.history.at(-1)?.loss ?? null, out: o.out,
+      history: r.history.map((h) => ({ step: h.step, loss: +h.loss.toFixed(4), accuracy: h.accuracy })),
       ...(admm ? { admm, pruning: pruningSummary(r.net, cfg) } : {}),
     };
     if (o.json) return out(JSON.stringify(result, null, 2));
