@@ -235,6 +235,9 @@ export const MitigationSchema = z
       })
       .prefault({})
       .describe('Extensions of MT that use an array effect as a lever (docs/mt.md).'),
+    irDropCompensation: oneOf(['none', 'bias'] as const)
+      .default('none')
+      .describe('With tile.irDrop on, any method: `bias` removes the expected IR error of every output (one offset per output, added with the layer bias), computed at design time from the mapped array, the first-order IR model and the rows\' mean inputs (docs/mt.md "IR-drop compensation"). Ignored when IR drop is off.'),
     valueRangeParts: intIn(1, 16).default(3).describe('zhang only: value-range reduction splits every stored value evenly over this many weight columns of fewer slices, summed by the shift-add (1 = none; the fault map covers the larger array).'),
   })
   .describe('Fault mitigation.');
