@@ -128,6 +128,9 @@ export const IrDropSchema = z
     wireColOhm: realIn(0, 1e4).default(2.5).describe('Column (bit-line) wire resistance per cell segment, Ω; > 0 when on.'),
     driverOhm: realIn(0, 1e4).default(0.1).describe('Output resistance of a row driver, Ω; > 0 when on (PytorX IrSolver example: 0.1 Ω = 1/10 S).'),
     senseOhm: realIn(0, 1e4).default(0.1).describe('Input resistance of a column\'s sense amplifier (virtual ground), Ω; > 0 when on.'),
+    compensation: oneOf(['none', 'bias'] as const)
+      .default('none')
+      .describe('With IR drop on, any mitigation method: `bias` removes the expected IR error of every output (one offset per output, added with the layer bias), computed at design time from the mapped array, the first-order model and the rows\' mean inputs (docs/mt.md "IR-drop compensation").'),
   })
   .describe('IR drop on the crossbar wires.');
 
@@ -235,9 +238,6 @@ export const MitigationSchema = z
       })
       .prefault({})
       .describe('Extensions of MT that use an array effect as a lever (docs/mt.md).'),
-    irDropCompensation: oneOf(['none', 'bias'] as const)
-      .default('none')
-      .describe('With tile.irDrop on, any method: `bias` removes the expected IR error of every output (one offset per output, added with the layer bias), computed at design time from the mapped array, the first-order IR model and the rows\' mean inputs (docs/mt.md "IR-drop compensation"). Ignored when IR drop is off.'),
     valueRangeParts: intIn(1, 16).default(3).describe('zhang only: value-range reduction splits every stored value evenly over this many weight columns of fewer slices, summed by the shift-add (1 = none; the fault map covers the larger array).'),
   })
   .describe('Fault mitigation.');

@@ -21,7 +21,7 @@ import { zhangPlan } from './zhang.ts';
 export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMap, activity: () => RowActivity[], opts: { native?: boolean } = {}): LayerMapping[] {
   const method = cfg.mitigation.method;
   const stats = { rate: cfg.faults.rate, sa1Share: cfg.faults.sa1Sa0Ratio.sa1Share };
-  const comp = cfg.tile.irDrop.enabled ? cfg.mitigation.irDropCompensation : 'none';
+  const comp = cfg.tile.irDrop.enabled ? cfg.tile.irDrop.compensation : 'none';
   const table = comp === 'none' ? null : conductanceTable(cfg);
   return qn.layers.map((q, i) => {
     const m = mapLayer(q, i);

@@ -1,5 +1,5 @@
 /**
- * IR-drop compensation (`mitigation.irDropCompensation`, docs/mt.md "IR-drop compensation"):
+ * IR-drop compensation (`tile.irDrop.compensation`, docs/mt.md "IR-drop compensation"):
  * a digital correction of the mean IR error of every output, computed at design time from the
  * array the mapping programs (levels, stuck cells) and the first-order IR-drop model
  * (docs/model.md §10), the same knowledge MT-map takes from the chip test.

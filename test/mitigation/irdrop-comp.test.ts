@@ -1,5 +1,5 @@
 /**
- * IR-drop compensation (`mitigation.irDropCompensation`, docs/mt.md "IR-drop compensation"):
+ * IR-drop compensation (`tile.irDrop.compensation`, docs/mt.md "IR-drop compensation"):
  * the IR error of each effective weight is the mapping's terms applied to Geff − G; `bias` adds
  * the negated expected error of each output to its column offset; the fast engine still gives
  * the reference model's integers; on a small offset-mapped network it brings the IR-dropped
@@ -21,9 +21,9 @@ import { config, expectFastEqualsReference, tinyQuant } from '../helpers.ts';
 function setup(comp: 'none' | 'bias', opts: { rate?: number; scheme?: 'offset' | 'differential'; method?: 'none' | 'mt-map'; ir?: boolean } = {}): Config {
   return config({
     quant: { weightBits: 6, activationBits: 6 },
-    tile: { rows: 32, cols: 32, parallelRead: 32, cellBits: 1, signedScheme: opts.scheme ?? 'offset', adcMode: 'lossless', colsPerAdc: 1, irDrop: { enabled: opts.ir ?? true, wireRowOhm: 5, wireColOhm: 5 } },
+    tile: { rows: 32, cols: 32, parallelRead: 32, cellBits: 1, signedScheme: opts.scheme ?? 'offset', adcMode: 'lossless', colsPerAdc: 1, irDrop: { enabled: opts.ir ?? true, wireRowOhm: 5, wireColOhm: 5, compensation: comp } },
     faults: { rate: opts.rate ?? 0, sa1Sa0Ratio: '5:1', seed: 3 },
-    mitigation: { method: opts.method ?? 'none', irDropCompensation: comp },
+    mitigation: { method: opts.method ?? 'none' },
   });
 }
 

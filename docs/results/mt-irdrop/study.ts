@@ -46,7 +46,7 @@ function run(cfg: Config, mappings: ReturnType<typeof mitigatedMappings>, faults
 for (const rate of rates) {
   const faults = drawFaults(layers, rate, '5:1', base.faults.seed);
   for (const irDropRows of [false, true]) {
-    const comp = base.mitigation.irDropCompensation === 'none' ? '' : ` + IR compensation ${base.mitigation.irDropCompensation}`;
+    const comp = base.tile.irDrop.compensation === 'none' ? '' : ` + IR compensation ${base.tile.irDrop.compensation}`;
     const mit = (irDropRows ? 'mt-map + IR-aware rows' : 'mt-map') + comp;
     for (const wire of wires) {
       const cfg: Config = {
@@ -56,8 +56,8 @@ for (const rate of rates) {
         mitigation: { ...base.mitigation, method: 'mt-map', mt: { irDropRows } },
       };
       const mappings = mitigatedMappings(p.qn, cfg, faults, () => activityOf(p, cfg));
-      // the reference: the same mapping without the IR-drop compensation (mitigation.irDropCompensation) on an array without IR drop
-      const idealCfg: Config = { ...cfg, mitigation: { ...cfg.mitigation, irDropCompensation: 'none' } };
+      // the reference: the same mapping without the IR-drop compensation (tile.irDrop.compensation) on an array without IR drop
+      const idealCfg: Config = { ...cfg, tile: { ...cfg.tile, irDrop: { ...cfg.tile.irDrop, compensation: 'none' } } };
       const ideal = run({ ...cfg, tile: { ...cfg.tile, irDrop: { ...cfg.tile.irDrop, enabled: false } } }, mitigatedMappings(p.qn, idealCfg, faults, () => activityOf(p, cfg)), faults);
       const got = run(cfg, mappings, faults);
       const correct = got.filter((g) => g.right).length;
