@@ -31,7 +31,7 @@ const wires = [...new Set(rows.map((r) => r.wire))].sort((a, b) => a - b);
 const panels = [...new Set(rows.map((r) => r.rows))].sort((a, b) => a - b).map((n) => `${n} rows`);
 const series = (r: Row) => `${r.scheme}, ${r.faultPct === 0 ? 'no faults' : `${r.faultPct} % stuck, ${r.mitigation}`}${r.compensation === 'none' ? '' : `, IR compensation ${r.compensation}`}`;
 // IR drop off (wire 0) is drawn at every series of its scheme and faults as the leftmost point.
-const values = rows.flatMap((r) => (r.wire === 0 ? [{ ...r, compensation: 'none' }, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
+const values = rows.flatMap((r) => (r.wire === 0 && r.scheme === 'offset' && r.faultPct === 0 ? [r, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
 const svg = await renderVegaLite({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: 'VGG8-w0.5 top-1 under IR drop (first-order; wire resistance per cell segment on rows and columns)',
