@@ -42,9 +42,9 @@ const svg = await renderVegaLite({
     height: 220,
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'wire', type: 'quantitative', title: 'wire resistance per segment (Ω); 0 = IR drop off', scale: { type: 'symlog', constant: 0.01 }, axis: { values: wires } },
+      x: { field: 'wire', type: 'quantitative', title: 'wire resistance per segment (Ω); 0 = IR drop off', scale: { type: 'symlog', constant: 0.01 }, axis: { values: wires, format: '~g' } },
       y: { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400, orient: 'bottom', columns: 2 } },
       tooltip: [{ field: 'images' }],
     },
   },
