@@ -128,6 +128,9 @@ export const IrDropSchema = z
     wireColOhm: realIn(0, 1e4).default(2.5).describe('Column (bit-line) wire resistance per cell segment, Ω; > 0 when on.'),
     driverOhm: realIn(0, 1e4).default(0.1).describe('Output resistance of a row driver, Ω; > 0 when on (PytorX IrSolver example: 0.1 Ω = 1/10 S).'),
     senseOhm: realIn(0, 1e4).default(0.1).describe('Input resistance of a column\'s sense amplifier (virtual ground), Ω; > 0 when on.'),
+    compensation: oneOf(['none', 'bias'] as const)
+      .default('none')
+      .describe('With IR drop on, any mitigation method: `bias` removes the expected IR error of every output (one offset per output, added with the layer bias), computed at design time from the mapped array, the first-order model and the rows\' mean inputs (docs/mt.md "IR-drop compensation").'),
   })
   .describe('IR drop on the crossbar wires.');
 

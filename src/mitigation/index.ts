@@ -13,6 +13,7 @@ import { hosseiniPlan } from './hosseini.ts';
 import type { RowActivity } from './row-activity.ts';
 import { mtMapPlan, mtStatsPlan } from './mt.ts';
 import { pytorxMapping } from './pytorx.ts';
+import { compensateIrDrop } from './irdrop-comp.ts';
 import { irDropRowPenalty } from './stuck.ts';
 import { zhangPlan } from './zhang.ts';
 
@@ -20,7 +21,14 @@ import { zhangPlan } from './zhang.ts';
 export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMap, activity: () => RowActivity[], opts: { native?: boolean } = {}): LayerMapping[] {
   const method = cfg.mitigation.method;
   const stats = { rate: cfg.faults.rate, sa1Share: cfg.faults.sa1Sa0Ratio.sa1Share };
+  const comp = cfg.tile.irDrop.enabled ? cfg.tile.irDrop.compensation : 'none';
+  const table = comp === 'none' ? null : conductanceTable(cfg);
   return qn.layers.map((q, i) => {
+    const m = mapLayer(q, i);
+    // IR-drop compensation (docs/mt.md): the expected IR error of every output, removed digitally.
+    return table ? compensateIrDrop(m, comp, table, faults[i]!.cells, cfg.tile.irDrop, activity()[i]!.mean) : m;
+  });
+  function mapLayer(q: QuantNetwork['layers'][number], i: number): LayerMapping {
     const L = layerLayout(q.rows, q.cols, cfg, `layer "${q.layer.name}"`, weightParts(cfg));
     const cells = faults[i]!.cells;
     switch (method) {
@@ -40,5 +48,5 @@ export function mitigatedMappings(qn: QuantNetwork, cfg: Config, faults: FaultMa
       case 'hosseini':
         return buildMapping(q, L, hosseiniPlan(q, L, cells));
     }
-  });
+  }
 }

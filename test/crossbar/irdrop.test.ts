@@ -229,7 +229,7 @@ describe('layer conductances', () => {
 describe('config', () => {
   it('is off by default with cited defaults', () => {
     const c = config();
-    expect(c.tile.irDrop).toEqual({ enabled: false, model: 'first-order', wireRowOhm: 2.5, wireColOhm: 2.5, driverOhm: 0.1, senseOhm: 0.1 });
+    expect(c.tile.irDrop).toEqual({ enabled: false, model: 'first-order', wireRowOhm: 2.5, wireColOhm: 2.5, driverOhm: 0.1, senseOhm: 0.1, compensation: 'none' });
   });
   it.each(['wireRowOhm', 'wireColOhm', 'driverOhm', 'senseOhm'] as const)('%s = 0 with IR drop on is an error naming the path', (key) => {
     expect(() => config({ tile: { irDrop: { enabled: true, [key]: 0 } } })).toThrow(ConfigError);

@@ -46,7 +46,8 @@ function run(cfg: Config, mappings: ReturnType<typeof mitigatedMappings>, faults
 for (const rate of rates) {
   const faults = drawFaults(layers, rate, '5:1', base.faults.seed);
   for (const irDropRows of [false, true]) {
-    const mit = irDropRows ? 'mt-map + IR-aware rows' : 'mt-map';
+    const comp = base.tile.irDrop.compensation === 'none' ? '' : ` + IR compensation ${base.tile.irDrop.compensation}`;
+    const mit = (irDropRows ? 'mt-map + IR-aware rows' : 'mt-map') + comp;
     for (const wire of wires) {
       const cfg: Config = {
         ...base,
@@ -55,7 +56,9 @@ for (const rate of rates) {
         mitigation: { ...base.mitigation, method: 'mt-map', mt: { irDropRows } },
       };
       const mappings = mitigatedMappings(p.qn, cfg, faults, () => activityOf(p, cfg));
-      const ideal = run({ ...cfg, tile: { ...cfg.tile, irDrop: { ...cfg.tile.irDrop, enabled: false } } }, mappings, faults);
+      // the reference: the same mapping without the IR-drop compensation (tile.irDrop.compensation) on an array without IR drop
+      const idealCfg: Config = { ...cfg, tile: { ...cfg.tile, irDrop: { ...cfg.tile.irDrop, compensation: 'none' } } };
+      const ideal = run({ ...cfg, tile: { ...cfg.tile, irDrop: { ...cfg.tile.irDrop, enabled: false } } }, mitigatedMappings(p.qn, idealCfg, faults, () => activityOf(p, cfg)), faults);
       const got = run(cfg, mappings, faults);
       const correct = got.filter((g) => g.right).length;
       const rel = got.reduce((s, g, i) => {
@@ -64,7 +67,7 @@ for (const rate of rates) {
         return s + num / Math.max(1, Math.hypot(...want));
       }, 0) / images;
       rows.push([wire, rate, JSON.stringify(mit), images, correct, (correct / images).toFixed(4), rel.toFixed(4)].join(','));
-      writeFileSync(join(out, 'results.partial.csv'), rows.join('\n') + '\n');
+      writeFileSync(join(out, process.env.PARTIAL ?? 'results.partial.csv'), rows.join('\n') + '\n');
       plot.push({ wire, series: `${mit}, ${rate * 100} % stuck`, error: rel, top1: (100 * correct) / images });
       console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s  wire ${wire} Ω  ${rate * 100} %  ${mit}: ${correct}/${images}, output error ${(rel * 100).toFixed(2)} % (fault seed ${base.faults.seed})`);
     }
