@@ -57,14 +57,21 @@ for (const file of fromCsv ?? []) {
     else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series, top1 });
   }
 }
+// Every series' mapping first, then setting by setting every series (a run stopped early still
+// compares the series on the settings it reached).
+const series: { fp: (typeof faultPoints)[number]; mit: 'none' | 'mt-map'; mcfg: Config; mappings: ReturnType<typeof mitigatedMappings>; faults: ReturnType<typeof drawFaults> }[] = [];
 for (const fp of fromCsv ? [] : faultPoints) {
   const layers = networkLayerShapes(p.net, base);
   const faults = drawFaults(layers, fp.rate, fp.ratio, base.faults.seed);
   for (const mit of mitigations) {
-    if (fp.rate === 0 && mit !== 'none') continue;
+    if (fp.rate === 0 && mit !== 'none') continue; // no stuck cell: nothing for MT-map to map around
     const mcfg: Config = { ...base, faults: { ...base.faults, rate: fp.rate, sa1Sa0Ratio: fp.ratio }, mitigation: { ...base.mitigation, method: mit } };
-    const mappings = mitigatedMappings(p.qn, mcfg, faults, () => activityOf(p, mcfg));
-    for (const s of settings) {
+    series.push({ fp, mit, mcfg, faults, mappings: mitigatedMappings(p.qn, mcfg, faults, () => activityOf(p, mcfg)) });
+  }
+}
+for (const s of fromCsv ? [] : settings) {
+  for (const { fp, mit, mcfg, mappings, faults } of series) {
+    {
       const cfg: Config = { ...mcfg, device: s.device(base.device) };
       const c0 = process.cpuUsage();
       const xb = buildCrossbar(p.qn, cfg, { mappings, faults, calibratedFullScale: fullScale });
