@@ -370,8 +370,14 @@ void runCellsChunked(const Plan& pl, const int32_t* x, int64_t P, double* acc, i
   std::vector<double> currentSums(nThreads, 0.0);
   std::vector<int64_t> activeReads(nThreads, 0);
   std::atomic<int64_t> nextBlock{0};
+  // Single-ended units without a histogram: a unit's code is a function of its column's current
+  // alone, so every column of a chunk is converted (contiguous lanes, no gather) and accumulated
+  // per column; the terms then read the column of each unit.
+  const bool perColumn = !differential && !wantHist;
+  const int64_t accLen = perColumn ? Jp : nUnits;
+  const int32_t* unitPos = pl.unitPos.data();
   Pool::get().run(nThreads, [&](int tid) {
-    std::vector<int64_t> unitAcc(kBlock * nUnits);
+    std::vector<int64_t> unitAcc(kBlock * accLen);
     std::vector<int64_t> rows(kBlock * bits * PR);  // active rows of (patch, input bit), as element offsets of their cells
     std::vector<int64_t> nRows(kBlock * bits);
     std::vector<uint32_t> keys(kBlock * bits);
@@ -425,7 +431,7 @@ void runCellsChunked(const Plan& pl, const int32_t* x, int64_t P, double* acc, i
           for (int64_t c = 0; c < nChunks; c++) {
             const int64_t j0 = c * kChunk, us = cuStart[c], ue = cuStart[c + 1];
             for (int64_t b = 0; b < B; b++) {
-              int64_t* ua = unitAcc.data() + b * nUnits;
+              int64_t* ua = unitAcc.data() + b * accLen;
               for (int64_t k = 0; k < bits; k++) {
                 const int64_t n = nRows[b * bits + k];
                 if (n == 0) continue;  // a read with no active row reads I = 0: code 0, nothing to add
@@ -435,6 +441,35 @@ void runCellsChunked(const Plan& pl, const int32_t* x, int64_t P, double* acc, i
                 currentSum += static_cast<double>(sumI);
                 const int64_t shift = m + k;
                 int64_t u = us;
+                if (perColumn) {
+                  int64_t* ca = ua + j0;
+                  int64_t i = 0;
+#if defined(MX_AVX512) && defined(__AVX512DQ__)
+                  const __m512i stepV = _mm512_set1_epi64(step), d2V = _mm512_set1_epi64(d2), one = _mm512_set1_epi64(1);
+                  const __m512i hiV = _mm512_set1_epi64(clampHi), loV = _mm512_set1_epi64(clampLo);
+                  const __m512d invV = _mm512_set1_pd(inv);
+                  const __m128i sh = _mm_cvtsi64_si128(shift);
+                  for (; i < kChunk; i += 8) {
+                    const __m512i cur = _mm512_load_si512(Itot + i);
+                    const __m512i a = _mm512_add_epi64(_mm512_add_epi64(cur, cur), stepV);
+                    __m512i q = _mm512_cvtpd_epi64(_mm512_roundscale_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(a), invV), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+                    const __m512i rem = _mm512_sub_epi64(a, _mm512_mullo_epi64(q, d2V));
+                    q = _mm512_mask_add_epi64(q, _mm512_cmpge_epi64_mask(rem, d2V), q, one);
+                    q = _mm512_mask_sub_epi64(q, _mm512_cmplt_epi64_mask(rem, _mm512_setzero_si512()), q, one);
+                    q = _mm512_max_epi64(_mm512_min_epi64(q, hiV), loV);
+                    _mm512_storeu_si512(ca + i, _mm512_add_epi64(_mm512_loadu_si512(ca + i), _mm512_sll_epi64(q, sh)));
+                  }
+#endif
+                  for (; i < kChunk; i++) {
+                    const int64_t a = 2 * Itot[i] + step;
+                    int64_t q = static_cast<int64_t>(std::floor(static_cast<double>(a) * inv));
+                    const int64_t rem = a - q * d2;
+                    q += (rem >= d2) - (rem < 0);
+                    q = q > clampHi ? clampHi : (q < clampLo ? clampLo : q);
+                    ca[i] += q * (int64_t(1) << shift);
+                  }
+                  continue;
+                }
 #if defined(MX_AVX512) && defined(__AVX512DQ__)
                 if (!wantHist) {
                   const __m512i stepV = _mm512_set1_epi64(step), d2V = _mm512_set1_epi64(d2), one = _mm512_set1_epi64(1);
@@ -473,12 +508,16 @@ void runCellsChunked(const Plan& pl, const int32_t* x, int64_t P, double* acc, i
           }
         }
         for (int64_t b = 0; b < B; b++) {
-          const int64_t* ua = unitAcc.data() + b * nUnits;
+          const int64_t* ua = unitAcc.data() + b * accLen;
           double* Tb = T.data() + b * C;
           for (int64_t o = 0; o < C; o++) {
             const int64_t t = rt * C + o;
             int64_t s = 0;
-            for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * ua[tUnit[e]];
+            if (perColumn) {
+              for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * ua[unitPos[pl.tUnit[e]]];
+            } else {
+              for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * ua[tUnit[e]];
+            }
             Tb[o] += static_cast<double>(s);
           }
         }
