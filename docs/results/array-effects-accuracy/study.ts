@@ -44,6 +44,8 @@ const fullScale = fromCsv ? [] : (activityOf(p, base), adcFullScale(p, base));
 const rows: string[] = ['study,x,label,fault_rate,ratio,mitigation,images,correct,top1,current_sum'];
 const partial = join(out, 'accuracy.partial.csv'); // rows as they come (a long run can be read before it ends)
 const plot: Record<string, unknown>[] = [];
+// Drift is plotted against log10(t / s), the ideal array at 10^-1 s; the other effects against σ or k.
+const xPlot = (study: string, x: number) => (study.startsWith('drift') ? Math.log10(x) : x);
 const t0 = Date.now();
 for (const file of fromCsv ?? []) {
   const [, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
@@ -53,8 +55,8 @@ for (const file of fromCsv ?? []) {
     const [study, x, , rate, , mit, imgs, correct] = m.slice(1);
     const series = `${mit}, ${Number(rate) * 100} % SAF`;
     const top1 = (100 * Number(correct)) / Number(imgs);
-    if (study !== 'none') plot.push({ study, x: Number(x), series, top1 });
-    else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series, top1 });
+    if (study !== 'none') plot.push({ study, x: xPlot(study, Number(x)), series, top1 });
+    else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? -1 : 0, series, top1 });
   }
 }
 // Every series' mapping first, then setting by setting every series (a run stopped early still
@@ -84,8 +86,8 @@ for (const s of fromCsv ? [] : settings) {
       const cur = xb.stats.reduce((a, l) => a + l.currentSum, 0);
       rows.push([JSON.stringify(s.study), s.x, JSON.stringify(s.label), fp.rate, fp.ratio, mit, n, correct, (correct / n).toFixed(4), cur].join(','));
       writeFileSync(partial, rows.join('\n') + '\n');
-      if (s.study !== 'none') plot.push({ study: s.study, x: s.x, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
-      else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
+      if (s.study !== 'none') plot.push({ study: s.study, x: xPlot(s.study, s.x), series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
+      else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? -1 : 0, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
       console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s  ${mit} SAF ${fp.rate * 100} %  ${s.label}: ${correct}/${n}  (${((cpu.user + cpu.system) / 1e6 / n).toFixed(3)} CPU s per image; ${effectSeeds(cfg) ?? 'no effects'}; fault seed ${base.faults.seed})`);
     }
   }
@@ -102,7 +104,7 @@ const svg = await renderVegaLite({
     height: 220,
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'σ / k / seconds (drift: log scale; the ideal array at the left end)', scale: { type: 'symlog' } },
+      x: { field: 'x', type: 'quantitative', title: 'σ, k, or log10(t / s) for drift (the ideal array at σ = k = 0, drift at t = 0.1 s)' },
       y: { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } },
       color: { field: 'series', type: 'nominal', title: 'mitigation, stuck cells' },
     },
