@@ -8,6 +8,7 @@
         "src/native/kernels/tensor.cc",
         "src/native/kernels/plan.cc",
         "src/native/kernels/general.cc",
+        "src/native/kernels/cells.cc",
         "src/native/kernels/gemm.cc",
         "src/native/kernels/blocked_gemm.cc",
         "src/native/kernels/bitsliced.cc",

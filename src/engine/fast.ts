@@ -10,9 +10,11 @@
  * - linear device, 1-bit cells, fixed ADC (single-ended units or differential pairs): that
  *   GEMM minus a correction computed on bit planes: the shift's remainder (the parity of the
  *   active rows for m = 1) and the clamp of the reads that can clamp (at either end for pairs);
- * - anything else (multi-bit cells with a fixed ADC, nonlinear devices, IR drop, current
- *   histograms of other layers): read by read, column by column, with popcounts; under IR drop
- *   (per-cell conductances, docs/model.md §9) the planes are the bits of each cell's conductance.
+ * - per-cell conductances (programming variation, drift, incremental programming, IR drop,
+ *   read noise; docs/model.md §9-10): read by read, each column current the sum of the active
+ *   rows' integer conductances, the read noise drawn in vector lanes (kernels/cells.cc);
+ * - anything else (multi-bit cells with a fixed ADC, nonlinear devices, current histograms of
+ *   other layers): read by read, column by column, with popcounts.
  */
 import type { Config } from '../config/schema.ts';
 import { SA0, SA1 } from '../crossbar/faults.ts';
@@ -50,12 +52,17 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
   const Gc = xb.conductance[index]!;
   let gBase = table.gMin;
   let span = 0;
+  let gAbs = 0;
   if (perCell) {
     for (let c = 0; c < Gc.length; c++) gBase = Math.min(gBase, Gc[c]!);
     for (let c = 0; c < Gc.length; c++) span = Math.max(span, Gc[c]! - gBase);
+    for (let c = 0; c < Gc.length; c++) gAbs = Math.max(gAbs, Math.abs(Gc[c]!));
   }
+  // The per-cell path (kernels/cells.cc) sums whole conductances in 32-bit lanes: a read of
+  // parallelRead rows must fit; otherwise the planes below (the general path) take the layer.
+  const cellsPath = perCell && gAbs * L.parallelRead < 2 ** 31;
   const linear = !perCell && xb.cfg.device.nonlinearityLtp <= 0;
-  const U = perCell ? Math.max(1, Math.ceil(Math.log2(span + 1))) : linear ? L.cellBits : table.levels - 1;
+  const U = cellsPath ? 0 : perCell ? Math.max(1, Math.ceil(Math.log2(span + 1))) : linear ? L.cellBits : table.levels - 1;
   const PR = L.parallelRead;
   const W = Math.ceil(PR / 64);
   const J = L.physCols;
@@ -63,7 +70,7 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
   const masks = new BigUint64Array(L.rowTiles * G * U * W * J);
   // Build masks as 32-bit halves for speed, then view them as 64-bit words (little endian).
   const halves = new Uint32Array(masks.buffer);
-  for (let rt = 0; rt < L.rowTiles; rt++) {
+  for (let rt = 0; rt < (cellsPath ? 0 : L.rowTiles); rt++) {
     for (let i = 0; i < L.rows; i++) {
       const pr = rt * L.rows + i;
       const g = Math.floor(i / PR);
@@ -122,6 +129,7 @@ export function packLayer(xb: Crossbar, index: number): LayerArgs {
     noiseSeed: xb.cfg.device.readNoise.seed,
     noiseVariance: xb.noise ? xb.noise[index]!.variance : null,
     noiseMean: xb.noise ? xb.noise[index]!.mean : null,
+    cells: cellsPath ? Gc : null,
   };
 }
 

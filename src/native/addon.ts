@@ -44,6 +44,8 @@ export interface CrossbarLayerArgs {
   /** Read noise per physical cell, row-major: variance (1/256 LSB²) and mean (1/256 LSB) of one read; null = off. */
   noiseVariance: Float64Array | null;
   noiseMean: Float64Array | null;
+  /** Per-cell conductances (LSB), physRows × physCols row-major, for the per-cell path (planes 0, no masks); null = bit planes. */
+  cells: Int32Array | null;
 }
 
 /** A layer prepared by the native code (opaque; freed with its last reference). */
@@ -52,7 +54,7 @@ export type LayerPlan = { readonly __layerPlan: unique symbol };
 /**
  * How runLayer computes a prepared layer without a current histogram: `gemm-<kind>` (linear
  * lossless: the exact integer product), `gemm-<kind>+bitsliced` (linear 1-bit cells, fixed ADC:
- * that product minus a bit-sliced correction) or `general` (read by read).
+ * that product minus a bit-sliced correction), `cells[-unchunked][+noise32|+noise64]` (per-cell conductances and read noise, read by read, kernels/cells.cc) or `general` (read by read, bit planes).
  */
 export type LayerPath = string;
 

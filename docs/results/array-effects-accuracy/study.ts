@@ -1,6 +1,6 @@
 // Accuracy against programming variation, read noise and retention drift, without and with MT
 // (docs/results/README.md, "Accuracy under variation, read noise and drift"; docs/model.md §9).
-// Run: IMAGES=4 SIGMAS=0.1,0.3 KS=0.05,0.2 TIMES=86400,315576000 npx tsx docs/results/array-effects-accuracy/study.ts docs/results/array-effects-accuracy
+// Run: IMAGES=4 SIGMAS=0.1,0.3 D2DS= KS=0.05,0.2 TIMES=86400,315576000 npx tsx docs/results/array-effects-accuracy/study.ts docs/results/array-effects-accuracy
 // One prepared network, one fault map per fault rate, the mapping of each mitigation computed once
 // and reused for every effect setting (the effects act on the programmed cells, after the mapping);
 // the ADC full scale is calibrated once on the ideal array (docs/model.md §5.3, §9).
@@ -24,13 +24,18 @@ const base = resolveConfig({ file: 'assets/run-default.json', overrides: (proces
 type Dev = Config['device'];
 interface Setting { study: string; x: number; label: string; device: (d: Dev) => Dev }
 const YEAR = 365.25 * 86400;
+// Each list may be empty (SIGMAS= runs no cycle-to-cycle point); IDEAL=0 skips the ideal array.
+const list = (v: string | undefined, dflt: string) => (v ?? dflt).split(',').filter(Boolean).map(Number);
 const settings: Setting[] = [
-  { study: 'none', x: 0, label: 'ideal array', device: (d) => d },
-  ...(process.env.SIGMAS ?? '0.1,0.3').split(',').map(Number).map((s) => ({ study: 'programming variation (cycle-to-cycle σ)', x: s, label: `σ ${s}`, device: (d: Dev) => ({ ...d, variation: { ...d.variation, cycleToCycle: s } }) })),
-  ...(process.env.KS ?? '0.05,0.2').split(',').map(Number).map((k) => ({ study: 'read noise (proportional k, + PytorX thermal/shot/RTN)', x: k, label: `k ${k}`, device: (d: Dev) => ({ ...d, readNoise: { ...d.readNoise, proportional: k, thermalShot: true, rtn: true } }) })),
-  ...(process.env.TIMES ?? `86400,${10 * YEAR}`).split(',').map(Number).map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
+  ...(process.env.IDEAL === '0' ? [] : [{ study: 'none', x: 0, label: 'ideal array', device: (d: Dev) => d }]),
+  ...list(process.env.SIGMAS, '0.1,0.3').map((s) => ({ study: 'programming variation (cycle-to-cycle σ)', x: s, label: `σ ${s}`, device: (d: Dev) => ({ ...d, variation: { ...d.variation, cycleToCycle: s } }) })),
+  ...list(process.env.D2DS, '').map((s) => ({ study: 'programming variation (device-to-device σ)', x: s, label: `d2d σ ${s}`, device: (d: Dev) => ({ ...d, variation: { ...d.variation, deviceToDevice: s } }) })),
+  ...list(process.env.KS, '0.05,0.2').map((k) => ({ study: 'read noise (proportional k, + PytorX thermal/shot/RTN)', x: k, label: `k ${k}`, device: (d: Dev) => ({ ...d, readNoise: { ...d.readNoise, proportional: k, thermalShot: true, rtn: true } }) })),
+  ...list(process.env.TIMES, `86400,${10 * YEAR}`).map((t) => ({ study: 'drift (aihwkit PCM ν, seconds after programming)', x: t, label: `t ${t} s`, device: (d: Dev) => ({ ...d, readTimeSeconds: t, drift: { ...d.drift, model: 'pcm-aihwkit' as const } }) })),
 ];
 const faultPoints = (process.env.RATES ?? '0,0.1').split(',').map((r) => ({ rate: Number(r), ratio: '5:1' }));
+// IMAGES_NONE_FAULTY: images per point of the unmitigated faulty series (default IMAGES).
+const imagesNoneFaulty = Number(process.env.IMAGES_NONE_FAULTY ?? images);
 const mitigations = (process.env.MITS ?? 'none,mt-map').split(',') as ('none' | 'mt-map')[];
 // FROM_CSV=a.csv,b.csv: only draw the chart from the rows of earlier runs (split across processes).
 const fromCsv = process.env.FROM_CSV?.split(',') ?? null;
@@ -39,6 +44,8 @@ const fullScale = fromCsv ? [] : (activityOf(p, base), adcFullScale(p, base));
 const rows: string[] = ['study,x,label,fault_rate,ratio,mitigation,images,correct,top1,current_sum'];
 const partial = join(out, 'accuracy.partial.csv'); // rows as they come (a long run can be read before it ends)
 const plot: Record<string, unknown>[] = [];
+// Drift is plotted against log10(t / s), the ideal array at 10^-1 s; the other effects against σ or k.
+const xPlot = (study: string, x: number) => (study.startsWith('drift') ? Math.log10(x) : x);
 const t0 = Date.now();
 for (const file of fromCsv ?? []) {
   const [, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
@@ -48,36 +55,47 @@ for (const file of fromCsv ?? []) {
     const [study, x, , rate, , mit, imgs, correct] = m.slice(1);
     const series = `${mit}, ${Number(rate) * 100} % SAF`;
     const top1 = (100 * Number(correct)) / Number(imgs);
-    if (study !== 'none') plot.push({ study, x: Number(x), series, top1 });
-    else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series, top1 });
+    if (study !== 'none') plot.push({ study, x: xPlot(study, Number(x)), series, top1 });
+    else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? -1 : 0, series, top1 });
   }
 }
+// Every series' mapping first, then setting by setting every series (a run stopped early still
+// compares the series on the settings it reached).
+const series: { fp: (typeof faultPoints)[number]; mit: 'none' | 'mt-map'; mcfg: Config; mappings: ReturnType<typeof mitigatedMappings>; faults: ReturnType<typeof drawFaults> }[] = [];
 for (const fp of fromCsv ? [] : faultPoints) {
   const layers = networkLayerShapes(p.net, base);
   const faults = drawFaults(layers, fp.rate, fp.ratio, base.faults.seed);
   for (const mit of mitigations) {
-    if (fp.rate === 0 && mit !== 'none') continue;
+    if (fp.rate === 0 && mit !== 'none') continue; // no stuck cell: nothing for MT-map to map around
     const mcfg: Config = { ...base, faults: { ...base.faults, rate: fp.rate, sa1Sa0Ratio: fp.ratio }, mitigation: { ...base.mitigation, method: mit } };
-    const mappings = mitigatedMappings(p.qn, mcfg, faults, () => activityOf(p, mcfg));
-    for (const s of settings) {
+    series.push({ fp, mit, mcfg, faults, mappings: mitigatedMappings(p.qn, mcfg, faults, () => activityOf(p, mcfg)) });
+  }
+}
+for (const s of fromCsv ? [] : settings) {
+  for (const { fp, mit, mcfg, mappings, faults } of series) {
+    {
       const cfg: Config = { ...mcfg, device: s.device(base.device) };
+      const c0 = process.cpuUsage();
       const xb = buildCrossbar(p.qn, cfg, { mappings, faults, calibratedFullScale: fullScale });
       const engine = makeEngine(xb);
+      const n = fp.rate > 0 && mit === 'none' ? imagesNoneFaulty : images;
+      if (n > p.test.labels.length) throw new Error(`IMAGES=${n} but the test set has ${p.test.labels.length} images (pass a larger file with SETS="experiment.dataPath=… experiment.images=…")`);
       let correct = 0;
-      for (let i = 0; i < images; i++) if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
+      for (let i = 0; i < n; i++) if (argmax(forwardInt(p.qn, inputCodes(p, i), engine)) === p.test.labels[i]) correct++;
+      const cpu = process.cpuUsage(c0);
       const cur = xb.stats.reduce((a, l) => a + l.currentSum, 0);
-      rows.push([JSON.stringify(s.study), s.x, JSON.stringify(s.label), fp.rate, fp.ratio, mit, images, correct, (correct / images).toFixed(4), cur].join(','));
+      rows.push([JSON.stringify(s.study), s.x, JSON.stringify(s.label), fp.rate, fp.ratio, mit, n, correct, (correct / n).toFixed(4), cur].join(','));
       writeFileSync(partial, rows.join('\n') + '\n');
-      if (s.study !== 'none') plot.push({ study: s.study, x: s.x, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / images });
-      else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? 0.1 : 0, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / images });
-      console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s  ${mit} SAF ${fp.rate * 100} %  ${s.label}: ${correct}/${images}  (${effectSeeds(cfg) ?? 'no effects'}; fault seed ${base.faults.seed})`);
+      if (s.study !== 'none') plot.push({ study: s.study, x: xPlot(s.study, s.x), series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
+      else for (const st of new Set(settings.map((q) => q.study).filter((q) => q !== 'none'))) plot.push({ study: st, x: st.startsWith('drift') ? -1 : 0, series: `${mit}, ${fp.rate * 100} % SAF`, top1: (100 * correct) / n });
+      console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s  ${mit} SAF ${fp.rate * 100} %  ${s.label}: ${correct}/${n}  (${((cpu.user + cpu.system) / 1e6 / n).toFixed(3)} CPU s per image; ${effectSeeds(cfg) ?? 'no effects'}; fault seed ${base.faults.seed})`);
     }
   }
 }
 writeFileSync(join(out, 'accuracy.csv'), rows.join('\n') + '\n');
 const svg = await renderVegaLite({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: `VGG8-w0.5, run default (1-bit cells, 32-row reads), ${images} images: accuracy under array effects`,
+  title: `VGG8-w0.5, ${process.env.TITLE ?? 'run default (1-bit cells, 32-row reads)'}: accuracy under array effects (images per point: accuracy.csv)`,
   data: { values: plot },
   facet: { column: { field: 'study', type: 'nominal', title: null } },
   resolve: { scale: { x: 'independent' } },
@@ -86,7 +104,7 @@ const svg = await renderVegaLite({
     height: 220,
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'σ / k / seconds (drift: log scale; the ideal array at the left end)', scale: { type: 'symlog' } },
+      x: { field: 'x', type: 'quantitative', title: 'σ, k, or log10(t / s) for drift (the ideal array at σ = k = 0, drift at t = 0.1 s)' },
       y: { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } },
       color: { field: 'series', type: 'nominal', title: 'mitigation, stuck cells' },
     },

@@ -23,6 +23,7 @@
 // runLayer paths), bitplanes.h (bit-plane blocks), histogram (current histograms), mt_map (MT-map
 // programming), program (the fault draw and the cells' conductances).
 #include "bitsliced.h"
+#include "cells.h"
 #include "common.h"
 #include "gemm.h"
 #include "counter_rng.h"
@@ -91,7 +92,8 @@ Napi::Value RunLayer(const Napi::CallbackInfo& info) {
   const int64_t histBins = hist ? static_cast<int64_t>(info[5].As<Napi::TypedArray>().ElementLength()) : 0;
   double* stats = data<double>(info[6]);
   RunStats st;
-  if (hist && p.gemmOk && p.lanesOk && p.lossless && !p.differential) runHist(p, x, P, acc, threads, hist, histBins, st);
+  if (p.cells) runCellsAny(p, x, P, acc, threads, hist, histBins, st);
+  else if (hist && p.gemmOk && p.lanesOk && p.lossless && !p.differential) runHist(p, x, P, acc, threads, hist, histBins, st);
   else if (!hist && p.gemmOk && p.lossless) runGemm(p, x, P, acc, threads, st);
   else if (!hist && p.bsOk) runDecomposed(p, x, P, acc, threads, st);
   else runGeneral(p, x, P, acc, threads, hist, histBins, st);
@@ -113,7 +115,17 @@ Napi::Value ColumnNoiseDraws(const Napi::CallbackInfo& info) {
   key = mixKey(key, w[0]);
   key = mixKey(key, kStreamReadNoise);
   for (int i = 1; i < 6; i++) key = mixKey(key, w[i]);
-  for (int64_t j = 0; j < n; j++) out[j] = static_cast<double>(columnNoise(static_cast<int64_t>(V[j]), static_cast<int64_t>(M[j]), mixKey(key, static_cast<uint32_t>(j))));
+  // The vectorised draws of the per-cell path (cells.cc), checked lane by lane against the scalar twin.
+  std::vector<int64_t> V64(V, V + n), M64(M, M + n), z(n);
+  columnNoiseRow(V64.data(), M64.data(), key, n, z.data());
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t scalar = columnNoise(V64[j], M64[j], mixKey(key, static_cast<uint32_t>(j)));
+    if (scalar != z[j]) {
+      Napi::Error::New(info.Env(), "columnNoiseRow differs from columnNoise at column " + std::to_string(j)).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    out[j] = static_cast<double>(z[j]);
+  }
   return info.Env().Undefined();
 }
 
@@ -143,7 +155,8 @@ Napi::Value SetFeatures(const Napi::CallbackInfo& info) {
 Napi::Value LayerPath(const Napi::CallbackInfo& info) {
   const Plan& p = *info[0].As<Napi::External<Plan>>().Data();
   const char* kind = p.gemmKind == 3 ? "amx" : p.gemmKind == 1 ? "s8" : p.gemmKind == 2 ? "s16" : "int64";
-  const std::string s = p.gemmOk && p.lossless ? std::string("gemm-") + kind
+  const std::string s = p.cells                ? std::string(p.cellsChunked ? "cells" : "cells-unchunked") + (!p.noise ? "" : p.noise32 ? "+noise32" : "+noise64")
+                       : p.gemmOk && p.lossless ? std::string("gemm-") + kind
                        : p.bsOk                ? std::string("gemm-") + kind + (p.differential ? "+bitsliced-differential" : "+bitsliced")
                                                : "general";
   return Napi::String::New(info.Env(), s);

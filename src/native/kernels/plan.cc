@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include "bitsliced.h"
+#include "cells.h"
 #include "gemm.h"
 
 namespace mx {
@@ -48,11 +49,48 @@ Napi::Value PrepareLayer(const Napi::CallbackInfo& info) {
   pl->tCoef = copyOf<int32_t>(a.Get("termsCoef"));
   pl->layer = static_cast<uint32_t>(num(a, "layer"));
   pl->noiseSeed = static_cast<uint32_t>(num(a, "noiseSeed"));
+  const Napi::Value cellsArg = a.Get("cells");
+  if (cellsArg.IsTypedArray()) {
+    // Per-cell path (cells.cc): conductances (and read noise) per cell, rows padded to Jp.
+    pl->cells = true;
+    prepareCellsChunked(*pl);  // sets Jp
+    const int32_t* g = data<int32_t>(cellsArg);
+    pl->cellG.assign(pl->physRows * pl->Jp, 0);
+    for (int64_t r = 0; r < pl->physRows; r++) std::copy(g + r * pl->J, g + (r + 1) * pl->J, pl->cellG.begin() + r * pl->Jp);
+  }
   if (a.Get("noiseVariance").IsTypedArray()) {
-    std::vector<double> v = copyOf<double>(a.Get("noiseVariance"));
-    std::vector<double> m = copyOf<double>(a.Get("noiseMean"));
-    pl->noiseV.assign(v.begin(), v.end());
-    pl->noiseM.assign(m.begin(), m.end());
+    const double* v = data<double>(a.Get("noiseVariance"));
+    const double* m = data<double>(a.Get("noiseMean"));
+    const int64_t cellsN = pl->physRows * pl->J;
+    if (pl->cells) {
+      double big = 0;
+      for (int64_t c = 0; c < cellsN; c++) {
+        big = std::max(big, std::max(std::fabs(v[c]), std::fabs(m[c])));
+        if (m[c] != 0) pl->noiseHasMean = true;
+      }
+      pl->noise32 = big * static_cast<double>(pl->PR) < 2147483648.0;
+      if (pl->noise32) {
+        pl->noiseV32.assign(pl->physRows * pl->Jp, 0);
+        pl->noiseM32.assign(pl->physRows * pl->Jp, 0);
+      } else {
+        pl->noiseVp.assign(pl->physRows * pl->Jp, 0);
+        pl->noiseMp.assign(pl->physRows * pl->Jp, 0);
+      }
+      for (int64_t r = 0; r < pl->physRows; r++)
+        for (int64_t j = 0; j < pl->J; j++) {
+          const int64_t c = r * pl->J + j, d = r * pl->Jp + j;
+          if (pl->noise32) {
+            pl->noiseV32[d] = static_cast<int32_t>(v[c]);
+            pl->noiseM32[d] = static_cast<int32_t>(m[c]);
+          } else {
+            pl->noiseVp[d] = static_cast<int64_t>(v[c]);
+            pl->noiseMp[d] = static_cast<int64_t>(m[c]);
+          }
+        }
+    } else {
+      pl->noiseV.assign(v, v + cellsN);
+      pl->noiseM.assign(m, m + cellsN);
+    }
     pl->noise = true;
   }
   Plan& p = *pl;
@@ -73,7 +111,7 @@ Napi::Value PrepareLayer(const Napi::CallbackInfo& info) {
     const int32_t want = pr < p.R ? static_cast<int32_t>(pr) : -1;
     if (p.p2l[pr] != want) p.identityRows = false;
   }
-  if (p.linear && !p.noise) {
+  if (p.linear && !p.noise && !p.cells) {
     // Levels of every cell (faults included), row-major: the tables both fast paths derive from.
     std::vector<uint8_t> lev(p.physRows * p.J);
     p.rowLevelSum.assign(p.physRows, 0);

@@ -44,6 +44,19 @@ struct Plan {
   bool noise = false;
   uint32_t layer = 0, noiseSeed = 0;
   std::vector<int64_t> noiseV, noiseM;
+  // Per-cell conductances (cells.cc; docs/model.md §9.6): when `cells`, the layer has no bit planes
+  // and runLayer reads cellG [physRows][Jp] (LSB, rows padded with zeros to Jp, a multiple of 16)
+  // and the read noise as noiseVp / noiseMp with the same layout.
+  bool cells = false, noiseHasMean = false;
+  int64_t Jp = 0;
+  std::vector<int32_t> cellG;
+  std::vector<int64_t> noiseVp, noiseMp;
+  // When every read's sums fit 32 bits (max |cell value| * PR < 2^31): noiseV32 / noiseM32 instead.
+  bool noise32 = false;
+  std::vector<int32_t> noiseV32, noiseM32;
+  // Chunked per-cell path (cells.cc prepareCellsChunked): units renumbered chunk by chunk.
+  bool cellsChunked = false;
+  std::vector<int32_t> chunkUnitStart, chunkUnitPos, chunkUnitNeg, tUnitChunked;
 
   // ---- bit-sliced paths
   bool lanesOk = false;     // lanes and row vectors built (buildLanes)
