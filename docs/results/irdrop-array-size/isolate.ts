@@ -30,6 +30,7 @@ import { plainMapping, referenceColumn, weightColumn } from '../../../src/crossb
 import { forwardInt, type MatrixEngine } from '../../../src/nn/quant.ts';
 import { adcFullScale, makeEngine } from '../../../src/session/eval.ts';
 import { inputCodes, prepare } from '../../../src/session/prepare.ts';
+import { irWeightErrors } from '../../../src/mitigation/irdrop-comp.ts';
 
 const out = process.argv[2] ?? '.';
 const images = Number(process.env.IMAGES ?? 2);
@@ -68,26 +69,12 @@ for (const scheme of schemes) {
         const G = cellConductances(m, table, faults[li]!.cells);
         const Geff = irDropConductances(G, L, table, cfg.tile.irDrop);
         const { R, C } = L;
-        const e = new Float64Array(R * C);
+        const e = irWeightErrors(m, table, faults[li]!.cells, cfg.tile.irDrop);
         const mis = new Float64Array(R * C);
         const wq = m.q.qWeight; // integer weights [o·R + r]
-        // e from the mapping's terms
         for (let r = 0; r < R; r++) {
-          const pr = m.rowMap[r]!;
-          const rt = Math.floor(pr / L.rows);
-          const row = pr * L.physCols;
+          const row = m.rowMap[r]! * L.physCols;
           for (let o = 0; o < C; o++) {
-            const t = rt * C + o;
-            let sum = 0;
-            for (let k = m.terms.start[t]!; k < m.terms.start[t + 1]!; k++) {
-              const u = m.terms.unit[k]!;
-              const pos = m.units.pos[u]!;
-              const neg = m.units.neg[u]!;
-              let d = Geff[row + pos]! - G[row + pos]!;
-              if (neg >= 0) d -= Geff[row + neg]! - G[row + neg]!;
-              sum += m.terms.coef[k]! * d;
-            }
-            e[r * C + o] = sum / table.dG;
             // mismatch: slice by slice against the reference (offset) or the G− cell (differential)
             let mm = 0;
             const ct = Math.floor(o / L.outputsPerTile);
