@@ -17,8 +17,8 @@ describe('generateRtl', () => {
     const a = generateRtl({ config });
     const b = generateRtl({ config: structuredClone(config) });
     expect([...a.files]).toEqual([...b.files]);
-    // The RTL's inputs only: not the array effects nor IR drop (docs/model.md §9, §10), which the RTL does not model.
-    const { programming: _p, variation: _v, readNoise: _n, drift: _d, readTimeSeconds: _t, ...device } = config.device;
+    // The RTL's inputs only: not the array effects, IR drop nor the write pulses (docs/model.md §9, §10; docs/cost.md), which the RTL does not model.
+    const { programming: _p, write: _w, variation: _v, readNoise: _n, drift: _d, readTimeSeconds: _t, ...device } = config.device;
     const { irDrop: _wires, ...tile } = config.tile;
     const hash = configHash({ quant: config.quant, tile, device });
     expect(hash).toMatch(/^[0-9a-f]{16}$/);
