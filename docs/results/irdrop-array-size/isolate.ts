@@ -72,10 +72,12 @@ for (const scheme of schemes) {
         const e = irWeightErrors(m, table, faults[li]!.cells, cfg.tile.irDrop);
         const mis = new Float64Array(R * C);
         const wq = m.q.qWeight; // integer weights [o·R + r]
+        // mismatch, slice by slice against the reference (offset) or the G− cell (differential),
+        // and the column attenuation of weight columns against those reference columns
+        let aW = 0, nW = 0, aR = 0, nR = 0, aWm = 0, nWm = 0, aRm = 0, nRm = 0;
         for (let r = 0; r < R; r++) {
           const row = m.rowMap[r]! * L.physCols;
           for (let o = 0; o < C; o++) {
-            // mismatch: slice by slice against the reference (offset) or the G− cell (differential)
             let mm = 0;
             const ct = Math.floor(o / L.outputsPerTile);
             for (let s = 0; s < L.S; s++) {
@@ -84,24 +86,10 @@ for (const scheme of schemes) {
               const aw = 1 - Geff[row + cw]! / G[row + cw]!;
               const ar = 1 - Geff[row + cr]! / G[row + cr]!;
               mm += 2 ** (s * L.cellBits) * (ar - aw) * G[row + cr]!;
-            }
-            mis[r * C + o] = mm / table.dG;
-          }
-        }
-        // column attenuation: weight columns against reference (offset) / G− (differential) columns
-        let aW = 0, nW = 0, aR = 0, nR = 0, aWm = 0, nWm = 0, aRm = 0, nRm = 0;
-        for (let r = 0; r < R; r++) {
-          const row = m.rowMap[r]! * L.physCols;
-          for (let o = 0; o < C; o++) {
-            const ct = Math.floor(o / L.outputsPerTile);
-            for (let s = 0; s < L.S; s++) {
-              const cw = weightColumn(L, o, s, 0);
-              const cr = L.scheme === 'offset' ? referenceColumn(L, ct, s) : weightColumn(L, o, s, 1);
-              const aw = 1 - Geff[row + cw]! / G[row + cw]!;
-              const ar = 1 - Geff[row + cr]! / G[row + cr]!;
               aW += aw; nW++; aR += ar; nR++;
               if (s === L.S - 1) { aWm += aw; nWm++; aRm += ar; nRm++; }
             }
+            mis[r * C + o] = mm / table.dG;
           }
         }
         // weight statistics

@@ -274,12 +274,7 @@ void runCells(const Plan& pl, const int32_t* x, int64_t P, double* acc, int thre
             }
           }
         }
-        for (int64_t o = 0; o < C; o++) {
-          const int64_t t = rt * C + o;
-          int64_t s = 0;
-          for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * unitAcc[tUnit[e]];
-          T[o] += static_cast<double>(s);
-        }
+        addTerms(tStart, tCoef, rt, C, [&](int32_t e) { return unitAcc[tUnit[e]]; }, T.data());
       }
       for (int64_t o = 0; o < C; o++) acc[o * P + p] += T[o];
     }
@@ -510,16 +505,8 @@ void runCellsChunked(const Plan& pl, const int32_t* x, int64_t P, double* acc, i
         for (int64_t b = 0; b < B; b++) {
           const int64_t* ua = unitAcc.data() + b * accLen;
           double* Tb = T.data() + b * C;
-          for (int64_t o = 0; o < C; o++) {
-            const int64_t t = rt * C + o;
-            int64_t s = 0;
-            if (perColumn) {
-              for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * ua[unitPos[pl.tUnit[e]]];
-            } else {
-              for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * ua[tUnit[e]];
-            }
-            Tb[o] += static_cast<double>(s);
-          }
+          if (perColumn) addTerms(tStart, tCoef, rt, C, [&](int32_t e) { return ua[unitPos[pl.tUnit[e]]]; }, Tb);
+          else addTerms(tStart, tCoef, rt, C, [&](int32_t e) { return ua[tUnit[e]]; }, Tb);
         }
       }
       for (int64_t b = 0; b < B; b++)

@@ -65,4 +65,17 @@ extern std::atomic<bool> amxWanted;
 bool amxAvailable();
 bool useAmx();
 
+// T[o] += the sum over the terms e of (row tile rt, output o) of coef[e] · unitCode(e), o in
+// [0, C): how each runLayer path turns its units' accumulated codes into outputs (the mapping's
+// terms, docs/engine.md). unitCode(e) reads the accumulator of term e's unit in the path's layout.
+template <typename UnitCode>
+inline void addTerms(const int32_t* start, const int32_t* coef, int64_t rt, int64_t C, UnitCode unitCode, double* T) {
+  for (int64_t o = 0; o < C; o++) {
+    const int64_t t = rt * C + o;
+    int64_t s = 0;
+    for (int32_t e = start[t]; e < start[t + 1]; e++) s += static_cast<int64_t>(coef[e]) * unitCode(e);
+    T[o] += static_cast<double>(s);
+  }
+}
+
 }  // namespace mx

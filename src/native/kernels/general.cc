@@ -153,16 +153,8 @@ void runGeneral(const Plan& pl, const int32_t* x, int64_t P, double* acc, int th
             }
           }
         }
-        for (int64_t o = 0; o < C; o++) {
-          const int64_t t = rt * C + o;
-          int64_t s = 0;
-          if (hot) {
-            for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * colAcc[unitPos[tUnit[e]]];
-          } else {
-            for (int32_t e = tStart[t]; e < tStart[t + 1]; e++) s += static_cast<int64_t>(tCoef[e]) * unitAcc[tUnit[e]];
-          }
-          T[o] += static_cast<double>(s);
-        }
+        if (hot) addTerms(tStart, tCoef, rt, C, [&](int32_t e) { return colAcc[unitPos[tUnit[e]]]; }, T.data());
+        else addTerms(tStart, tCoef, rt, C, [&](int32_t e) { return unitAcc[tUnit[e]]; }, T.data());
       }
       for (int64_t o = 0; o < C; o++) acc[o * P + p] += T[o];
     }
