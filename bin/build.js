@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles src/ (TypeScript) to dist/ (JavaScript, same layout) so that `memxbar` starts without
-// transpiling; run by `npm ci` / `npm install` (package.json "prepare") and by `npm run build`.
+// transpiling; run by `npm ci` / `npm install` (package.json "prepare", with --if-stale) and by
+// `npm run build` (always).
 // Type errors are `npm run typecheck`'s job; this only strips types and rewrites `.ts` imports.
 // dist/ is deleted first, then written, then stamped: bin/memxbar.js runs it only while the stamp
 // is newer than every file and folder under src/ (bin/fresh.js). `node bin/build.js <dir>` writes to
@@ -10,13 +11,15 @@ import { createRequire } from 'node:module';
 import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIST, STAMP_NAME } from './fresh.js';
+import { DIST, STAMP_NAME, distIsFresh } from './fresh.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// `npx memxbar` looks in the project's own node_modules/.bin before anything else; npm links the
-// bins of dependencies there, not the project's own, so without this link npx installs the
-// project folder into its cache (re-running node-gyp: ~35 s of CPU) before the first command.
+// The project's own command in node_modules/.bin (npm links only the dependencies' bins there),
+// for npm scripts and a PATH that includes node_modules/.bin. `npx memxbar` does not use it: npm
+// 11 installs the project itself into its npx cache once per folder (libnpmexec `exec`), which
+// runs "prepare" (here, with --if-stale) and "install" (bin/native-build.js) again; both skip the
+// work already done.
 function linkOwnBin() {
   if (root.split(/[\\/]/).includes('node_modules') || !existsSync(join(root, 'node_modules'))) return;
   const binDir = join(root, 'node_modules', '.bin');
@@ -30,6 +33,11 @@ function linkOwnBin() {
   }
 }
 linkOwnBin();
+// `--if-stale` (package.json "prepare"): leave a dist/ that is newer than every source as it is.
+if (process.argv.includes('--if-stale') && distIsFresh()) {
+  console.log('memxbar build: dist/ is newer than every source, not rebuilt');
+  process.exit(0);
+}
 let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -38,7 +46,8 @@ try {
   console.log('memxbar build: typescript is not installed, dist/ not built (memxbar runs src/ through tsx, slower start)');
   process.exit(0);
 }
-const out = process.argv[2] ? resolve(process.argv[2]) : DIST;
+const outArg = process.argv.slice(2).find((a) => !a.startsWith('--'));
+const out = outArg ? resolve(outArg) : DIST;
 rmSync(out, { recursive: true, force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
 if (r.status !== 0) {
