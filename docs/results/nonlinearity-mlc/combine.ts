@@ -105,11 +105,11 @@ for (const c of configs) {
   const priced = regulationFromSweep(p, report, points.map((x): MeasuredPoint => ({ mitigation: x.mitigation, rate: x.rate, ratio: x.ratio, images: x.images, currentSum: x.currentSum, price: x.price })));
   const clean = points.find((x) => x.rate === 0 && x.mitigation === 'none')!;
   for (const x of points) {
-    const q = priced.find((y) => y.mitigation === x.mitigation && y.rate === x.rate && (x.rate === 0 || y.ratio === x.ratio));
+    const q = priced.find((y) => y.mitigation === x.mitigation && y.rate === x.rate && (x.rate === 0 || y.ratio === String(x.ratio)));
     if (!q) throw new Error(`${c.name}: ${keyOf(x)} not priced`);
     const [lo, hi] = wilson(x.correct, x.images);
     const row: Row = {
-      cb: c.cb, ltp: c.ltp, ltd: c.ltd, mitigation: x.mitigation, ratio: x.rate === 0 ? '-' : x.ratio, ratePct: +(x.rate * 100).toPrecision(6), images: x.images, correct: x.correct, lo, hi,
+      cb: c.cb, ltp: c.ltp, ltd: c.ltd, mitigation: x.mitigation, ratio: x.rate === 0 ? "-" : String(x.ratio), ratePct: +(x.rate * 100).toPrecision(6), images: x.images, correct: x.correct, lo, hi,
       rel: x.currentSum / x.images / (clean.currentSum / clean.images), adds: x.price.extraOpsPerRead, energyUj: q.energyPerImageJ * 1e6, latencyUs: q.latencyPerImageS * 1e6,
     };
     table.push(row);
@@ -146,7 +146,7 @@ const values = table.flatMap((r) => (r.ratio === '-' ? ['5:1', '1:5'] : [r.ratio
   panel: `${r.cb}-bit cells, LTP ${r.ltp} / LTD ${r.ltd}`, series: `${r.mitigation}, SA1:SA0 ${ratio}`, ratePct: r.ratePct,
   x: r.ratePct + (ratio === "5:1" ? -0.12 : 0.12) * Math.max(r.ratePct, 1) * (r.mitigation === 'none' ? 1 : 0.5), top1: 100 * r.correct / r.images, lo: 100 * r.lo, hi: 100 * r.hi, energy: r.energyUj, rel: r.rel,
 })));
-const xAxis = { field: 'x', type: 'quantitative' as const, title: 'stuck-at fault rate (%)', scale: { type: 'symlog' as const, constant: 1 }, axis: { values: [0, 2.5, 10, 50], format: '~g' } };
+const xAxis = { field: 'x', type: 'quantitative' as const, title: 'stuck-at fault rate (%)', scale: { type: 'symlog' as const, constant: 1 }, axis: { values: [0, 2.5, 10, 50], labelExpr: "datum.value + ' %'" } };
 const chart = (title: string, y: Record<string, unknown>, bars: boolean): TopLevelSpec => ({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title,
