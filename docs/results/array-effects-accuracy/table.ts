@@ -23,7 +23,7 @@ const name = (s: (typeof settings)[number]) => {
   if (s.study === 'none') return 'ideal array (no effect)';
   if (s.study.startsWith('drift')) {
     const t = s.x;
-    const human = t < 60 ? `${t} s` : t < 86400 ? `${t / 3600} h` : t < 3e7 ? `${t / 86400} day` : `${+(t / 31557600).toFixed(2)} year`;
+    const human = t < 60 ? `${t} s` : t < 86400 ? `${t / 3600} h` : t < 3e7 ? `${t / 86400} day${t === 86400 ? '' : 's'}` : `${+(t / 31557600).toFixed(2)} year${t === 31557600 ? '' : 's'}`;
     return `drift, ${human}`;
   }
   if (s.study.includes('cycle-to-cycle')) return `cycle-to-cycle σ ${s.x}`;
