@@ -53,7 +53,7 @@ const wires = [...new Set(rows.map((r) => r.wire))].sort((a, b) => a - b);
 const panels = [...new Set(rows.map((r) => r.rows))].sort((a, b) => a - b).map((n) => `${n} rows`);
 const series = (r: Row) => `${r.scheme}, ${r.faultPct === 0 ? (r.mitigation === 'none' ? 'no faults' : `no faults, ${r.mitigation}`) : `${r.faultPct} % stuck, ${r.mitigation}`}${r.compensation === 'none' ? '' : `, IR compensation ${r.compensation}`}`;
 // IR drop off (wire 0) is drawn at every series of its scheme and faults as the leftmost point.
-const values = rows.map((r) => ({ ...r, lo: 100 * wilson(correctOf(r), r.images).lo, hi: 100 * wilson(correctOf(r), r.images).hi })).flatMap((r) => (r.wire === 0 && r.scheme === 'offset' && r.faultPct === 0 ? [r, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
+const values = rows.map((r) => ({ ...r, lo: 100 * wilson(correctOf(r), r.images).lo, hi: 100 * wilson(correctOf(r), r.images).hi })).flatMap((r) => (r.wire === 0 && r.scheme === 'offset' && r.faultPct === 0 && r.mitigation === 'none' ? [r, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
 const svg = await renderVegaLite({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: 'VGG8-w0.5 top-1 under IR drop (first-order; wire resistance per cell segment on rows and columns)',
@@ -64,7 +64,7 @@ const svg = await renderVegaLite({
     height: 220,
     encoding: {
       x: { field: 'wire', type: 'quantitative', title: 'wire resistance per segment (Ω); 0 = IR drop off', scale: { type: 'symlog', constant: 0.01 }, axis: { values: wires, format: '~g' } },
-      color: { field: 'series', type: 'nominal', title: 'bars: 95 % Wilson interval', legend: { labelLimit: 400, orient: 'bottom', columns: 2 } },
+      color: { field: 'series', type: 'nominal', title: 'bars: 95 % Wilson interval', legend: { labelLimit: 400, titleLimit: 400, orient: 'bottom', columns: 2 } },
     },
     layer: [
       { mark: { type: 'line', point: true }, encoding: { y: { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } }, tooltip: [{ field: 'images' }] } },
