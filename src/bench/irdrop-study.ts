@@ -6,7 +6,7 @@
  *     subarray of every layer, every subarray of the exact layers): per-cell conductance error,
  *     column-current error over real reads, and the accuracy difference when the exact model
  *     replaces the first-order one in the layers given by index (0 = first conv);
- *   npx tsx src/bench/irdrop-study.ts accuracy --out <dir> [--images n] [--rows 64,128,256] [--wires 0,1,2.5,10] [--settings all|clean]
+ *   npx tsx src/bench/irdrop-study.ts accuracy --out <dir> [--images n] [--rows 64,128,256] [--wires 0,1,2.5,10] [--settings all|clean|faulty|mt] [--rate 2.5]
  *     accuracy against subarray rows and wire resistance, with and without MT-map
  *     (`plot --out <dir>` redraws its chart from the saved accuracy.csv).
  *
@@ -203,14 +203,18 @@ async function accuracyStudy(out: string): Promise<void> {
   let p: Prepared | null = null;
   for (const tileRows of rowsList) {
     for (const wire of wires) {
-      const settings = arg('settings', 'all') === 'clean' ? ([[0, 'none']] as const) : ([[0, 'none'], [rate, 'none'], [rate, 'mt-map']] as const);
+      // clean: fault-free only; faulty: the stuck-cell points only; mt: MT-map only (with --rate 0, MT-map's mapping on a fault-free array)
+      const which = arg('settings', 'all');
+      const settings = which === 'clean' ? ([[0, 'none']] as const) : which === 'faulty' ? ([[rate, 'none'], [rate, 'mt-map']] as const) : which === 'mt' ? ([[rate, 'mt-map']] as const) : ([[0, 'none'], [rate, 'none'], [rate, 'mt-map']] as const);
       for (const [faultPct, mitigation] of settings) {
         const cfg = config([`tile.rows=${tileRows}`, ...irOverrides(wire), `experiment.images=${images}`, `faults.rate=${faultPct / 100}`, `faults.seed=${seed}`, `mitigation.method=${mitigation}`]);
         p ??= prepare(cfg, progress);
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = evalCrossbar(p, cfg);
+        const cpu = process.cpuUsage(c0);
         rows.push({ rows: tileRows, wire, mitigation, faultPct, top1: r.top1 * 100 });
-        progress.log(`rows ${tileRows}, wire ${wire} Ω, faults ${faultPct} %, ${mitigation}: ${(r.top1 * 100).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        progress.log(`rows ${tileRows}, wire ${wire} Ω, faults ${faultPct} %, ${mitigation}: ${(r.top1 * 100).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s)`);
         writeAccuracyCsv(out, rows, images); // after every point, so an interrupted run keeps what it measured
       }
     }
