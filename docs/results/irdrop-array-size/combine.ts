@@ -37,23 +37,25 @@ const keyOf = (r: Row) => [r.rows, r.wire, r.faultPct, r.scheme, r.mitigation, r
 const best = new Map<string, Row>();
 for (const r of rows) if ((best.get(keyOf(r))?.images ?? -1) < r.images) best.set(keyOf(r), r);
 rows.splice(0, rows.length, ...best.values());
+/** Each point's 95 % Wilson interval, in percent. */
+const interval = new Map(rows.map((r) => { const { lo, hi } = wilson(correctOf(r), r.images); return [r, { lo: 100 * lo, hi: 100 * hi }]; }));
 rows.sort((a, b) => a.rows - b.rows || a.scheme.localeCompare(b.scheme) || a.compensation.localeCompare(b.compensation) || a.faultPct - b.faultPct || a.mitigation.localeCompare(b.mitigation) || a.wire - b.wire);
 writeFileSync(
   join(out, 'accuracy-all.csv'),
-  ['tile_rows,wire_ohm,fault_rate_pct,scheme,mitigation,ir_compensation,images,correct,top1_pct,wilson95_lo_pct,wilson95_hi_pct', ...rows.map((r) => [r.rows, r.wire, r.faultPct, r.scheme, r.mitigation, r.compensation, r.images, correctOf(r), r.top1.toFixed(2), (100 * wilson(correctOf(r), r.images).lo).toFixed(1), (100 * wilson(correctOf(r), r.images).hi).toFixed(1)].join(','))].join('\n') + '\n',
+  ['tile_rows,wire_ohm,fault_rate_pct,scheme,mitigation,ir_compensation,images,correct,top1_pct,wilson95_lo_pct,wilson95_hi_pct', ...rows.map((r) => [r.rows, r.wire, r.faultPct, r.scheme, r.mitigation, r.compensation, r.images, correctOf(r), r.top1.toFixed(2), interval.get(r)!.lo.toFixed(1), interval.get(r)!.hi.toFixed(1)].join(','))].join('\n') + '\n',
 );
 // The table of docs/results/README.md, on stdout.
 console.log('| subarray rows | scheme | IR compensation | stuck cells, mitigation | wire per segment (Ω) | top-1 | correct / images | 95 % interval |');
 console.log('|---:|---|---|---|---:|---:|---:|---:|');
 for (const r of rows) {
-  const { lo, hi } = wilson(correctOf(r), r.images);
-  console.log(`| ${r.rows} | ${r.scheme} | ${r.compensation} | ${r.faultPct === 0 && r.mitigation === 'none' ? 'none' : `${r.faultPct} %, ${r.mitigation}`} | ${r.wire === 0 ? '0 (IR drop off)' : r.wire} | ${r.top1.toFixed(1)} % | ${correctOf(r)}/${r.images} | ${(100 * lo).toFixed(0)}–${(100 * hi).toFixed(0)} % |`);
+  const { lo, hi } = interval.get(r)!;
+  console.log(`| ${r.rows} | ${r.scheme} | ${r.compensation} | ${r.faultPct === 0 && r.mitigation === 'none' ? 'none' : `${r.faultPct} %, ${r.mitigation}`} | ${r.wire === 0 ? '0 (IR drop off)' : r.wire} | ${r.top1.toFixed(1)} % | ${correctOf(r)}/${r.images} | ${lo.toFixed(0)}–${hi.toFixed(0)} % |`);
 }
 const wires = [...new Set(rows.map((r) => r.wire))].sort((a, b) => a - b);
 const panels = [...new Set(rows.map((r) => r.rows))].sort((a, b) => a - b).map((n) => `${n} rows`);
 const series = (r: Row) => `${r.scheme}, ${r.faultPct === 0 ? (r.mitigation === 'none' ? 'no faults' : `no faults, ${r.mitigation}`) : `${r.faultPct} % stuck, ${r.mitigation}`}${r.compensation === 'none' ? '' : `, IR compensation ${r.compensation}`}`;
 // IR drop off (wire 0) is drawn at every series of its scheme and faults as the leftmost point.
-const values = rows.map((r) => ({ ...r, lo: 100 * wilson(correctOf(r), r.images).lo, hi: 100 * wilson(correctOf(r), r.images).hi })).flatMap((r) => (r.wire === 0 && r.scheme === 'offset' && r.faultPct === 0 && r.mitigation === 'none' ? [r, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
+const values = rows.map((r) => ({ ...r, ...interval.get(r)! })).flatMap((r) => (r.wire === 0 && r.scheme === 'offset' && r.faultPct === 0 && r.mitigation === 'none' ? [r, { ...r, compensation: 'bias' }] : [r])).map((r) => ({ ...r, series: series(r), panel: `${r.rows} rows` }));
 const svg = await renderVegaLite({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: 'VGG8-w0.5 top-1 under IR drop (first-order; wire resistance per cell segment on rows and columns)',

@@ -25,20 +25,12 @@ import { loadNetwork } from '../../../src/nn/onnx.ts';
 import { runCost, regulationFromSweep, type CostReport, type MeasuredPoint } from '../../../src/cost/estimate.ts';
 import type { SweepPoint, SweepResult } from '../../../src/sweep/sweep.ts';
 import type { Config } from '../../../src/config/schema.ts';
+import { wilson } from '../../../src/util/wilson.ts';
 
 const runs = process.argv[2] ?? 'runs/nl';
 const outDir = process.argv[3] ?? 'docs/results/nonlinearity-mlc';
 const costImages = Number(process.env.COST_IMAGES ?? 4);
 const configs = [2, 4].flatMap((cb) => [['0', '0'], ['1.75', '-1.46'], ['4', '-4']].map(([ltp, ltd]) => ({ cb, ltp: ltp!, ltd: ltd!, name: `cb${cb}-ltp${ltp}-ltd${ltd}` })));
-
-/** 95 % Wilson score interval of k successes in n trials (Wilson 1927), as fractions. */
-export function wilson(k: number, n: number, z = 1.959963984540054): [number, number] {
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z / d) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
 
 /** The cost run of a sweep's config, fault-free, no mitigation, on the first COST_IMAGES shipped test images (cached). */
 function costOf(name: string, base: Config): { report: CostReport; pcfg: Config } {
@@ -107,7 +99,7 @@ for (const c of configs) {
   for (const x of points) {
     const q = priced.find((y) => y.mitigation === x.mitigation && y.rate === x.rate && (x.rate === 0 || y.ratio === String(x.ratio)));
     if (!q) throw new Error(`${c.name}: ${keyOf(x)} not priced`);
-    const [lo, hi] = wilson(x.correct, x.images);
+    const { lo, hi } = wilson(x.correct, x.images);
     const row: Row = {
       cb: c.cb, ltp: c.ltp, ltd: c.ltd, mitigation: x.mitigation, ratio: x.rate === 0 ? "-" : String(x.ratio), ratePct: +(x.rate * 100).toPrecision(6), images: x.images, correct: x.correct, lo, hi,
       rel: x.currentSum / x.images / (clean.currentSum / clean.images), adds: x.price.extraOpsPerRead, energyUj: q.energyPerImageJ * 1e6, latencyUs: q.latencyPerImageS * 1e6,
